@@ -1,0 +1,166 @@
+"""Figures of a therapy's facts, drawn with matplotlib and returned as reproducible SVG.
+
+Every figure draws only what its data states: boxes hold phrases copied from the source, gaps are
+drawn as dashed "Not stated in the source" boxes, and no axis carries days or doses the source does
+not give. Backgrounds are opaque white so figures stay legible in a dark theme.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here: draw straight to files
+
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+from .models import NOT_STATED, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
+from .tables import display_value, plural, regimen_stages  # noqa: E402
+
+INK = "#1a1a1a"
+STATED = "#dbe9f6"
+STATED_EDGE = "#1f4e79"
+GAP = "#f2f2f2"
+GAP_EDGE = "#6b6b6b"
+ACCENT = "#1f4e79"
+
+matplotlib.rcParams.update(
+    {
+        "svg.hashsalt": "carbook",  # fixed ids: the same data gives the same bytes
+        "svg.fonttype": "path",
+        "font.family": "DejaVu Sans",
+        "font.size": 11,
+        "text.color": INK,
+        "axes.edgecolor": INK,
+        "axes.labelcolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A finished figure: its SVG bytes and the alt text that says what it shows."""
+
+    svg: bytes
+    alt: str
+
+
+def to_svg(figure: Figure) -> bytes:
+    """Give the figure as SVG bytes with no date or random id, so equal data gives equal bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool, width_chars: int) -> None:
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2), w, h,
+            boxstyle="round,pad=0.02,rounding_size=0.04",
+            facecolor=STATED if stated else GAP,
+            edgecolor=STATED_EDGE if stated else GAP_EDGE,
+            linestyle="-" if stated else (0, (4, 3)),
+            linewidth=1.4,
+        )
+    )
+    ax.text(x, y, textwrap.fill(text, width_chars), ha="center", va="center", fontsize=10.5,
+            color=INK if stated else "#404040", style="normal" if stated else "italic")
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
+
+
+def mechanism_flow(therapy: Therapy) -> Drawing:
+    """Give the mechanism as a top-to-bottom flow of numbered boxes, one per stated step."""
+    steps = [step.value for step in therapy.mechanism.steps]
+    box_h, gap = 0.9, 0.45
+    height = len(steps) * box_h + (len(steps) - 1) * gap
+    figure = Figure(figsize=(6.4, 0.5 + height * 0.62), facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.1, height + 0.1)
+    ax.axis("off")
+    for index, text in enumerate(steps):
+        y = height - index * (box_h + gap) - box_h / 2
+        _box(ax, 5.3, y, 8.4, box_h, text, stated=True, width_chars=60)
+        ax.text(0.55, y, str(index + 1), ha="center", va="center", fontsize=12, weight="bold", color=ACCENT)
+        if index < len(steps) - 1:
+            _arrow(ax, (5.3, y - box_h / 2), (5.3, y - box_h / 2 - gap))
+    listing = "; ".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
+    alt = f"Flow diagram of the mechanism of {therapy.name.value} in {len(steps)} steps, top to bottom: {listing}."
+    return Drawing(to_svg(figure), alt)
+
+
+def regimen_timeline(therapy: Therapy) -> Drawing:
+    """Give the regimen as three stages left to right, gaps dashed; no days or durations are drawn."""
+    stages = regimen_stages(therapy)
+    figure = Figure(figsize=(7.2, 2.6), facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 12)
+    ax.set_ylim(0, 4)
+    ax.axis("off")
+    described = []
+    for index, (label, stage) in enumerate(stages):
+        x = 2 + index * 4
+        ax.text(x, 3.55, label, ha="center", va="center", fontsize=11, weight="bold", color=ACCENT)
+        stated = isinstance(stage, Step)
+        text = display_value(stage) if stated else NOT_STATED
+        _box(ax, x, 1.9, 3.3, 2.2, text, stated=stated, width_chars=20)
+        if index < len(stages) - 1:
+            _arrow(ax, (x + 1.7, 1.9), (x + 2.3, 1.9))
+        described.append(f"{label}: {text}")
+    alt = (f"Regimen of {therapy.name.value} as three stages from left to right, without days or doses: "
+           + "; ".join(described) + ".")
+    return Drawing(to_svg(figure), alt)
+
+
+def age_range(therapy: Therapy) -> Drawing | None:
+    """Give the eligible ages as a bar on an age axis, or ``None`` when the source states no ages."""
+    ages = therapy.eligibility.ages
+    if not isinstance(ages, AgeRange):
+        return None
+    low, high = ages.minimum, ages.maximum
+    figure = Figure(figsize=(6.4, 1.9), facecolor="white")
+    ax = figure.add_axes((0.06, 0.38, 0.9, 0.5))
+    ax.barh([0], [high - low], left=[low], height=0.5, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4)
+    ax.set_xlim(0, high * 1.15 if high else 1)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xticks([low, high], [format_number(low), format_number(high)])
+    ax.set_xlabel(f"Age ({plural(ages.unit, 2)})")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    label = f"{format_number(low)} to {format_number(high)} {plural(ages.unit, high)}"
+    ax.text((low + high) / 2, 0, label, ha="center", va="center", fontsize=11, weight="bold", color=INK)
+    alt = f"Horizontal bar on an age axis showing that {therapy.name.value} admits ages {label}."
+    return Drawing(to_svg(figure), alt)
+
+
+def dose_levels(therapy: Therapy) -> Drawing | None:
+    """Give the stated dose levels as labelled bars, or ``None`` when the source states no dose."""
+    doses = therapy.regimen.dose
+    if isinstance(doses, NotStated):
+        return None
+    units = {dose.unit for dose in doses}
+    figure = Figure(figsize=(6.4, 0.9 + 0.6 * len(doses)), facecolor="white")
+    ax = figure.add_axes((0.22, 0.3 if len(doses) > 1 else 0.4, 0.7, 0.6))
+    labels = [f"Level {i}" for i in range(1, len(doses) + 1)]
+    values = [dose.value for dose in doses]
+    ax.barh(labels, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4, height=0.55)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(values) * 1.35)
+    for index, dose in enumerate(doses):
+        ax.text(dose.value, index, f"  {display_value(dose)}", va="center", fontsize=10.5, color=INK)
+    ax.set_xlabel(" / ".join(sorted(units)))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
+    alt = f"Bar chart of the {len(doses)} dose levels stated for {therapy.name.value}: {listing}."
+    return Drawing(to_svg(figure), alt)

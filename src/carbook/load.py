@@ -1,0 +1,347 @@
+"""Load the book's data: read each therapy file, validate it, and check every quote against its source.
+
+Every problem is collected, located (file, line, field path) and reported at once, so an editor fixes
+a file in one pass. :func:`load_library` is what the chapters call; :func:`check` is what the
+``carbook check`` command and the build run first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .models import UNION_TAGS, NotStated, Quoted, Step, Therapy, value_in_quote
+from .problems import DataProblems, Problem, display_path
+from .sources import SourceDocument, read_source
+
+THERAPY_DIR = Path("data/therapies")
+SOURCE_DIR = Path("data/sources")
+CHAPTER_DIR = Path("book/therapies")
+
+Loc = tuple[str | int, ...]
+
+
+def project_root(start: Path | None = None) -> Path:
+    """Give the book's root folder: ``$CARBOOK_ROOT``, else the nearest folder up from ``start``
+    (default: the working directory) that holds ``_config.yml`` and ``data/``."""
+    if os.environ.get("CARBOOK_ROOT"):
+        return Path(os.environ["CARBOOK_ROOT"]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_config.yml").is_file() and (folder / "data").is_dir():
+            return folder
+    raise FileNotFoundError(f"no book root (a folder with _config.yml and data/) at or above {here}")
+
+
+@dataclass
+class Library:
+    """All therapies of the book, validated, with the source documents they quote."""
+
+    root: Path
+    therapies: dict[str, Therapy] = field(default_factory=dict)
+    sources: dict[str, SourceDocument] = field(default_factory=dict)
+
+    def source_of(self, therapy: Therapy) -> SourceDocument:
+        """Give the source document ``therapy`` is built from."""
+        return self.sources[therapy.source]
+
+    def data_file(self, therapy_id: str) -> Path:
+        """Give the path of a therapy's data file."""
+        return self.root / THERAPY_DIR / f"{therapy_id}.yaml"
+
+
+def therapy_files(root: Path) -> list[Path]:
+    """Give every therapy data file of the book, sorted by name."""
+    return sorted((root / THERAPY_DIR).glob("*.yaml"))
+
+
+def load_library(root: Path | None = None) -> Library:
+    """Give every therapy of the book, validated; raise :class:`DataProblems` listing all problems."""
+    root = project_root() if root is None else root
+    library, problems = _load(root, therapy_files(root))
+    if problems:
+        raise DataProblems(problems)
+    return library
+
+
+def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
+    """Give every problem in the named data files (default: all of them, plus the book's structure)."""
+    files = therapy_files(root) if not paths else [Path(p) for p in paths]
+    _, problems = _load(root, files)
+    if not paths:
+        problems += _check_chapters(root)
+    return problems
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _load(root: Path, files: list[Path]) -> tuple[Library, list[Problem]]:
+    library = Library(root=root)
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        name = display_path(path, root)
+        therapy, file_problems = _load_therapy(path, name, root, library.sources)
+        problems += file_problems
+        if therapy is None:
+            continue
+        if therapy.id in seen:
+            problems.append(Problem(name, 1, "id", f"therapy id {therapy.id!r} is already used by {seen[therapy.id]}",
+                                    "give each therapy its own id"))
+            continue
+        seen[therapy.id] = name
+        library.therapies[therapy.id] = therapy
+    return library, problems
+
+
+def _load_therapy(
+    path: Path, name: str, root: Path, sources: dict[str, SourceDocument]
+) -> tuple[Therapy | None, list[Problem]]:
+    def problem(line: int | None, fld: str, message: str, fix: str) -> list[Problem]:
+        return [Problem(name, line, fld, message, fix)]
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, problem(None, "", f"cannot be read ({error.strerror})", "check the path")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, problem(line, "", f"is not UTF-8 (byte 0x{raw[error.start]:02x})",
+                             "save the file as UTF-8")
+    if not text.strip():
+        return None, problem(None, "", "the file is empty", "fill it in; `carbook new` writes a skeleton")
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_map(yaml.compose(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        what = getattr(error, "problem", None) or str(error)
+        return None, problem(mark.line + 1 if mark else None, "", f"YAML syntax error: {what}",
+                             "fix the YAML syntax at that line (indentation, a missing ':' or an unclosed quote)")
+    if not isinstance(data, dict):
+        return None, problem(1, "", f"expected a mapping of fields, found {type(data).__name__}",
+                             "write the therapy as `field: value` lines")
+
+    source_name = data.get("source")
+    source_format = data.get("source_format", "text")
+    source = None
+    found: list[Problem] = []
+    if isinstance(source_name, str) and source_name:
+        source, source_problem = _source(root, source_name, source_format, sources)
+        if source_problem:
+            found += problem(lines.get(("source",), 1), "source", *source_problem)
+    context = {"record": source.record if source is not None and source.format == "record" else {}}
+    try:
+        therapy = Therapy.model_validate(data, context=context)
+    except ValidationError as error:
+        found += [_from_pydantic(e, name, lines) for e in error.errors()]
+        return None, found
+    if source is None:
+        return None, found
+    if therapy.id != path.stem:
+        found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
+                         f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
+    found += [
+        Problem(name, lines.get(loc) or _nearest_line(lines, loc), _dotted(loc), message, fix)
+        for loc, message, fix in _check_against_source(therapy, source)
+    ]
+    return (None if found else therapy), found
+
+
+def _source(
+    root: Path, name: str, format: str, cache: dict[str, SourceDocument]
+) -> tuple[SourceDocument | None, tuple[str, str] | None]:
+    if name in cache:
+        return cache[name], None
+    path = root / SOURCE_DIR / name
+    if not path.is_file():
+        known = sorted(p.name for p in (root / SOURCE_DIR).glob("*") if p.is_file())
+        return None, (f"source document {name!r} does not exist in {SOURCE_DIR.as_posix()}/",
+                      f"use one of: {', '.join(known) or '(none yet)'}; or copy the document there")
+    try:
+        source = read_source(path, format)
+        source.record  # parse now, so a malformed record is reported here
+    except UnicodeDecodeError:
+        return None, (f"source document {name!r} is not UTF-8", "convert it to UTF-8")
+    except ValueError as error:
+        return None, (f"source document {name!r} is not a field/value record ({error})",
+                      "set source_format: text, or fix the record")
+    cache[name] = source
+    return source, None
+
+
+# --- checks against the source ---------------------------------------------------------------
+
+
+def _walk(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+    yield loc, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*loc, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*loc, index))
+
+
+def _check_against_source(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
+    for loc, item in _walk(therapy):
+        if isinstance(item, Quoted):
+            if not source.contains(item.quote):
+                yield ((*loc, "quote"), f"quote not found in {source.name}",
+                       f"copy the passage exactly from the source; closest passage: “{source.closest_passage(item.quote)}”")
+                continue
+            if item.paraphrase is None:
+                for value in item.stated_values():
+                    if not value_in_quote(value, item.quote):
+                        yield (loc, f"{value!r} is not written in its quote",
+                               "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
+        elif isinstance(item, NotStated) and item.nearby and not source.contains(item.nearby):
+            yield ((*loc, "nearby"), f"nearby passage not found in {source.name}",
+                   f"copy the passage exactly from the source; closest passage: “{source.closest_passage(item.nearby)}”")
+        elif isinstance(item, Step) and len(item.agents) > 1:
+            phrase = item.agents_phrase()
+            quotes = [item.what.quote, *(agent.quote for agent in item.agents)]
+            if not any(value_in_quote(phrase, q) for q in quotes):
+                yield ((*loc, "agents_joined_by"), f"the agents as joined, {phrase!r}, are not written in any of the step's quotes",
+                       "list the agents in the source's order and join them with the source's word ('and' or 'or')")
+
+
+# --- the book's structure ------------------------------------------------------------------------
+
+
+def _check_chapters(root: Path) -> list[Problem]:
+    toc_path = root / "_toc.yml"
+    try:
+        toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        return [Problem("_toc.yml", None, "", f"cannot be read ({error})", "restore _toc.yml")]
+    chapters = {Path(f).stem for f in _toc_files(toc) if Path(f).parent.as_posix() == CHAPTER_DIR.as_posix()}
+    data = {p.stem for p in therapy_files(root)}
+    problems = [
+        Problem("_toc.yml", None, f"{CHAPTER_DIR.as_posix()}/{c}", f"chapter has no data file {THERAPY_DIR.as_posix()}/{c}.yaml",
+                "add the data file (`carbook new`) or remove the chapter from _toc.yml")
+        for c in sorted(chapters - data)
+    ]
+    problems += [
+        Problem(f"{THERAPY_DIR.as_posix()}/{t}.yaml", None, "", "therapy has no chapter in _toc.yml",
+                f"add `- file: {CHAPTER_DIR.as_posix()}/{t}` to _toc.yml (`carbook new` does this)")
+        for t in sorted(data - chapters)
+    ]
+    return problems
+
+
+def _toc_files(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("file", "root") and isinstance(value, str):
+                yield value
+            else:
+                yield from _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_files(item)
+
+
+# --- locating problems ---------------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
+    lines: dict[Loc, int] = {}
+    if node is None:
+        return lines
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_map(value, (*loc, key.value)))
+            lines[(*loc, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_map(item, (*loc, index)))
+    return lines
+
+
+def _nearest_line(lines: dict[Loc, int], loc: Loc) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int]) -> Problem:
+    loc: Loc = tuple(p for p in error["loc"] if p not in UNION_TAGS)
+    kind, message = error["type"], error["msg"]
+    fix = "see the Editor's guide for this field's form"
+    if kind == "missing":
+        message, fix = "required field is missing", f"add `{loc[-1]}:` (or `not_stated: <what is missing>` if the source is silent)"
+    elif kind == "extra_forbidden":
+        known = _known_fields(error["loc"][:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+        message = f"unknown field {loc[-1]!r}"
+        fix = (f"did you mean {close[0]!r}? " if close else "") + f"known fields here: {', '.join(known)}"
+    elif kind == "string_too_short":
+        message, fix = "is empty", "write the value, or mark the fact `not_stated: <what is missing>`"
+    elif kind in ("string_type", "float_type", "int_type", "list_type", "model_type", "dict_type", "float_parsing"):
+        found = type(error.get("input")).__name__
+        message = f"wrong type: {message.lower()} (found {found})"
+        fix = "write it as the Editor's guide shows for this field"
+    elif kind in ("greater_than", "greater_than_equal"):
+        fix = "write a positive number" if kind == "greater_than" else "write zero or a positive number"
+    elif kind == "string_pattern_mismatch":
+        message, fix = f"{error.get('input')!r} is not a valid id", "use lower-case letters, digits and single hyphens, e.g. ct-0525"
+    elif kind == "literal_error":
+        fix = f"use one of the allowed values ({error.get('ctx', {}).get('expected', '')})"
+    elif kind == "too_short":
+        message, fix = "is an empty list", "list at least one item, or mark it `not_stated: <what is missing>`"
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        fix = "correct the value as the message says"
+    line = lines.get(loc) or _nearest_line(lines, loc)
+    return Problem(file, line, _dotted(loc), message, fix)
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    candidates: list[type[BaseModel]] = [Therapy]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in UNION_TAGS:
+            candidates = [m for m in candidates if (m is NotStated) == (part == "not_stated")] or candidates
+            continue
+        nxt: list[type[BaseModel]] = []
+        for model in candidates:
+            if part in model.model_fields:
+                nxt += _models_in(model.model_fields[part].annotation)
+        candidates = nxt or candidates
+    names: list[str] = []
+    for model in candidates:
+        names += [n for n in model.model_fields if n not in names]
+    return names
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found += _models_in(arg)
+    return found
+
+
+__all__ = ["Library", "check", "load_library", "project_root", "therapy_files", "DataProblems"]

@@ -1,0 +1,249 @@
+"""The data model: what a therapy's data file holds, as pydantic models.
+
+Every fact carries ``quote``, the verbatim passage of the therapy's source document that states it.
+A fact the source is silent on is a :class:`NotStated`, never a guess. The checks that need the source
+document itself (does the quote occur in it?) live in :mod:`carbook.load`; the rules here need only the
+file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .sources import normalise
+
+#: What a page says wherever a source is silent.
+NOT_STATED = "Not stated in the source"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+TherapyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+NCT_PATTERN = re.compile(r"NCT\d{8}")
+NCIT_PATTERN = re.compile(r"C\d+")
+
+
+class Strict(BaseModel):
+    """Base for every model: unknown fields are refused (they are usually typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quoted(Strict):
+    """Anything backed by a verbatim passage of the source document."""
+
+    quote: Text = Field(description="Verbatim passage of the source that states this (whitespace may differ).")
+    paraphrase: Text | None = Field(
+        default=None,
+        description="Why the value is editorial wording not found in the quote; leave out when it is.",
+    )
+
+    def stated_values(self) -> list[str]:
+        """Give the values that must appear in the quote unless the fact is marked as a paraphrase."""
+        return []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_record_field(cls, data: Any, info: ValidationInfo) -> Any:
+        # ``{record_field: name}`` takes value and quote from the parsed source record, so a record's
+        # values are parsed, never retyped.
+        if not (isinstance(data, dict) and "record_field" in data):
+            return data
+        record = (info.context or {}).get("record") or {}
+        name = data["record_field"]
+        if not record:
+            raise ValueError("record_field can only be used when the source is a field/value record")
+        if name not in record:
+            raise ValueError(f"the source record has no field {name!r}; its fields are {', '.join(record)}")
+        rest = {k: v for k, v in data.items() if k != "record_field"}
+        return {"value": record[name], "quote": record[name], "record_field": name, **rest}
+
+
+class Fact(Quoted):
+    """A stated fact: a short value (a name, a term, a phrase) and the passage that states it."""
+
+    value: Text
+    record_field: str | None = Field(default=None, description="Record field the value was parsed from.")
+
+    def stated_values(self) -> list[str]:
+        return [self.value]
+
+
+class Identifier(Fact):
+    """An identifier with a known form, such as an NCT number."""
+
+    kind: Literal["NCT", "NCI Thesaurus", "IRB"]
+
+    @model_validator(mode="after")
+    def _check_form(self) -> Identifier:
+        if self.kind == "NCT" and not NCT_PATTERN.fullmatch(self.value):
+            raise ValueError(f"{self.value!r} is not an NCT identifier (NCT followed by 8 digits)")
+        if self.kind == "NCI Thesaurus" and not NCIT_PATTERN.fullmatch(self.value):
+            raise ValueError(f"{self.value!r} is not an NCI Thesaurus code (C followed by digits)")
+        return self
+
+
+class Quantity(Quoted):
+    """A number with its unit, e.g. a dose level."""
+
+    value: float = Field(gt=0, description="A positive number.")
+    unit: Text
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number_not_text(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("must be a number, e.g. 3 or 0.5, without its unit")
+        return value
+
+    def stated_values(self) -> list[str]:
+        return [format_number(self.value), self.unit]
+
+
+class AgeRange(Quoted):
+    """The ages a study admits, both ends included."""
+
+    minimum: float = Field(ge=0)
+    maximum: float = Field(ge=0)
+    unit: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeRange:
+        if self.minimum > self.maximum:
+            raise ValueError(f"minimum ({format_number(self.minimum)}) is above maximum ({format_number(self.maximum)})")
+        return self
+
+    def stated_values(self) -> list[str]:
+        return [format_number(self.minimum), format_number(self.maximum), self.unit]
+
+
+class NotStated(Strict):
+    """A gap: the source says nothing about this. ``nearby`` is what it does say close to it."""
+
+    not_stated: Text = Field(description="What the source leaves out, in editorial words.")
+    nearby: Text | None = Field(default=None, description="Verbatim passage of the source nearest the gap.")
+
+
+def _stated_or_not(value: Any) -> str:
+    return "not_stated" if isinstance(value, dict) and "not_stated" in value else "stated"
+
+
+def maybe(model: Any) -> Any:
+    """Type of a field that is either stated (``model``) or explicitly :class:`NotStated`."""
+    return Annotated[
+        Union[Annotated[model, Tag("stated")], Annotated[NotStated, Tag("not_stated")]],
+        Discriminator(_stated_or_not),
+    ]
+
+
+#: Union tags that appear in validation error locations and are not data fields.
+UNION_TAGS = frozenset({"stated", "not_stated"})
+
+
+class Step(Strict):
+    """One step of a regimen: what is given, and the agents named for it."""
+
+    what: Fact
+    agents: list[Fact] = Field(default_factory=list)
+    agents_joined_by: Literal["and", "or"] | None = Field(
+        default=None, description="'and' when all agents are given, 'or' when one of them is."
+    )
+
+    @model_validator(mode="after")
+    def _agents_as_stated(self) -> Step:
+        if len(self.agents) > 1 and self.agents_joined_by is None:
+            raise ValueError("agents_joined_by is required when a step names several agents ('and' or 'or')")
+        return self
+
+    def agents_phrase(self) -> str:
+        """Give the agents as the source joins them, e.g. ``cyclophosphamide and fludarabine``."""
+        names = [agent.value for agent in self.agents]
+        if len(names) <= 1:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} {self.agents_joined_by} {names[-1]}"
+
+
+class Trial(Strict):
+    nct_id: maybe(Identifier)
+    other_ids: list[Identifier] = Field(default_factory=list)
+    phase: maybe(Fact)
+    status: maybe(Fact)
+
+
+class Mechanism(Strict):
+    steps: list[Fact] = Field(min_length=1, description="The mechanism in the order the source gives it.")
+    effector: maybe(Fact)
+
+
+class Regimen(Strict):
+    conditioning: maybe(Step)
+    cell_infusion: Step
+    combination: maybe(Step)
+    order: maybe(Fact)
+    dose: maybe(Annotated[list[Quantity], Field(min_length=1)])
+    route: maybe(Fact)
+
+
+class Eligibility(Strict):
+    condition: maybe(Fact)
+    ages: maybe(AgeRange)
+    criteria: maybe(Annotated[list[Fact], Field(min_length=1)])
+
+
+class NciConcept(Strict):
+    code: Identifier
+    preferred_term: Fact
+    definition: Fact
+    category: maybe(Fact)
+    drug_class: maybe(Fact)
+
+
+class Therapy(Strict):
+    """Everything the book says about one therapy, all of it from one source document."""
+
+    id: TherapyId
+    source: Text = Field(description="File name of the source document in data/sources/.")
+    source_format: Literal["text", "record"] = "text"
+    name: Fact
+    title: Fact
+    modality: Fact
+    cell_type: Fact
+    target_antigen: Fact
+    car_components: maybe(Annotated[list[Fact], Field(min_length=1)])
+    trial: Trial
+    mechanism: Mechanism
+    regimen: Regimen
+    eligibility: Eligibility
+    nci_concept: maybe(NciConcept)
+
+    @field_validator("source")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value.startswith("."):
+            raise ValueError("give the file name only, e.g. 'study.txt', for a file in data/sources/")
+        return value
+
+
+def format_number(value: float) -> str:
+    """Give a number as the sources write it: ``3`` not ``3.0``, ``0.5`` as is."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def value_in_quote(value: str, quote: str) -> bool:
+    """Tell whether ``value`` is written in ``quote`` (case and whitespace aside; numbers whole)."""
+    needle, haystack = normalise(value).lower(), normalise(quote).lower()
+    if re.fullmatch(r"\d+(\.\d+)?", needle):
+        return re.search(rf"(?<![\d.]){re.escape(needle)}(?![\d]|\.\d)", haystack) is not None
+    return needle in haystack

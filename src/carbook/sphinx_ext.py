@@ -1,0 +1,94 @@
+"""Sphinx extension that keeps the book true to its data.
+
+* Before anything is read, every data file is checked; bad data stops the build with the problems
+  listed as ``file:line: field: what is wrong — how to fix it``.
+* Names from the data reach page text through MyST substitutions (``{{ therapies["ct-0525"].name }}``),
+  set from the data at each build, so a name is typed once.
+* Each page declares the files it is built from: a therapy chapter depends on its data file, its
+  source document and the package code; other pages on all data. Sphinx re-reads a page when one of
+  them changes, and with ``execute_notebooks: force`` a re-read page is re-executed, so a plain
+  ``jupyter-book build .`` is never stale and re-executes only the pages an edit affects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from . import substitutions
+from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR, check, load_library
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+class DataError(ExtensionError):
+    """The book's data is invalid; the message lists every problem."""
+
+    category = "Invalid data"
+
+
+def _inputs(root: Path) -> dict[str, Any]:
+    """Give the book's input files by kind, as paths relative to ``root`` (absolute for the package)."""
+    files = lambda folder, pattern: sorted(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern))  # noqa: E731
+    return {
+        "therapies": files(THERAPY_DIR, "*.yaml"),
+        "data": files(Path("data"), "*.yaml"),
+        "sources": files(SOURCE_DIR, "*"),
+        "code": sorted(str(p) for p in PACKAGE_DIR.glob("*.py")),
+    }
+
+
+def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
+    code = inputs["code"]
+    chapter = Path(docname)
+    if chapter.parent.as_posix() == CHAPTER_DIR.as_posix():
+        data_file = (THERAPY_DIR / f"{chapter.name}.yaml").as_posix()
+        source = inputs["therapy_sources"].get(chapter.name)
+        return [data_file, *([source] if source else []), *inputs["data"], *code]
+    return [*inputs["therapies"], *inputs["data"], *inputs["sources"], *code]
+
+
+def _check_data(app: Sphinx) -> None:
+    root = Path(app.srcdir)
+    problems = check(root)
+    if problems:
+        from .problems import DataProblems
+
+        raise DataError(DataProblems(problems).report())
+    library = load_library(root)
+    values = {**app.env.myst_config.substitutions, **substitutions.for_library(library)}
+    app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
+    app.env.carbook_inputs_now = {
+        **_inputs(root),
+        "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
+    }
+
+
+def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
+    for dependency in _dependencies(docname, app.env.carbook_inputs_now):
+        app.env.note_dependency(dependency)
+
+
+def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    # A data file added or removed changes no existing file's mtime: re-read the pages that list all data.
+    before = getattr(env, "carbook_inputs", None)
+    now = env.carbook_inputs_now
+    env.carbook_inputs = now
+    if before is None or before == now:
+        return []
+    chapter_prefix = CHAPTER_DIR.as_posix() + "/"
+    return [doc for doc in env.found_docs if not doc.startswith(chapter_prefix)]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
+    app.connect("source-read", _note_dependencies)
+    app.connect("env-get-outdated", _outdated)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,33 @@
+"""Values from the data for page text, as MyST substitutions (``{{ therapies["heros-3"].name }}``)."""
+
+from __future__ import annotations
+
+from .load import Library
+from .models import NotStated, Therapy
+from .myst import escape
+from .tables import display_value
+
+
+def for_therapy(therapy: Therapy) -> dict[str, str]:
+    """Give a therapy's names and key facts, escaped for MyST, keyed by field name."""
+    values = {
+        "id": therapy.id,
+        "name": therapy.name.value,
+        "title": therapy.title.value,
+        "modality": therapy.modality.value,
+        "cell_type": therapy.cell_type.value,
+        "target_antigen": therapy.target_antigen.value,
+        "source": therapy.source,
+        "nct_id": display_value(therapy.trial.nct_id),
+        "nci_code": display_value(therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code),
+    }
+    values["heading"] = f"{values['name']}: {values['modality']} targeting {values['target_antigen']}"
+    return {key: escape(value) for key, value in values.items()}
+
+
+def for_library(library: Library) -> dict[str, object]:
+    """Give the substitutions every page can use: ``therapies`` by id, and ``therapy_count``."""
+    return {
+        "therapies": {therapy_id: for_therapy(t) for therapy_id, t in library.therapies.items()},
+        "therapy_count": str(len(library.therapies)),
+    }

@@ -1,0 +1,155 @@
+"""Tables of facts as pandas DataFrames, one row a fact, each with the passage that supports it.
+
+Every table has the columns of :data:`FACT_COLUMNS`: what the fact is, its value as the page shows it,
+and the source passage (or, for a gap, "Not stated in the source" and what the source says nearby).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .models import NOT_STATED, AgeRange, Fact, NotStated, Quantity, Quoted, Step, Therapy, format_number
+
+FACT_COLUMNS = ["Fact", "Value", "Source passage"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Where a table cell's value comes from: a verbatim quote (or a gap note) and its document."""
+
+    quote: str | None
+    document: str
+    record_field: str | None = None
+    gap: str | None = None
+
+    def __str__(self) -> str:
+        if self.gap is not None:
+            nearby = f" Nearby, the source says: “{self.quote}”" if self.quote else ""
+            return f"{self.gap}{nearby}"
+        field = f" (field {self.record_field})" if self.record_field else ""
+        return f"“{self.quote}”{field}"
+
+
+def display_value(item: Any) -> str:
+    """Give a fact's value as a page shows it; "Not stated in the source" for a gap."""
+    if isinstance(item, NotStated) or item is None:
+        return NOT_STATED
+    if isinstance(item, Quantity):
+        return f"{format_number(item.value)} {item.unit}"
+    if isinstance(item, AgeRange):
+        return f"{format_number(item.minimum)} to {format_number(item.maximum)} {plural(item.unit, item.maximum)}"
+    if isinstance(item, Step):
+        agents = item.agents_phrase()
+        return f"{item.what.value}: {agents}" if agents else item.what.value
+    if isinstance(item, list):
+        return "; ".join(display_value(i) for i in item)
+    if isinstance(item, Fact):
+        return item.value
+    raise TypeError(f"no display for {type(item).__name__}")
+
+
+def passage(item: Any, document: str) -> Passage:
+    """Give the passage behind a fact (for a step, its own quote; for a gap, the nearby passage)."""
+    if isinstance(item, NotStated):
+        return Passage(item.nearby, document, gap=item.not_stated)
+    if isinstance(item, Step):
+        return passage(item.what, document)
+    if isinstance(item, Quoted):
+        return Passage(item.quote, document, getattr(item, "record_field", None))
+    raise TypeError(f"no passage for {type(item).__name__}")
+
+
+def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
+    """Give one row per ``(label, fact)``; a list of facts becomes one row per item."""
+    rows = []
+    for label, item in facts:
+        items = item if isinstance(item, list) else [item]
+        for index, one in enumerate(items, start=1):
+            name = f"{label} {index}" if len(items) > 1 else label
+            rows.append({"Fact": name, "Value": display_value(one), "Source passage": passage(one, document)})
+    return pd.DataFrame(rows, columns=FACT_COLUMNS)
+
+
+def at_a_glance(therapy: Therapy) -> pd.DataFrame:
+    """Give the chapter's opening table: name, modality, cell, target, trial and NCI concept."""
+    concept = therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code
+    return fact_table(
+        [
+            ("Name", therapy.name),
+            ("Title", therapy.title),
+            ("Modality", therapy.modality),
+            ("Cell type engineered", therapy.cell_type),
+            ("Target antigen", therapy.target_antigen),
+            ("Trial (ClinicalTrials.gov)", therapy.trial.nct_id),
+            ("NCI Thesaurus concept", concept),
+        ],
+        therapy.source,
+    )
+
+
+def mechanism_steps(therapy: Therapy) -> pd.DataFrame:
+    """Give the mechanism as the source orders it, one row a step, then the effector mechanism."""
+    steps = [(f"Step {i}", step) for i, step in enumerate(therapy.mechanism.steps, start=1)]
+    return fact_table(
+        [*steps, ("Effector mechanism", therapy.mechanism.effector), ("CAR components", therapy.car_components)],
+        therapy.source,
+    )
+
+
+def regimen_steps(therapy: Therapy) -> pd.DataFrame:
+    """Give the regimen: conditioning, the CAR cell infusion, combination, order, dose and route."""
+    regimen = therapy.regimen
+    rows: list[tuple[str, Any]] = []
+    for label, step in regimen_stages(therapy):
+        rows.append((label, step))
+        if isinstance(step, Step):
+            rows += [(f"{label}: agent", agent) for agent in step.agents]
+    rows += [("Order", regimen.order), ("Dose", regimen.dose), ("Route", regimen.route)]
+    return fact_table(rows, therapy.source)
+
+
+def regimen_stages(therapy: Therapy) -> list[tuple[str, Step | NotStated]]:
+    """Give the regimen's three stages, in the order a regimen gives them, stated or not."""
+    regimen = therapy.regimen
+    return [
+        ("Conditioning", regimen.conditioning),
+        ("CAR cell infusion", regimen.cell_infusion),
+        ("Combination", regimen.combination),
+    ]
+
+
+def eligibility(therapy: Therapy) -> pd.DataFrame:
+    """Give who may take part: the condition, the ages and any other criteria."""
+    e = therapy.eligibility
+    return fact_table([("Condition", e.condition), ("Ages", e.ages), ("Other criteria", e.criteria)], therapy.source)
+
+
+def nci_concept(therapy: Therapy) -> pd.DataFrame:
+    """Give the NCI Thesaurus concept: code, preferred term, definition, category and class."""
+    concept = therapy.nci_concept
+    if isinstance(concept, NotStated):
+        return fact_table([("NCI Thesaurus concept", concept)], therapy.source)
+    return fact_table(
+        [
+            ("Concept code", concept.code),
+            ("Preferred term", concept.preferred_term),
+            ("Definition", concept.definition),
+            ("Category", concept.category),
+            ("Class", concept.drug_class),
+        ],
+        therapy.source,
+    )
+
+
+def record_fields(record: dict[str, str], document: str) -> pd.DataFrame:
+    """Give every field of a parsed source record, verbatim, one row a field."""
+    rows = [{"Field": name, "Value": value, "Source passage": Passage(value, document, name)} for name, value in record.items()]
+    return pd.DataFrame(rows, columns=["Field", "Value", "Source passage"])
+
+
+def plural(unit: str, count: float) -> str:
+    """Give ``unit`` in the plural for counts other than one (``year`` → ``years``)."""
+    return unit if count == 1 or unit.endswith("s") else f"{unit}s"
