@@ -1,0 +1,46 @@
+"""Shared fixtures: a copy of the book in a temporary folder, and that copy built once per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK_PARTS = ("_config.yml", "_toc.yml", "book", "data")
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+
+
+def copy_book(destination: Path) -> Path:
+    """Copy what the book is built from (config, pages, data) into ``destination``; give its path."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in BOOK_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def build(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``jupyter-book build`` on ``root`` with warnings as errors; give the finished process."""
+    return subprocess.run(
+        [JUPYTER_BOOK, "build", str(root), "-W", "-n", "--keep-going", *extra],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Give the ``_build/html`` folder of a clean build of a copy of the book."""
+    root = copy_book(tmp_path_factory.mktemp("book"))
+    result = build(root)
+    assert result.returncode == 0, f"book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return root / "_build" / "html"

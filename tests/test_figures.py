@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from carbook import figures
+from carbook.load import load_library
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = load_library(ROOT)
+HEROS, CT = LIBRARY.therapies["heros-3"], LIBRARY.therapies["ct-0525"]
+
+
+def test_figures_are_byte_identical_when_drawn_twice():
+    assert figures.mechanism_flow(HEROS).svg == figures.mechanism_flow(HEROS).svg
+    assert figures.regimen_timeline(CT).svg == figures.regimen_timeline(CT).svg
+
+
+def test_svg_carries_no_date_and_an_opaque_background():
+    svg = figures.regimen_timeline(HEROS).svg.decode()
+    assert "<dc:date>" not in svg
+    assert "fill: #ffffff" in svg
+
+
+def test_mechanism_alt_text_lists_every_step_in_order():
+    alt = figures.mechanism_flow(CT).alt
+    steps = [s.value for s in CT.mechanism.steps]
+    positions = [alt.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "in 5 steps" in alt
+
+
+def test_timeline_marks_unstated_stages_and_draws_no_days():
+    drawing = figures.regimen_timeline(CT)
+    assert "Conditioning: Not stated in the source" in drawing.alt
+    assert "CAR cell infusion: single IV infusion" in drawing.alt
+    assert "day" not in drawing.alt.lower().replace("days or doses", "")
+
+
+def test_dose_and_age_figures_only_where_the_source_states_them():
+    assert figures.dose_levels(HEROS) is None
+    assert figures.age_range(CT) is None
+    assert "3 billion CAR+ cells" in figures.dose_levels(CT).alt
+    assert "1 to 25 years" in figures.age_range(HEROS).alt

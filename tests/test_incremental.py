@@ -1,0 +1,43 @@
+"""A plain rebuild after a data edit shows the new value and re-executes only the pages that depend on it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import build, copy_book
+
+pytestmark = pytest.mark.build
+
+EXECUTED = re.compile(r"(\S+\.md): Executed notebook")
+
+
+def executed(output: str) -> set[str]:
+    return {path.rsplit("/book/", 1)[-1] for path in EXECUTED.findall(output)}
+
+
+def test_data_edit_shows_on_rebuild_and_reexecutes_only_dependent_pages(tmp_path):
+    root = copy_book(tmp_path / "book")
+    first = build(root)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert executed(first.stdout + first.stderr) == {"intro.md", "sources.md", "therapies/heros-3.md", "therapies/ct-0525.md"}
+
+    unchanged = build(root)
+    assert unchanged.returncode == 0
+    assert executed(unchanged.stdout + unchanged.stderr) == set()
+
+    data = root / "data/therapies/ct-0525.yaml"
+    text = data.read_text(encoding="utf-8")
+    edited = text.replace("not_stated: The record gives no age limits.", "not_stated: The record sets no lower or upper age.")
+    assert edited != text
+    data.write_text(edited, encoding="utf-8")
+
+    rebuilt = build(root)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    reexecuted = executed(rebuilt.stdout + rebuilt.stderr)
+    assert "therapies/ct-0525.md" in reexecuted
+    assert "therapies/heros-3.md" not in reexecuted
+    html = (root / "_build/html/book/therapies/ct-0525.html").read_text(encoding="utf-8")
+    assert "The record sets no lower or upper age." in html
+    assert "The record gives no age limits." not in html

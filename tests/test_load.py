@@ -1,0 +1,96 @@
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from carbook.load import check, load_library
+from carbook.models import NotStated
+from carbook.problems import DataProblems
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A copy of the book's data and config that a test may break."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def edit(book: Path, therapy: str, change) -> None:
+    path = book / "data/therapies" / f"{therapy}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def test_both_therapies_load_with_their_key_facts():
+    library = load_library(ROOT)
+    heros, ct = library.therapies["heros-3"], library.therapies["ct-0525"]
+    assert heros.name.value == "HEROS 3.0"
+    assert heros.trial.nct_id.value == "NCT04995003"
+    assert [a.value for a in heros.regimen.conditioning.agents] == ["cyclophosphamide", "fludarabine"]
+    assert heros.eligibility.ages.minimum == 1 and heros.eligibility.ages.maximum == 25
+    assert ct.nci_concept.code.value == "C205637"
+    assert [d.value for d in ct.regimen.dose] == [3, 10]
+    assert ct.regimen.dose[0].unit == "billion CAR+ cells"
+
+
+def test_record_fields_are_parsed_from_the_source_not_retyped():
+    ct = load_library(ROOT).therapies["ct-0525"]
+    assert ct.name.record_field == "drug_name" and ct.name.value == "CT-0525"
+    assert ct.regimen.route.value == "Intravenous"
+    assert ct.nci_concept.definition.value.startswith("A preparation of autologous monocytes")
+
+
+def test_gaps_the_sources_leave_are_recorded_as_not_stated():
+    library = load_library(ROOT)
+    heros, ct = library.therapies["heros-3"], library.therapies["ct-0525"]
+    for gap in (heros.nci_concept, heros.regimen.dose, ct.eligibility.criteria, ct.eligibility.ages,
+                ct.trial.phase, ct.regimen.conditioning, ct.trial.status):
+        assert isinstance(gap, NotStated)
+
+
+def test_the_real_data_has_no_problems():
+    assert check(ROOT) == []
+
+
+def test_quote_not_in_source_is_refused_with_file_field_and_closest_passage(book: Path):
+    edit(book, "heros-3", lambda d: d["car_components"][1].update(quote="In addition, it contains CD137."))
+    with pytest.raises(DataProblems) as error:
+        load_library(book)
+    [problem] = error.value.problems
+    assert problem.file == "data/therapies/heros-3.yaml"
+    assert problem.field == "car_components[1].quote"
+    assert problem.message == "quote not found in baylor-heros-3.0.txt"
+    assert "closest passage: “In addition, it contains CD28" in problem.fix
+    assert problem.line is not None
+
+
+def test_value_changed_under_an_unchanged_quote_is_refused(book: Path):
+    edit(book, "heros-3", lambda d: d["car_components"][1].update(value="4-1BB"))
+    [problem] = check(book)
+    assert problem.field == "car_components[1]"
+    assert problem.message == "'4-1BB' is not written in its quote"
+
+
+def test_editorial_value_passes_when_marked_as_paraphrase_with_a_reason(book: Path):
+    edit(book, "heros-3", lambda d: d["car_components"][1].update(value="CD28 domain", paraphrase="shortened"))
+    assert check(book) == []
+
+
+def test_number_must_be_written_whole_in_its_quote(book: Path):
+    edit(book, "ct-0525", lambda d: d["regimen"]["dose"][0].update(value=0.3))
+    [problem] = check(book)
+    assert problem.field == "regimen.dose[0]"
+    assert problem.message == "'0.3' is not written in its quote"
+
+
+def test_agents_joined_differently_from_the_source_are_refused(book: Path):
+    edit(book, "heros-3", lambda d: d["regimen"]["combination"].update(agents_joined_by="and"))
+    [problem] = check(book)
+    assert problem.field == "regimen.combination.agents_joined_by"
+    assert "'pembrolizumab and nivolumab'" in problem.message
