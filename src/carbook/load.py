@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .models import UNION_TAGS, NotStated, Quoted, Step, Therapy, value_in_quote
+from .models import UNION_TAGS, NotStated, Step, Therapy, format_number, value_in_quote
 from .problems import DataProblems, Problem, display_path
 from .sources import SourceDocument, read_source
 
@@ -95,10 +95,11 @@ def _load(root: Path, files: list[Path]) -> tuple[Library, list[Problem]]:
             continue
         if therapy.id in seen:
             problems.append(Problem(name, 1, "id", f"therapy id {therapy.id!r} is already used by {seen[therapy.id]}",
-                                    "give each therapy its own id"))
+                                    "give each therapy its own id, the same as its file name"))
             continue
         seen[therapy.id] = name
-        library.therapies[therapy.id] = therapy
+        if not file_problems:
+            library.therapies[therapy.id] = therapy
     return library, problems
 
 
@@ -140,22 +141,23 @@ def _load_therapy(
         source, source_problem = _source(root, source_name, source_format, sources)
         if source_problem:
             found += problem(lines.get(("source",), 1), "source", *source_problem)
+    if source is not None:
+        found += _located(name, lines, _check_against_source(data, source))
     context = {"record": source.record if source is not None and source.format == "record" else {}}
     try:
         therapy = Therapy.model_validate(data, context=context)
     except ValidationError as error:
-        found += [_from_pydantic(e, name, lines) for e in error.errors()]
-        return None, found
-    if source is None:
-        return None, found
+        return None, found + [_from_pydantic(e, name, lines) for e in error.errors()]
     if therapy.id != path.stem:
         found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
                          f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
-    found += [
-        Problem(name, lines.get(loc) or _nearest_line(lines, loc), _dotted(loc), message, fix)
-        for loc, message, fix in _check_against_source(therapy, source)
-    ]
-    return (None if found else therapy), found
+    found += _located(name, lines, _check_steps(therapy))
+    return therapy, found
+
+
+def _located(file: str, lines: dict[Loc, int], found: Iterator[tuple[Loc, str, str]]) -> list[Problem]:
+    return [Problem(file, lines.get(loc) or _nearest_line(lines, loc), _dotted(loc), message, fix)
+            for loc, message, fix in found]
 
 
 def _source(
@@ -183,37 +185,59 @@ def _source(
 # --- checks against the source ---------------------------------------------------------------
 
 
-def _walk(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+def _walk_raw(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
     yield loc, value
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _walk(getattr(value, name), (*loc, name))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_raw(item, (*loc, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _walk(item, (*loc, index))
+            yield from _walk_raw(item, (*loc, index))
 
 
-def _check_against_source(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
-    for loc, item in _walk(therapy):
-        if isinstance(item, Quoted):
-            if not source.contains(item.quote):
-                yield ((*loc, "quote"), f"quote not found in {source.name}",
-                       f"copy the passage exactly from the source; closest passage: “{source.closest_passage(item.quote)}”")
-                continue
-            if item.paraphrase is None:
-                for value in item.stated_values():
-                    if not value_in_quote(value, item.quote):
-                        yield (loc, f"{value!r} is not written in its quote",
-                               "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
-        elif isinstance(item, NotStated) and item.nearby and not source.contains(item.nearby):
-            yield ((*loc, "nearby"), f"nearby passage not found in {source.name}",
-                   f"copy the passage exactly from the source; closest passage: “{source.closest_passage(item.nearby)}”")
-        elif isinstance(item, Step) and len(item.agents) > 1:
-            phrase = item.agents_phrase()
-            quotes = [item.what.quote, *(agent.quote for agent in item.agents)]
-            if not any(value_in_quote(phrase, q) for q in quotes):
-                yield ((*loc, "agents_joined_by"), f"the agents as joined, {phrase!r}, are not written in any of the step's quotes",
-                       "list the agents in the source's order and join them with the source's word ('and' or 'or')")
+def _stated_values(fact: dict[str, Any]) -> list[str]:
+    values = [fact[key] for key in ("value", "minimum", "maximum", "unit") if key in fact]
+    return [format_number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+
+
+def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
+    """Check every quote, nearby passage and quoted value of the raw file against the source.
+
+    Works on the file as read, so these problems are reported even when the file has others."""
+    def not_found(what: str, passage: str) -> tuple[str, str]:
+        return (f"{what} not found in {source.name}",
+                f"copy the passage exactly from the source; closest passage: “{source.closest_passage(passage)}”")
+
+    for loc, item in _walk_raw(data):
+        if not isinstance(item, dict) or "record_field" in item:
+            continue
+        quote, nearby = item.get("quote"), item.get("nearby")
+        if isinstance(nearby, str) and nearby.strip() and not source.contains(nearby):
+            yield ((*loc, "nearby"), *not_found("nearby passage", nearby))
+        if not (isinstance(quote, str) and quote.strip()):
+            continue
+        if not source.contains(quote):
+            yield ((*loc, "quote"), *not_found("quote", quote))
+        elif not item.get("paraphrase"):
+            for value in _stated_values(item):
+                if str(value).strip() and not value_in_quote(str(value), quote):
+                    yield (loc, f"{value!r} is not written in its quote",
+                           "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
+
+
+def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
+    regimen = therapy.regimen
+    for name in ("conditioning", "cell_infusion", "combination"):
+        step = getattr(regimen, name)
+        if not isinstance(step, Step) or len(step.agents) < 2:
+            continue
+        phrase = step.agents_phrase()
+        quotes = [step.what.quote, *(agent.quote for agent in step.agents)]
+        if not any(value_in_quote(phrase, q) for q in quotes):
+            yield (("regimen", name, "agents_joined_by"),
+                   f"the agents as joined, {phrase!r}, are not written in any of the step's quotes",
+                   "list the agents in the source's order and join them with the source's word ('and' or 'or')")
 
 
 # --- the book's structure ------------------------------------------------------------------------
@@ -312,6 +336,8 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int]) -> P
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
         fix = "correct the value as the message says"
+    if "fix" in error.get("ctx", {}):
+        fix = error["ctx"]["fix"]
     line = lines.get(loc) or _nearest_line(lines, loc)
     return Problem(file, line, _dotted(loc), message, fix)
 

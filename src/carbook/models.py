@@ -8,6 +8,7 @@ file.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -23,7 +24,14 @@ from pydantic import (
     model_validator,
 )
 
+from pydantic_core import PydanticCustomError
+
 from .sources import normalise
+
+
+def invalid(message: str, fix: str) -> PydanticCustomError:
+    """Give a validation error that carries how to fix it (shown after the message)."""
+    return PydanticCustomError("invalid", "{message}", {"message": message, "fix": fix})
 
 #: What a page says wherever a source is silent.
 NOT_STATED = "Not stated in the source"
@@ -64,9 +72,12 @@ class Quoted(Strict):
         record = (info.context or {}).get("record") or {}
         name = data["record_field"]
         if not record:
-            raise ValueError("record_field can only be used when the source is a field/value record")
+            raise invalid("record_field can only be used when the source is a field/value record",
+                          "set source_format: record for a field/value record, or write value and quote")
         if name not in record:
-            raise ValueError(f"the source record has no field {name!r}; its fields are {', '.join(record)}")
+            close = difflib.get_close_matches(str(name), list(record), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise invalid(f"the source record has no field {name!r}", f"{hint}its fields are: {', '.join(record)}")
         rest = {k: v for k, v in data.items() if k != "record_field"}
         return {"value": record[name], "quote": record[name], "record_field": name, **rest}
 
@@ -89,9 +100,11 @@ class Identifier(Fact):
     @model_validator(mode="after")
     def _check_form(self) -> Identifier:
         if self.kind == "NCT" and not NCT_PATTERN.fullmatch(self.value):
-            raise ValueError(f"{self.value!r} is not an NCT identifier (NCT followed by 8 digits)")
+            raise invalid(f"{self.value!r} is not an NCT identifier",
+                          "write NCT followed by 8 digits, as the source gives it (e.g. NCT04995003)")
         if self.kind == "NCI Thesaurus" and not NCIT_PATTERN.fullmatch(self.value):
-            raise ValueError(f"{self.value!r} is not an NCI Thesaurus code (C followed by digits)")
+            raise invalid(f"{self.value!r} is not an NCI Thesaurus code",
+                          "write C followed by digits, as the source gives it (e.g. C205637)")
         return self
 
 
@@ -105,7 +118,7 @@ class Quantity(Quoted):
     @classmethod
     def _number_not_text(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError("must be a number, e.g. 3 or 0.5, without its unit")
+            raise invalid(f"{value!r} is not a number", "write the number alone (e.g. 3 or 0.5) and the unit under unit:")
         return value
 
     def stated_values(self) -> list[str]:
@@ -122,7 +135,8 @@ class AgeRange(Quoted):
     @model_validator(mode="after")
     def _ordered(self) -> AgeRange:
         if self.minimum > self.maximum:
-            raise ValueError(f"minimum ({format_number(self.minimum)}) is above maximum ({format_number(self.maximum)})")
+            raise invalid(f"minimum ({format_number(self.minimum)}) is above maximum ({format_number(self.maximum)})",
+                          "give the youngest age as minimum and the oldest as maximum, as the source states them")
         return self
 
     def stated_values(self) -> list[str]:
@@ -164,7 +178,8 @@ class Step(Strict):
     @model_validator(mode="after")
     def _agents_as_stated(self) -> Step:
         if len(self.agents) > 1 and self.agents_joined_by is None:
-            raise ValueError("agents_joined_by is required when a step names several agents ('and' or 'or')")
+            raise invalid("agents_joined_by is missing for a step with several agents",
+                          "add agents_joined_by: and (all are given) or or (one of them is), as the source joins them")
         return self
 
     def agents_phrase(self) -> str:
@@ -231,8 +246,9 @@ class Therapy(Strict):
     @field_validator("source")
     @classmethod
     def _plain_file_name(cls, value: str) -> str:
-        if "/" in value or "\\" in value or value.startswith("."):
-            raise ValueError("give the file name only, e.g. 'study.txt', for a file in data/sources/")
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", value):
+            raise invalid(f"{value!r} is not a plain file name",
+                          "give the file name only (letters, digits, '.', '_', '-'), e.g. study.txt, of a file in data/sources/")
         return value
 
 

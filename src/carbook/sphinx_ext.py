@@ -13,25 +13,27 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from . import substitutions
 from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR, check, load_library
+from .problems import DataProblems
 
 logger = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).parent
 
 
-class DataError(ExtensionError):
-    """The book's data is invalid; the message lists every problem."""
-
-    category = "Invalid data"
+def _discard_output(app: Sphinx) -> None:
+    """Remove the HTML output and saved state, so no earlier, now stale, book is left looking current."""
+    for folder in (Path(app.outdir), Path(app.doctreedir)):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _inputs(root: Path) -> dict[str, Any]:
@@ -59,9 +61,11 @@ def _check_data(app: Sphinx) -> None:
     root = Path(app.srcdir)
     problems = check(root)
     if problems:
-        from .problems import DataProblems
-
-        raise DataError(DataProblems(problems).report())
+        _discard_output(app)
+        report = DataProblems(problems).report()
+        sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
+                         " `python -m carbook check` checks the data alone.\n")
+        raise SystemExit(2)  # a clean stop: the report above is the whole story, no traceback
     library = load_library(root)
     values = {**app.env.myst_config.substitutions, **substitutions.for_library(library)}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
@@ -87,8 +91,14 @@ def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed
     return [doc for doc in env.found_docs if not doc.startswith(chapter_prefix)]
 
 
+def _on_failure(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None:
+        _discard_output(app)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
+    app.connect("build-finished", _on_failure)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
