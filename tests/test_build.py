@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.build
 
-SECTIONS = ["Mechanism", "Regimen", "Eligibility", "NCI concept"]
+SECTIONS = ["Mechanism", "Regimen", "Eligibility", "NCI concept", "Check yourself"]
 
 
 class Page:

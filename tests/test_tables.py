@@ -15,8 +15,8 @@ def rows(frame):
 
 def test_every_row_has_a_passage_from_its_source():
     for therapy in (HEROS, CT):
-        for build in (tables.at_a_glance, tables.mechanism_steps, tables.regimen_steps, tables.eligibility, tables.nci_concept):
-            frame = build(therapy)
+        for section in tables.SECTIONS:
+            frame = tables.section_table(therapy, section)
             assert list(frame.columns) == tables.FACT_COLUMNS
             source = LIBRARY.source_of(therapy)
             for passage in frame["Source passage"]:
@@ -25,25 +25,25 @@ def test_every_row_has_a_passage_from_its_source():
 
 
 def test_regimen_table_keeps_the_sources_order_and_agents():
-    table = rows(tables.regimen_steps(HEROS))
+    table = rows(tables.section_table(HEROS, "Regimen"))
     assert table["Conditioning"]["Value"] == "lymphodepletion: cyclophosphamide and fludarabine"
     assert table["Combination"]["Value"] == "immune checkpoint inhibitor: pembrolizumab or nivolumab"
     assert table["Dose"]["Value"] == NOT_STATED
 
 
 def test_gap_row_says_not_stated_and_shows_the_nearby_passage():
-    row = rows(tables.nci_concept(HEROS))["NCI Thesaurus concept"]
+    row = rows(tables.section_table(HEROS, "NCI concept"))["NCI Thesaurus concept"]
     assert row["Value"] == NOT_STATED
     assert "Nearby, the source says: “NCT#/ ID: NCT04995003”" in str(row["Source passage"])
 
 
 def test_dose_levels_show_number_and_unit():
-    table = rows(tables.regimen_steps(CT))
+    table = rows(tables.section_table(CT, "Regimen"))
     assert table["Dose 1"]["Value"] == "3 billion CAR+ cells"
     assert table["Dose 2"]["Value"] == "10 billion CAR+ cells"
     assert table["Route"]["Value"] == "Intravenous"
 
 
 def test_ages_read_as_a_range_with_unit():
-    assert rows(tables.eligibility(HEROS))["Ages"]["Value"] == "1 to 25 years"
-    assert rows(tables.eligibility(CT))["Ages"]["Value"] == NOT_STATED
+    assert rows(tables.section_table(HEROS, "Eligibility"))["Ages"]["Value"] == "1 to 25 years"
+    assert rows(tables.section_table(CT, "Eligibility"))["Ages"]["Value"] == NOT_STATED

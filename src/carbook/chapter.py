@@ -1,17 +1,19 @@
 """The sections of a therapy chapter, as MyST the chapter's cells display.
 
 A chapter notebook only says which therapy it is about and calls these in order, so every chapter
-has the same skeleton: at a glance, Mechanism, Regimen, Eligibility, NCI concept.
+has the same skeleton: at a glance, Mechanism, Regimen, Eligibility, NCI concept, Check yourself.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from . import figures, tables
+from . import figures, links, tables
 from .load import Library, load_library
-from .models import NOT_STATED, NotStated, Therapy
-from .myst import Markdown, escape, figure, paragraph, table
+from .models import NOT_STATED, NotStated, Quoted, Step, Therapy
+from .myst import Markdown, dropdown, escape, figure, paragraph, source_link, table
+from .terms import TermLinker
 
 
 class Chapter:
@@ -23,6 +25,7 @@ class Chapter:
             known = ", ".join(sorted(self.library.therapies))
             raise KeyError(f"no therapy {therapy_id!r} in data/therapies/ (known: {known})")
         self.therapy: Therapy = self.library.therapies[therapy_id]
+        self.terms = TermLinker(self.library.glossary)
 
     @property
     def _name(self) -> str:
@@ -31,15 +34,22 @@ class Chapter:
     def _label(self, what: str) -> str:
         return f"{self.therapy.id}-{what}"
 
+    def _table(self, section: str, caption: str, label: str) -> Markdown:
+        return table(tables.section_table(self.therapy, section), caption, f"tbl-{self._label(label)}", self.terms.link)
+
     def at_a_glance(self) -> Markdown:
-        """Give the opening paragraph and the at-a-glance table."""
+        """Give the opening paragraph, the at-a-glance table and links to the therapy's records elsewhere."""
         t = self.therapy
         intro = paragraph(
-            f"This chapter sets out what the source document {escape(t.source)} states about {self._name}.",
+            f"This chapter sets out what the source document {source_link(t.source)} states about {self._name}.",
             "Every value in its tables is followed by the passage of the source that states it; where the",
             f"source is silent, the page says “{escape(NOT_STATED)}”.",
         )
-        return intro + table(tables.at_a_glance(t), f"{t.name.value} at a glance.", f"tbl-{self._label('glance')}")
+        parts = [intro, self._table("At a glance", f"{t.name.value} at a glance.", "glance")]
+        outbound = links.for_therapy(t)
+        if outbound:
+            parts.append(paragraph("Look it up elsewhere:", " · ".join(f"[{escape(text)}]({url})" for text, url in outbound)))
+        return _join(parts)
 
     def mechanism(self) -> Markdown:
         """Give the mechanism flow figure and the table of steps with their passages."""
@@ -49,8 +59,7 @@ class Chapter:
                          "in the figure is a phrase copied from the source; the table gives the whole passage.")
         fig = figure(figures.mechanism_flow(t), f"Mechanism of {t.name.value}, step by step, in the source's words.",
                      f"fig-{self._label('mechanism')}")
-        return text + fig + table(tables.mechanism_steps(t), f"Mechanism of {t.name.value} with source passages.",
-                                  f"tbl-{self._label('mechanism')}")
+        return _join([text, fig, self._table("Mechanism", f"Mechanism of {t.name.value} with source passages.", "mechanism")])
 
     def regimen(self) -> Markdown:
         """Give the regimen timeline, the dose figure where doses are stated, and the regimen table."""
@@ -67,8 +76,7 @@ class Chapter:
             parts.append(figure(dose, f"Dose levels of {t.name.value} as stated in the source.", f"fig-{self._label('dose')}"))
         else:
             parts.append(self._gap("Dose", t.regimen.dose))
-        parts.append(table(tables.regimen_steps(t), f"Regimen of {t.name.value} with source passages.",
-                           f"tbl-{self._label('regimen')}"))
+        parts.append(self._table("Regimen", f"Regimen of {t.name.value} with source passages.", "regimen"))
         return _join(parts)
 
     def eligibility(self) -> Markdown:
@@ -80,8 +88,7 @@ class Chapter:
             parts.append(figure(ages, f"Ages eligible for {t.name.value} as stated in the source.", f"fig-{self._label('ages')}"))
         else:
             parts.append(self._gap("Ages", t.eligibility.ages))
-        parts.append(table(tables.eligibility(t), f"Eligibility for {t.name.value} with source passages.",
-                           f"tbl-{self._label('eligibility')}"))
+        parts.append(self._table("Eligibility", f"Eligibility for {t.name.value} with source passages.", "eligibility"))
         return _join(parts)
 
     def nci_concept(self) -> Markdown:
@@ -90,13 +97,38 @@ class Chapter:
         parts: list[str] = []
         if isinstance(t.nci_concept, NotStated):
             parts.append(self._gap("NCI Thesaurus concept", t.nci_concept))
-        parts.append(table(tables.nci_concept(t), f"NCI Thesaurus concept of {t.name.value} with source passages.",
-                           f"tbl-{self._label('nci-concept')}"))
+        parts.append(self._table("NCI concept", f"NCI Thesaurus concept of {t.name.value} with source passages.", "nci-concept"))
         return _join(parts)
+
+    def check_yourself(self) -> Markdown:
+        """Give the self-check questions, each answer hidden until opened and citing its passage."""
+        intro = paragraph("Answer each question from this chapter, then open it to check. Every answer is a fact",
+                          "of the data, with the passage of the source that states it.")
+        blocks = [intro]
+        for number, question in enumerate(self.therapy.questions, start=1):
+            blocks.append(dropdown(f"{number}. {question.question}", self._answer(self.therapy.fact_at(question.answer))))
+        return _join(blocks)
+
+    def _answer(self, fact: Any) -> str:
+        answer = f"**Answer:** {escape(tables.display_value(fact))}."
+        if isinstance(fact, NotStated):
+            nearby = f" Nearby, the source says: “{escape(fact.nearby)}”" if fact.nearby else ""
+            return f"{answer} {escape(fact.not_stated)}{nearby} ({source_link(self.therapy.source)})"
+        quotes = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
+        cited = " ".join(f"“{escape(q)}”" for q in quotes)
+        return f"{answer}\n\nThe source, {source_link(self.therapy.source)}, says: {cited}"
 
     def _gap(self, what: str, gap: NotStated) -> Markdown:
         nearby = f" Nearby, the source says: “{escape(gap.nearby)}”" if gap.nearby else ""
         return paragraph(f"**{escape(what)}: {escape(NOT_STATED)}.**", f"{escape(gap.not_stated)}{nearby}")
+
+
+def _quoted_parts(fact: Any) -> list[Quoted]:
+    if isinstance(fact, Step):
+        return [fact.what, *fact.agents]
+    if isinstance(fact, list):
+        return [part for item in fact for part in _quoted_parts(item)]
+    return [fact]
 
 
 def _join(parts: list[str]) -> Markdown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -20,6 +21,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from .models import NOT_STATED, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
 from .tables import display_value, plural, regimen_stages  # noqa: E402
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INK = "#1a1a1a"
 STATED = "#dbe9f6"
@@ -163,4 +167,36 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
         ax.spines[side].set_visible(False)
     listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
     alt = f"Bar chart of the {len(doses)} dose levels stated for {therapy.name.value}: {listing}."
+    return Drawing(to_svg(figure), alt)
+
+
+def stated_grid(matrix: pd.DataFrame) -> Drawing:
+    """Give a grid of facets (rows) by therapies (columns): filled and "stated" where the source states
+    the facet, dashed and "not stated" where it is silent (text as well as colour)."""
+    rows, columns = list(matrix.index), list(matrix.columns)
+    cell_w, cell_h, label_w = 1.7, 0.42, 3.1
+    figure = Figure(figsize=(label_w + cell_w * len(columns) + 0.2, 0.8 + cell_h * len(rows)), facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    width, height = label_w + cell_w * len(columns), cell_h * (len(rows) + 1.4)
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    for j, column in enumerate(columns):
+        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, textwrap.fill(column, 14), ha="center", va="center",
+                fontsize=10.5, weight="bold", color=ACCENT)
+    for i, row in enumerate(rows):
+        y = height - cell_h * (i + 1.9)
+        ax.text(label_w - 0.1, y, row, ha="right", va="center", fontsize=10, color=INK)
+        for j, column in enumerate(columns):
+            stated = bool(matrix.loc[row, column])
+            x = label_w + cell_w * (j + 0.5)
+            ax.add_patch(FancyBboxPatch((x - cell_w * 0.45, y - cell_h * 0.4), cell_w * 0.9, cell_h * 0.8,
+                                        boxstyle="round,pad=0,rounding_size=0.05",
+                                        facecolor=STATED if stated else GAP, edgecolor=STATED_EDGE if stated else GAP_EDGE,
+                                        linestyle="-" if stated else (0, (3, 2)), linewidth=1.1))
+            ax.text(x, y, "stated" if stated else "not stated", ha="center", va="center", fontsize=9.5,
+                    color=INK if stated else "#404040", style="normal" if stated else "italic")
+    counts = "; ".join(f"{c}: {int(matrix[c].sum())} of {len(rows)} facets stated" for c in columns)
+    gaps = "; ".join(f"{c} is silent on " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "none") for c in columns)
+    alt = f"Grid of {len(rows)} facets by {len(columns)} therapies showing which facts each source states. {counts}. {gaps}."
     return Drawing(to_svg(figure), alt)

@@ -17,11 +17,22 @@ from typing import Any, Iterator
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .models import UNION_TAGS, NotStated, Step, Therapy, format_number, value_in_quote
+from .models import (
+    UNION_TAGS,
+    Glossary,
+    GlossaryEntry,
+    NotStated,
+    SourcePassage,
+    Step,
+    Therapy,
+    format_number,
+    value_in_quote,
+)
 from .problems import DataProblems, Problem, display_path
 from .sources import SourceDocument, read_source
 
 THERAPY_DIR = Path("data/therapies")
+GLOSSARY = Path("data/glossary.yaml")
 SOURCE_DIR = Path("data/sources")
 CHAPTER_DIR = Path("book/therapies")
 
@@ -47,6 +58,7 @@ class Library:
     root: Path
     therapies: dict[str, Therapy] = field(default_factory=dict)
     sources: dict[str, SourceDocument] = field(default_factory=dict)
+    glossary: Glossary | None = None
 
     def source_of(self, therapy: Therapy) -> SourceDocument:
         """Give the source document ``therapy`` is built from."""
@@ -72,18 +84,20 @@ def load_library(root: Path | None = None) -> Library:
 
 
 def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
-    """Give every problem in the named data files (default: all of them, plus the book's structure)."""
-    files = therapy_files(root) if not paths else [Path(p) for p in paths]
-    _, problems = _load(root, files)
+    """Give every problem in the named data files (default: all of them, the glossary and the book's structure)."""
     if not paths:
-        problems += _check_chapters(root)
+        _, problems = _load(root, therapy_files(root))
+        return problems + _check_chapters(root)
+    glossary = (root / GLOSSARY).resolve()
+    files = [Path(p) for p in paths if Path(p).resolve() != glossary]
+    _, problems = _load(root, files, with_glossary=len(files) < len(paths))
     return problems
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _load(root: Path, files: list[Path]) -> tuple[Library, list[Problem]]:
+def _load(root: Path, files: list[Path], with_glossary: bool = True) -> tuple[Library, list[Problem]]:
     library = Library(root=root)
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -100,7 +114,71 @@ def _load(root: Path, files: list[Path]) -> tuple[Library, list[Problem]]:
         seen[therapy.id] = name
         if not file_problems:
             library.therapies[therapy.id] = therapy
+    if with_glossary:
+        library.glossary, glossary_problems = _load_glossary(root, library.sources)
+        problems += glossary_problems
     return library, problems
+
+
+def _load_glossary(root: Path, sources: dict[str, SourceDocument]) -> tuple[Glossary | None, list[Problem]]:
+    name = GLOSSARY.as_posix()
+    if not (root / GLOSSARY).is_file():
+        return None, [Problem(name, None, "", "the glossary file is missing", "restore data/glossary.yaml")]
+    data, lines, found = _read_yaml(root / GLOSSARY, name, "see the Editor's guide")
+    if data is None:
+        return None, found
+    try:
+        glossary = Glossary.model_validate(data)
+    except ValidationError as error:
+        return None, [_from_pydantic(e, name, lines, Glossary) for e in error.errors()]
+
+    def passages(index: int, entry: GlossaryEntry) -> Iterator[tuple[Loc, SourcePassage]]:
+        if entry.definition is not None:
+            yield ("terms", index, "definition"), entry.definition
+        for used, passage in enumerate(entry.used_in):
+            yield ("terms", index, "used_in", used), passage
+
+    for index, entry in enumerate(glossary.terms):
+        for loc, passage in passages(index, entry):
+            line = lines.get(loc) or _nearest_line(lines, loc)
+            source, source_problem = _source(root, passage.source, "text", sources)
+            if source_problem:
+                found.append(Problem(name, line, _dotted((*loc, "source")), *source_problem))
+            elif not source.contains(passage.quote):
+                found.append(Problem(name, line, _dotted((*loc, "quote")), f"quote not found in {source.name}",
+                                     f"copy the passage exactly; closest passage: “{source.closest_passage(passage.quote)}”"))
+            elif not any(value_in_quote(form, passage.quote) for form in entry.forms()):
+                found.append(Problem(name, line, _dotted(loc), f"the term {entry.term!r} is not written in this quote",
+                                     "quote a passage that uses the term, or add the form it uses under matches:"))
+    return (None if found else glossary), found
+
+
+def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None, dict[Loc, int], list[Problem]]:
+    """Give a data file's mapping and the line of each field, or the problems that stop reading it."""
+    def problem(line: int | None, message: str, fix: str) -> tuple[None, dict[Loc, int], list[Problem]]:
+        return None, {}, [Problem(name, line, "", message, fix)]
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return problem(None, f"cannot be read ({error.strerror})", "check the path")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return problem(line, f"is not UTF-8 (byte 0x{raw[error.start]:02x})", "save the file as UTF-8")
+    if not text.strip():
+        return problem(None, "the file is empty", f"fill it in; {what}")
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_map(yaml.compose(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return problem(mark.line + 1 if mark else None, f"YAML syntax error: {getattr(error, 'problem', None) or error}",
+                       "fix the YAML syntax at that line (indentation, a missing ':' or an unclosed quote)")
+    if not isinstance(data, dict):
+        return problem(1, f"expected a mapping of fields, found {type(data).__name__}", "write the file as `field: value` lines")
+    return data, lines, []
 
 
 def _load_therapy(
@@ -109,34 +187,13 @@ def _load_therapy(
     def problem(line: int | None, fld: str, message: str, fix: str) -> list[Problem]:
         return [Problem(name, line, fld, message, fix)]
 
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, problem(None, "", f"cannot be read ({error.strerror})", "check the path")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        return None, problem(line, "", f"is not UTF-8 (byte 0x{raw[error.start]:02x})",
-                             "save the file as UTF-8")
-    if not text.strip():
-        return None, problem(None, "", "the file is empty", "fill it in; `carbook new` writes a skeleton")
-    try:
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        what = getattr(error, "problem", None) or str(error)
-        return None, problem(mark.line + 1 if mark else None, "", f"YAML syntax error: {what}",
-                             "fix the YAML syntax at that line (indentation, a missing ':' or an unclosed quote)")
-    if not isinstance(data, dict):
-        return None, problem(1, "", f"expected a mapping of fields, found {type(data).__name__}",
-                             "write the therapy as `field: value` lines")
+    data, lines, found = _read_yaml(path, name, "`python -m carbook new` writes a skeleton")
+    if data is None:
+        return None, found
 
     source_name = data.get("source")
     source_format = data.get("source_format", "text")
     source = None
-    found: list[Problem] = []
     if isinstance(source_name, str) and source_name:
         source, source_problem = _source(root, source_name, source_format, sources)
         if source_problem:
@@ -147,7 +204,7 @@ def _load_therapy(
     try:
         therapy = Therapy.model_validate(data, context=context)
     except ValidationError as error:
-        return None, found + [_from_pydantic(e, name, lines) for e in error.errors()]
+        return None, found + [_from_pydantic(e, name, lines, Therapy) for e in error.errors()]
     if therapy.id != path.stem:
         found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
                          f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
@@ -308,14 +365,14 @@ def _dotted(loc: Loc) -> str:
     return text
 
 
-def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int]) -> Problem:
+def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], model: type[BaseModel]) -> Problem:
     loc: Loc = tuple(p for p in error["loc"] if p not in UNION_TAGS)
     kind, message = error["type"], error["msg"]
     fix = "see the Editor's guide for this field's form"
     if kind == "missing":
         message, fix = "required field is missing", f"add `{loc[-1]}:` (or `not_stated: <what is missing>` if the source is silent)"
     elif kind == "extra_forbidden":
-        known = _known_fields(error["loc"][:-1])
+        known = _known_fields(model, error["loc"][:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
         message = f"unknown field {loc[-1]!r}"
         fix = (f"did you mean {close[0]!r}? " if close else "") + f"known fields here: {', '.join(known)}"
@@ -342,8 +399,8 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int]) -> P
     return Problem(file, line, _dotted(loc), message, fix)
 
 
-def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    candidates: list[type[BaseModel]] = [Therapy]
+def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    candidates: list[type[BaseModel]] = [model]
     for part in loc:
         if isinstance(part, int):
             continue

@@ -151,7 +151,8 @@ class NotStated(Strict):
 
 
 def _stated_or_not(value: Any) -> str:
-    return "not_stated" if isinstance(value, dict) and "not_stated" in value else "stated"
+    gap = isinstance(value, NotStated) or (isinstance(value, dict) and "not_stated" in value)
+    return "not_stated" if gap else "stated"
 
 
 def maybe(model: Any) -> Any:
@@ -225,6 +226,13 @@ class NciConcept(Strict):
     drug_class: maybe(Fact)
 
 
+class Question(Strict):
+    """A self-check question; its answer is a fact of the therapy, named by its dotted path."""
+
+    question: Text = Field(description="The question, in editorial words.")
+    answer: Text = Field(description="Dotted path of the fact that answers it, e.g. regimen.dose.")
+
+
 class Therapy(Strict):
     """Everything the book says about one therapy, all of it from one source document."""
 
@@ -242,6 +250,33 @@ class Therapy(Strict):
     regimen: Regimen
     eligibility: Eligibility
     nci_concept: maybe(NciConcept)
+    questions: list[Question] = Field(min_length=3, max_length=5, description="3 to 5 self-check questions.")
+
+    @model_validator(mode="after")
+    def _answers_are_facts(self) -> Therapy:
+        for index, question in enumerate(self.questions):
+            try:
+                self.fact_at(question.answer)
+            except LookupError as error:
+                raise invalid(f"questions[{index}].answer {question.answer!r} is not a fact of this therapy ({error})",
+                              "name a fact by its dotted path, e.g. regimen.dose or trial.nct_id")
+        return self
+
+    def fact_at(self, path: str) -> Any:
+        """Give the fact (or gap) at a dotted path such as ``regimen.dose`` or ``mechanism.steps.0``."""
+        item: Any = self
+        for part in path.split("."):
+            if isinstance(item, list) and part.isdigit() and int(part) < len(item):
+                item = item[int(part)]
+            elif isinstance(item, BaseModel) and part in type(item).model_fields and part != "questions":
+                item = getattr(item, part)
+            else:
+                raise LookupError(f"no {part!r} there")
+            if item is None:
+                raise LookupError(f"{part!r} is empty")
+        if not isinstance(item, (Quoted, NotStated, Step, list)) or isinstance(item, Therapy):
+            raise LookupError("it is a group of facts, not one fact")
+        return item
 
     @field_validator("source")
     @classmethod
@@ -250,6 +285,39 @@ class Therapy(Strict):
             raise invalid(f"{value!r} is not a plain file name",
                           "give the file name only (letters, digits, '.', '_', '-'), e.g. study.txt, of a file in data/sources/")
         return value
+
+
+class SourcePassage(Strict):
+    """A verbatim passage of a named source document."""
+
+    source: Text = Field(description="File name of the source document in data/sources/.")
+    quote: Text
+
+
+class GlossaryEntry(Strict):
+    """A term the sources use: quoted where a source defines it, else an editorial definition."""
+
+    term: Text
+    matches: list[Text] = Field(default_factory=list, description="Other forms of the term to link, e.g. plurals.")
+    definition: SourcePassage | None = Field(default=None, description="The passage of a source that defines the term.")
+    editorial: Text | None = Field(default=None, description="A short definition, when no source defines the term.")
+    used_in: list[SourcePassage] = Field(default_factory=list, description="Passages of the sources that use the term.")
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> GlossaryEntry:
+        if (self.definition is None) == (self.editorial is None):
+            raise invalid(f"term {self.term!r} needs exactly one of definition (quoted) or editorial",
+                          "quote the source's definition under definition:, or write editorial: when no source defines it")
+        return self
+
+    def forms(self) -> list[str]:
+        """Give every form of the term to link, longest first (``CAR T cells`` before ``CAR T cell``)."""
+        forms = {self.term, *self.matches}
+        return sorted(forms, key=len, reverse=True)
+
+
+class Glossary(Strict):
+    terms: list[GlossaryEntry] = Field(min_length=1)
 
 
 def format_number(value: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Callable
 
 import pandas as pd
 
@@ -44,21 +45,31 @@ def source_label(document: str) -> str:
     return f"source-{slug(document)}"
 
 
-def cite(passage: Passage) -> str:
-    """Give a table cell for a passage: the quote (or gap note) and a link to the source document."""
-    return f"{escape(passage)} ({{ref}}`{passage.document} <{source_label(passage.document)}>`)"
+Link = Callable[[str], str]
 
 
-def cell(value: object) -> str:
-    return cite(value) if isinstance(value, Passage) else escape(value)
+def source_link(document: str) -> str:
+    """Give a MyST link to a source document's section of the Sources appendix."""
+    return f"{{ref}}`{document} <{source_label(document)}>`"
 
 
-def table(frame: pd.DataFrame, caption: str, name: str) -> Markdown:
-    """Give a captioned MyST list-table of ``frame`` with a header row; ``name`` is its label."""
+def cite(passage: Passage, link: Link = escape) -> str:
+    """Give a passage as MyST: the quote (or gap note) and a link to the source document."""
+    return f"{link(str(passage))} ({source_link(passage.document)})"
+
+
+def cell(value: object, link: Link = escape) -> str:
+    return cite(value, link) if isinstance(value, Passage) else link(str(value))
+
+
+def table(frame: pd.DataFrame, caption: str, name: str, link: Link = escape) -> Markdown:
+    """Give a captioned MyST list-table of ``frame`` with a header row; ``name`` is its label.
+
+    ``link`` turns each cell's text into MyST (default: plain escaped text)."""
     lines = [f"````{{list-table}} {escape(caption)}", ":header-rows: 1", f":name: {name}", ":class: carbook-table", ""]
     lines.append("* - " + "\n  - ".join(escape(column) for column in frame.columns))
     for row in frame.itertuples(index=False):
-        lines.append("* - " + "\n  - ".join(cell(value) for value in row))
+        lines.append("* - " + "\n  - ".join(cell(value, link) for value in row))
     lines.append("````")
     return Markdown("\n".join(lines))
 
@@ -80,6 +91,11 @@ def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
             ]
         )
     )
+
+
+def dropdown(title: str, body: str) -> Markdown:
+    """Give a collapsed block: ``title`` (plain text) shows, ``body`` (MyST) opens on a click."""
+    return Markdown(f"`````{{dropdown}} {escape(title)}\n{body}\n`````")
 
 
 def paragraph(*parts: str) -> Markdown:

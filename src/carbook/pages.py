@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import compare, figures
 from .load import SOURCE_DIR, Library
-from .myst import Markdown, escape, source_label, table
+from .myst import Markdown, dropdown, escape, figure, paragraph, source_label, source_link, table
 from .tables import display_value
+from .terms import TermLinker
 
 
 def overview_frame(library: Library) -> pd.DataFrame:
@@ -49,3 +51,55 @@ def sources_appendix(library: Library) -> Markdown:
             )
         )
     return Markdown("\n\n".join(blocks))
+
+
+def comparison(library: Library) -> Markdown:
+    """Give the side-by-side table of every therapy, the passages behind each column, and the stated/not-stated grid."""
+    linker = TermLinker(library.glossary)
+    parts = [
+        table(compare.comparison_frame(library), "The therapies side by side: one column per therapy, one row per facet.",
+              "tbl-comparison", linker.link),
+        paragraph("Each value comes from its therapy's source document. Open a therapy below to read the passage",
+                  "behind every value in its column."),
+    ]
+    for therapy in library.therapies.values():
+        body = table(compare.passages_frame(therapy), f"Passages behind the {therapy.name.value} column.",
+                     f"tbl-comparison-{therapy.id}")
+        parts.append(dropdown(f"Passages behind the {therapy.name.value} column", body))
+    parts.append(figure(figures.stated_grid(compare.stated_matrix(library)),
+                        "What each source states and what it leaves out, facet by facet. "
+                        "A gap means the source is silent, not that the therapy lacks it.",
+                        "fig-comparison-stated"))
+    return Markdown("\n\n".join(parts))
+
+
+def glossary(library: Library) -> Markdown:
+    """Give the glossary: each term with its source's definition quoted, or an editorial one marked so."""
+    lines = ["````{glossary}"]
+    for entry in sorted(library.glossary.terms if library.glossary else [], key=lambda e: e.term.lower()):
+        if entry.definition is not None:
+            text = f"“{escape(entry.definition.quote)}” (definition quoted from {source_link(entry.definition.source)})"
+        else:
+            text = f"*Editorial definition:* {escape(entry.editorial)}"
+        uses = " ".join(f"“{escape(u.quote)}” ({source_link(u.source)})" for u in entry.used_in)
+        lines.append(escape(entry.term))
+        lines.append(f"  {text}")
+        if uses:
+            lines += ["", f"  *In the sources:* {uses}"]
+        lines.append("")
+    lines.append("````")
+    return Markdown("\n".join(lines))
+
+
+def downloads(library: Library, folder: str = "../data") -> Markdown:
+    """Give the list of published data files, linked relative to a page in book/ (``folder``)."""
+    files = [
+        ("datapackage.json", "the package descriptor: resources, the facts table's schema, sources, licence"),
+        ("facts.csv", "every fact the chapters show, one row each, with its source passage"),
+        *((f"therapies/{t.id}.json", f"the whole structured record of {t.name.value}") for t in library.therapies.values()),
+        ("schema/therapy.json", "the JSON Schema of a therapy's record"),
+        *((f"sources/{name}", "a source document, verbatim") for name in sorted({t.source for t in library.therapies.values()})),
+    ]
+    # Plain links: the files are written into the site after the pages, so they are not Sphinx documents.
+    items = [f'* <a href="{folder}/{path}"><code>{path}</code></a>: {escape(what)}' for path, what in files]
+    return Markdown("\n".join(items))

@@ -4,6 +4,7 @@
   listed as ``file:line: field: what is wrong — how to fix it``.
 * Names from the data reach page text through MyST substitutions (``{{ therapies["ct-0525"].name }}``),
   set from the data at each build, so a name is typed once.
+* After a good build, the data is published inside the site as a Frictionless Data Package (``data/``).
 * Each page declares the files it is built from: a therapy chapter depends on its data file, its
   source document and the package code; other pages on all data. Sphinx re-reads a page when one of
   them changes, and with ``execute_notebooks: force`` a re-read page is re-executed, so a plain
@@ -24,10 +25,12 @@ from sphinx.util import logging
 from . import substitutions
 from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR, check, load_library
 from .problems import DataProblems
+from .publish import write_package
 
 logger = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).parent
+PUBLISHED_DATA = "data"  # the data package's folder inside the built site
 
 
 def _discard_output(app: Sphinx) -> None:
@@ -91,14 +94,16 @@ def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed
     return [doc for doc in env.found_docs if not doc.startswith(chapter_prefix)]
 
 
-def _on_failure(app: Sphinx, exception: Exception | None) -> None:
+def _finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         _discard_output(app)
+    elif app.builder.format == "html":
+        write_package(load_library(Path(app.srcdir)), Path(app.outdir) / PUBLISHED_DATA)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
-    app.connect("build-finished", _on_failure)
+    app.connect("build-finished", _finish)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -73,42 +73,24 @@ def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
-def at_a_glance(therapy: Therapy) -> pd.DataFrame:
-    """Give the chapter's opening table: name, modality, cell, target, trial and NCI concept."""
+def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
+    """Give the chapter's opening facts: name, modality, cell, target, trial and NCI concept."""
     concept = therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code
-    return fact_table(
-        [
-            ("Name", therapy.name),
-            ("Title", therapy.title),
-            ("Modality", therapy.modality),
-            ("Cell type engineered", therapy.cell_type),
-            ("Target antigen", therapy.target_antigen),
-            ("Trial (ClinicalTrials.gov)", therapy.trial.nct_id),
-            ("NCI Thesaurus concept", concept),
-        ],
-        therapy.source,
-    )
+    return [
+        ("Name", therapy.name),
+        ("Title", therapy.title),
+        ("Modality", therapy.modality),
+        ("Cell type engineered", therapy.cell_type),
+        ("Target antigen", therapy.target_antigen),
+        ("Trial (ClinicalTrials.gov)", therapy.trial.nct_id),
+        ("NCI Thesaurus concept", concept),
+    ]
 
 
-def mechanism_steps(therapy: Therapy) -> pd.DataFrame:
-    """Give the mechanism as the source orders it, one row a step, then the effector mechanism."""
+def mechanism_facts(therapy: Therapy) -> list[tuple[str, Any]]:
+    """Give the mechanism as the source orders it, one step a fact, then effector and CAR components."""
     steps = [(f"Step {i}", step) for i, step in enumerate(therapy.mechanism.steps, start=1)]
-    return fact_table(
-        [*steps, ("Effector mechanism", therapy.mechanism.effector), ("CAR components", therapy.car_components)],
-        therapy.source,
-    )
-
-
-def regimen_steps(therapy: Therapy) -> pd.DataFrame:
-    """Give the regimen: conditioning, the CAR cell infusion, combination, order, dose and route."""
-    regimen = therapy.regimen
-    rows: list[tuple[str, Any]] = []
-    for label, step in regimen_stages(therapy):
-        rows.append((label, step))
-        if isinstance(step, Step):
-            rows += [(f"{label}: agent", agent) for agent in step.agents]
-    rows += [("Order", regimen.order), ("Dose", regimen.dose), ("Route", regimen.route)]
-    return fact_table(rows, therapy.source)
+    return [*steps, ("Effector mechanism", therapy.mechanism.effector), ("CAR components", therapy.car_components)]
 
 
 def regimen_stages(therapy: Therapy) -> list[tuple[str, Step | NotStated]]:
@@ -121,27 +103,50 @@ def regimen_stages(therapy: Therapy) -> list[tuple[str, Step | NotStated]]:
     ]
 
 
-def eligibility(therapy: Therapy) -> pd.DataFrame:
+def regimen_facts(therapy: Therapy) -> list[tuple[str, Any]]:
+    """Give the regimen: the stages with their agents, then order, dose and route."""
+    regimen = therapy.regimen
+    rows: list[tuple[str, Any]] = []
+    for label, step in regimen_stages(therapy):
+        rows.append((label, step))
+        if isinstance(step, Step):
+            rows += [(f"{label}: agent", agent) for agent in step.agents]
+    return [*rows, ("Order", regimen.order), ("Dose", regimen.dose), ("Route", regimen.route)]
+
+
+def eligibility_facts(therapy: Therapy) -> list[tuple[str, Any]]:
     """Give who may take part: the condition, the ages and any other criteria."""
     e = therapy.eligibility
-    return fact_table([("Condition", e.condition), ("Ages", e.ages), ("Other criteria", e.criteria)], therapy.source)
+    return [("Condition", e.condition), ("Ages", e.ages), ("Other criteria", e.criteria)]
 
 
-def nci_concept(therapy: Therapy) -> pd.DataFrame:
+def nci_concept_facts(therapy: Therapy) -> list[tuple[str, Any]]:
     """Give the NCI Thesaurus concept: code, preferred term, definition, category and class."""
     concept = therapy.nci_concept
     if isinstance(concept, NotStated):
-        return fact_table([("NCI Thesaurus concept", concept)], therapy.source)
-    return fact_table(
-        [
-            ("Concept code", concept.code),
-            ("Preferred term", concept.preferred_term),
-            ("Definition", concept.definition),
-            ("Category", concept.category),
-            ("Class", concept.drug_class),
-        ],
-        therapy.source,
-    )
+        return [("NCI Thesaurus concept", concept)]
+    return [
+        ("Concept code", concept.code),
+        ("Preferred term", concept.preferred_term),
+        ("Definition", concept.definition),
+        ("Category", concept.category),
+        ("Class", concept.drug_class),
+    ]
+
+
+#: The tables of a chapter, by section, in page order: what each section shows.
+SECTIONS = {
+    "At a glance": glance_facts,
+    "Mechanism": mechanism_facts,
+    "Regimen": regimen_facts,
+    "Eligibility": eligibility_facts,
+    "NCI concept": nci_concept_facts,
+}
+
+
+def section_table(therapy: Therapy, section: str) -> pd.DataFrame:
+    """Give one section's table of a therapy's chapter (a key of :data:`SECTIONS`)."""
+    return fact_table(SECTIONS[section](therapy), therapy.source)
 
 
 def record_fields(record: dict[str, str], document: str) -> pd.DataFrame:

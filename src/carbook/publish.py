@@ -1,0 +1,144 @@
+"""Publish the curated data as a Frictionless Data Package: facts as CSV, each therapy as JSON,
+the JSON Schema of the data format, and the source documents themselves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .load import Library
+from .models import AgeRange, NotStated, Quantity, Therapy, format_number
+from .tables import SECTIONS, display_value, passage
+
+PACKAGE_NAME = "car-cell-therapies"
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International (the curated data; each source document keeps its own terms)",
+}
+
+#: The columns of facts.csv, with their Table Schema types and descriptions.
+FACT_FIELDS: list[tuple[str, str, str]] = [
+    ("therapy", "string", "Therapy id, as in data/therapies/<id>.yaml."),
+    ("section", "string", "Chapter section that shows the fact."),
+    ("fact", "string", "What the fact is, as the chapter's table labels it."),
+    ("value", "string", "The value as the chapter shows it; 'Not stated in the source' for a gap."),
+    ("number", "number", "The number, for a dose or an age limit."),
+    ("unit", "string", "The unit of the number."),
+    ("stated", "boolean", "False where the source is silent."),
+    ("source_document", "string", "File name of the source document (see sources/)."),
+    ("record_field", "string", "Field of a record source the value was parsed from."),
+    ("quote", "string", "Verbatim passage of the source that states the fact (or, for a gap, the nearby passage)."),
+    ("note", "string", "For a gap: what the source leaves out, in editorial words."),
+]
+
+
+def fact_rows(library: Library) -> list[dict[str, Any]]:
+    """Give one row per fact the chapters' tables show, in page order, with its passage."""
+    rows = []
+    for therapy in library.therapies.values():
+        for section, facts in SECTIONS.items():
+            for label, item in facts(therapy):
+                items = item if isinstance(item, list) else [item]
+                for index, one in enumerate(items, start=1):
+                    rows.append(_row(therapy, section, f"{label} {index}" if len(items) > 1 else label, one))
+    return rows
+
+
+def _row(therapy: Therapy, section: str, label: str, item: Any) -> dict[str, Any]:
+    cited = passage(item, therapy.source)
+    number, unit = None, None
+    if isinstance(item, Quantity):
+        number, unit = format_number(item.value), item.unit
+    elif isinstance(item, AgeRange):
+        number, unit = None, item.unit
+    return {
+        "therapy": therapy.id,
+        "section": section,
+        "fact": label,
+        "value": display_value(item),
+        "number": number,
+        "unit": unit,
+        "stated": not isinstance(item, NotStated),
+        "source_document": therapy.source,
+        "record_field": cited.record_field,
+        "quote": cited.quote,
+        "note": cited.gap,
+    }
+
+
+def facts_csv(library: Library) -> str:
+    """Give facts.csv as text: a header row, then :func:`fact_rows`; empty cells where a column does not apply."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[name for name, _, _ in FACT_FIELDS], lineterminator="\n")
+    writer.writeheader()
+    for row in fact_rows(library):
+        writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def descriptor(library: Library) -> dict[str, Any]:
+    """Give datapackage.json: the resources with the facts table's schema, the sources and the licence."""
+    documents = sorted({t.source for t in library.therapies.values()})
+    resources: list[dict[str, Any]] = [
+        {
+            "name": "facts",
+            "path": "facts.csv",
+            "title": "Every fact the book shows, with the passage that states it",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {
+                "fields": [{"name": n, "type": t, "description": d} for n, t, d in FACT_FIELDS],
+                "missingValues": [""],
+            },
+        },
+        *(
+            {"name": f"therapy-{t.id}", "path": f"therapies/{t.id}.json", "title": f"{t.name.value}: the structured data",
+             "format": "json", "mediatype": "application/json", "encoding": "utf-8"}
+            for t in library.therapies.values()
+        ),
+        {"name": "therapy-schema", "path": "schema/therapy.json", "title": "JSON Schema of a therapy's data",
+         "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
+        *(
+            {"name": f"source-{Path(d).stem.lower().replace('.', '-')}", "path": f"sources/{d}", "title": f"Source document {d}",
+             "format": "txt", "mediatype": "text/plain", "encoding": "utf-8"}
+            for d in documents
+        ),
+    ]
+    return {
+        "name": PACKAGE_NAME,
+        "title": "CAR cell therapies: source-checked facts",
+        "description": "Facts on CAR cell therapies, each with the verbatim passage of its source document that states it.",
+        "version": __version__,
+        "licenses": [LICENSE],
+        "sources": [{"title": d, "path": f"sources/{d}"} for d in documents],
+        "resources": resources,
+    }
+
+
+def write_package(library: Library, folder: Path) -> Path:
+    """Write the data package into ``folder`` (replacing what was there); give the descriptor's path."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "therapies").mkdir(parents=True)
+    (folder / "schema").mkdir()
+    (folder / "sources").mkdir()
+    (folder / "facts.csv").write_text(facts_csv(library), encoding="utf-8")
+    for therapy in library.therapies.values():
+        data = therapy.model_dump(mode="json", exclude_none=True)
+        (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")
+    (folder / "schema" / "therapy.json").write_text(_json(Therapy.model_json_schema()), encoding="utf-8")
+    for document in sorted({t.source for t in library.therapies.values()}):
+        shutil.copyfile(library.sources[document].path, folder / "sources" / document)
+    path = folder / "datapackage.json"
+    path.write_text(_json(descriptor(library)), encoding="utf-8")
+    return path
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
