@@ -1,4 +1,5 @@
-"""Command line: ``python -m carbook check [PATH...]`` validates the data files."""
+"""Command line: ``python -m carbook check [PATH...]`` validates the data files;
+``python -m carbook new ID --source PATH`` adds a therapy."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .load import check, project_root
+from .scaffold import ScaffoldError, new_therapy
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -22,6 +24,19 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    root = project_root()
+    try:
+        written = new_therapy(root, args.therapy_id, Path(args.source))
+    except ScaffoldError as error:
+        print(f"carbook new: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"Next: fill in data/therapies/{args.therapy_id}.yaml from the source, then run `python -m carbook check`.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; give the exit status (0 when all is well)."""
     parser = argparse.ArgumentParser(prog="python -m carbook", description=__doc__)
@@ -29,5 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = commands.add_parser("check", help="validate data files and report every problem")
     check_parser.add_argument("paths", nargs="*", help="data files to check (default: all, plus _toc.yml chapters)")
     check_parser.set_defaults(run=_check)
+    new_parser = commands.add_parser("new", help="add a therapy: copy its source, scaffold its data file and chapter")
+    new_parser.add_argument("therapy_id", help="id of the new therapy, e.g. ct-0525 (lower case, digits, hyphens)")
+    new_parser.add_argument("--source", required=True, help="path of the therapy's source document (UTF-8 text)")
+    new_parser.set_defaults(run=_new)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -1,0 +1,83 @@
+"""Add a therapy to the book: copy its source, write a data skeleton and a chapter, list it in _toc.yml."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from importlib.resources import files
+from pathlib import Path
+from string import Template
+
+from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+from .records import RecordFormatError, parse_record
+
+_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+class ScaffoldError(Exception):
+    """The therapy cannot be added as asked; the message says why and what to do."""
+
+
+def template(name: str) -> Template:
+    """Give one of the package's templates (``chapter.md``, ``therapy.yaml``)."""
+    return Template(files("carbook").joinpath("templates", name).read_text(encoding="utf-8"))
+
+
+def chapter_text(therapy_id: str) -> str:
+    """Give the chapter page of a therapy, from the one chapter template every chapter shares."""
+    return template("chapter.md").substitute(therapy_id=therapy_id)
+
+
+def new_therapy(root: Path, therapy_id: str, source: Path) -> list[Path]:
+    """Add therapy ``therapy_id`` built from the document ``source``; give the files written or changed."""
+    if not _ID.fullmatch(therapy_id):
+        raise ScaffoldError(f"{therapy_id!r} is not a valid id: use lower-case letters, digits and single hyphens")
+    data_file = root / THERAPY_DIR / f"{therapy_id}.yaml"
+    chapter = root / CHAPTER_DIR / f"{therapy_id}.md"
+    for path in (data_file, chapter):
+        if path.exists():
+            raise ScaffoldError(f"{path.relative_to(root)} already exists: choose another id or edit that file")
+    text = _read_source(source)
+    copy = root / SOURCE_DIR / source.name
+    if copy.exists() and copy.read_bytes() != source.read_bytes():
+        raise ScaffoldError(f"{copy.relative_to(root)} exists with other content: rename the new source document")
+    toc = root / "_toc.yml"
+    new_toc = _add_to_toc(toc.read_text(encoding="utf-8"), therapy_id)
+
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, copy)
+    data_file.parent.mkdir(parents=True, exist_ok=True)
+    data_file.write_text(
+        template("therapy.yaml").substitute(therapy_id=therapy_id, source_name=source.name, source_format=_format(text)),
+        encoding="utf-8",
+    )
+    chapter.parent.mkdir(parents=True, exist_ok=True)
+    chapter.write_text(chapter_text(therapy_id), encoding="utf-8")
+    toc.write_text(new_toc, encoding="utf-8")
+    return [copy, data_file, chapter, toc]
+
+
+def _read_source(source: Path) -> str:
+    if not source.is_file():
+        raise ScaffoldError(f"source document {source} does not exist")
+    try:
+        return source.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScaffoldError(f"source document {source} is not UTF-8 (byte {error.start}): convert it first") from None
+
+
+def _format(text: str) -> str:
+    try:
+        parse_record(text)
+    except RecordFormatError:
+        return "text"
+    return "record"
+
+
+def _add_to_toc(toc: str, therapy_id: str) -> str:
+    entries = list(re.finditer(rf"^(\s*)- file: {re.escape(CHAPTER_DIR.as_posix())}/\S+\s*$", toc, re.MULTILINE))
+    if not entries:
+        raise ScaffoldError(f"_toc.yml lists no chapter under {CHAPTER_DIR.as_posix()}/: add the first one by hand")
+    last = entries[-1]
+    line = f"\n{last.group(1).lstrip(chr(10))}- file: {CHAPTER_DIR.as_posix()}/{therapy_id}"
+    return toc[: last.end()] + line + toc[last.end():]
