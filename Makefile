@@ -24,5 +24,11 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m carbook check
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+publish: book
+	$(BIN)/ghp-import -n -p -f _build/html
+
 clean:
 	rm -rf _build
