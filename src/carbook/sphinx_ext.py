@@ -83,7 +83,12 @@ def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
         app.env.note_dependency(dependency)
 
 
+def _titles(env: Any) -> dict[str, str]:
+    return {doc: title.astext() for doc, title in env.titles.items()}
+
+
 def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    app.carbook_titles_before = _titles(env)
     # A data file added or removed changes no existing file's mtime: re-read the pages that list all data.
     before = getattr(env, "carbook_inputs", None)
     now = env.carbook_inputs_now
@@ -92,6 +97,15 @@ def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed
         return []
     chapter_prefix = CHAPTER_DIR.as_posix() + "/"
     return [doc for doc in env.found_docs if not doc.startswith(chapter_prefix)]
+
+
+def _retitled(app: Sphinx, env: Any) -> list[str]:
+    # Every page's sidebar and previous/next links show other pages' titles (which come from the data):
+    # when a re-read page's title changed, write every page again (writing only; nothing is re-executed).
+    before = getattr(app, "carbook_titles_before", {})
+    if any(before.get(doc, title) != title for doc, title in _titles(env).items()):
+        return sorted(env.found_docs)
+    return []
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
@@ -105,5 +119,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
+    app.connect("env-get-updated", _retitled)
     app.connect("build-finished", _finish)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
