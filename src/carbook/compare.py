@@ -8,7 +8,7 @@ import pandas as pd
 
 from .load import Library
 from .models import NotStated, Step, Therapy
-from .tables import display_value, fact_table
+from .tables import display_value
 
 #: The facets compared, as (row label, dotted path of the fact in a therapy's data).
 FACETS: list[tuple[str, str]] = [
@@ -42,16 +42,15 @@ def comparison_frame(library: Library) -> pd.DataFrame:
     return pd.DataFrame(columns, index=[label for label, _ in FACETS]).rename_axis("Facet").reset_index()
 
 
-def passages_frame(therapy: Therapy) -> pd.DataFrame:
-    """Give, for one therapy's column, each facet's value and the passages behind it (a step's agents each
-    on a row of their own)."""
-    facts: list[tuple[str, Any]] = []
+def facets(therapy: Therapy) -> list[tuple[str, Any]]:
+    """Give one therapy's column as (facet, fact) pairs, a step's agents each as a pair of its own."""
+    found: list[tuple[str, Any]] = []
     for label, path in FACETS:
         item = fact(therapy, path)
-        facts.append((label, item))
+        found.append((label, item))
         if isinstance(item, Step):
-            facts += [(f"{label}: agent", agent) for agent in item.agents]
-    return fact_table(facts, therapy.source).rename(columns={"Fact": "Facet"})
+            found += [(f"{label}: agent", agent) for agent in item.agents]
+    return found
 
 
 def stated_matrix(library: Library) -> pd.DataFrame:

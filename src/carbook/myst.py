@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
-
-from .figures import Drawing
 from .tables import Passage
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .figures import Drawing
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")

@@ -1,36 +1,58 @@
-"""Sections of the book's shared pages: the overview table and the Sources appendix."""
+"""Sections of the book's shared pages: overview, comparison, glossary, downloads, Sources appendix.
+
+Pandas and matplotlib are imported only by the sections that use them, so the pages that need
+neither start fast.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
-from . import compare, figures
 from .load import SOURCE_DIR, Library
+from .models import Therapy
 from .myst import Markdown, dropdown, escape, figure, paragraph, source_label, source_link, table
-from .tables import display_value
 from .terms import TermLinker
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+#: The facts of the introduction's overview table, as (column, dotted path in a therapy's data).
+OVERVIEW: list[tuple[str, str]] = [
+    ("Therapy", "name"),
+    ("Modality", "modality"),
+    ("Cell type engineered", "cell_type"),
+    ("Target antigen", "target_antigen"),
+    ("Trial", "trial.nct_id"),
+]
 
 
 def overview_frame(library: Library) -> pd.DataFrame:
     """Give one row per therapy: name, modality, cell type, target, trial and source document."""
+    import pandas as pd
+
+    from .tables import display_value
+
     rows = [
-        {
-            "Therapy": t.name.value,
-            "Modality": t.modality.value,
-            "Cell type engineered": t.cell_type.value,
-            "Target antigen": t.target_antigen.value,
-            "Trial": display_value(t.trial.nct_id),
-            "Source document": t.source,
-        }
+        {**{column: display_value(t.fact_at(path)) for column, path in OVERVIEW}, "Source document": t.source}
         for t in library.therapies.values()
     ]
     return pd.DataFrame(rows)
 
 
 def overview(library: Library) -> Markdown:
-    """Give the therapies-at-a-glance table of the introduction."""
-    return table(overview_frame(library), "The therapies of this book at a glance. Each chapter quotes the source for every value.",
-                 "tbl-overview")
+    """Give the therapies-at-a-glance table of the introduction, with the passages behind each row."""
+    parts = [table(overview_frame(library), "The therapies of this book at a glance.", "tbl-overview")]
+    parts += [_passages(t, [(column, t.fact_at(path)) for column, path in OVERVIEW], "overview") for t in library.therapies.values()]
+    return Markdown("\n\n".join(parts))
+
+
+def _passages(therapy: Therapy, facts: list[tuple[str, Any]], where: str) -> Markdown:
+    """Give a collapsed table of the passages behind one therapy's values in a table of this page."""
+    from .tables import fact_table
+
+    title = f"Passages behind the {therapy.name.value} values"
+    return dropdown(title, table(fact_table(facts, therapy.source), f"{title}.", f"tbl-{where}-{therapy.id}"))
 
 
 def sources_appendix(library: Library) -> Markdown:
@@ -55,6 +77,8 @@ def sources_appendix(library: Library) -> Markdown:
 
 def comparison(library: Library) -> Markdown:
     """Give the side-by-side table of every therapy, the passages behind each column, and the stated/not-stated grid."""
+    from . import compare, figures
+
     linker = TermLinker(library.glossary)
     parts = [
         table(compare.comparison_frame(library), "The therapies side by side: one column per therapy, one row per facet.",
@@ -62,10 +86,7 @@ def comparison(library: Library) -> Markdown:
         paragraph("Each value comes from its therapy's source document. Open a therapy below to read the passage",
                   "behind every value in its column."),
     ]
-    for therapy in library.therapies.values():
-        body = table(compare.passages_frame(therapy), f"Passages behind the {therapy.name.value} column.",
-                     f"tbl-comparison-{therapy.id}")
-        parts.append(dropdown(f"Passages behind the {therapy.name.value} column", body))
+    parts += [_passages(t, compare.facets(t), "comparison") for t in library.therapies.values()]
     parts.append(figure(figures.stated_grid(compare.stated_matrix(library)),
                         "What each source states and what it leaves out, facet by facet. "
                         "A gap means the source is silent, not that the therapy lacks it.",

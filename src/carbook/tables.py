@@ -7,11 +7,12 @@ and the source passage (or, for a gap, "Not stated in the source" and what the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .models import NOT_STATED, AgeRange, Fact, NotStated, Quantity, Quoted, Step, Therapy, format_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FACT_COLUMNS = ["Fact", "Value", "Source passage"]
 
@@ -64,6 +65,8 @@ def passage(item: Any, document: str) -> Passage:
 
 def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
     """Give one row per ``(label, fact)``; a list of facts becomes one row per item."""
+    import pandas as pd  # here, not at the top: pages without tables start faster
+
     rows = []
     for label, item in facts:
         items = item if isinstance(item, list) else [item]
@@ -147,12 +150,6 @@ SECTIONS = {
 def section_table(therapy: Therapy, section: str) -> pd.DataFrame:
     """Give one section's table of a therapy's chapter (a key of :data:`SECTIONS`)."""
     return fact_table(SECTIONS[section](therapy), therapy.source)
-
-
-def record_fields(record: dict[str, str], document: str) -> pd.DataFrame:
-    """Give every field of a parsed source record, verbatim, one row a field."""
-    rows = [{"Field": name, "Value": value, "Source passage": Passage(value, document, name)} for name, value in record.items()]
-    return pd.DataFrame(rows, columns=["Field", "Value", "Source passage"])
 
 
 def plural(unit: str, count: float) -> str:
