@@ -31,6 +31,8 @@ STATED_EDGE = "#1f4e79"
 GAP = "#f2f2f2"
 GAP_EDGE = "#6b6b6b"
 ACCENT = "#1f4e79"
+FIGURE_WIDTH = 4.6  # inches: narrow enough that text stays legible when a phone scales the figure down
+BOX_CHARS = 34
 
 matplotlib.rcParams.update(
     {
@@ -73,7 +75,7 @@ def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool,
             linewidth=1.4,
         )
     )
-    ax.text(x, y, textwrap.fill(text, width_chars), ha="center", va="center", fontsize=10.5,
+    ax.text(x, y, textwrap.fill(text, width_chars), ha="center", va="center", fontsize=11,
             color=INK if stated else "#404040", style="normal" if stated else "italic")
 
 
@@ -81,47 +83,48 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
 
 
+def _flow(rows: list[tuple[str, str, bool]], label_width: float) -> Figure:
+    """Draw boxes top to bottom joined by arrows: each row is (label at left, box text, stated?)."""
+    width, box_h, gap = FIGURE_WIDTH, 0.95, 0.42
+    heights = [box_h + 0.22 * max(0, len(textwrap.wrap(text, BOX_CHARS)) - 2) for _, text, _ in rows]
+    total = sum(heights) + gap * (len(rows) - 1)
+    figure = Figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(-0.05, total + 0.05)
+    ax.axis("off")
+    box_x = label_width + (width - label_width) / 2
+    box_w = width - label_width - 0.1
+    top = total
+    for index, ((label, text, stated), height) in enumerate(zip(rows, heights)):
+        y = top - height / 2
+        _box(ax, box_x, y, box_w, height, text, stated=stated, width_chars=BOX_CHARS)
+        ax.text(label_width - 0.12, y, textwrap.fill(label, 12), ha="right", va="center", fontsize=11,
+                weight="bold", color=ACCENT)
+        if index < len(rows) - 1:
+            _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
+        top -= height + gap
+    return figure
+
+
 def mechanism_flow(therapy: Therapy) -> Drawing:
     """Give the mechanism as a top-to-bottom flow of numbered boxes, one per stated step."""
     steps = [step.value for step in therapy.mechanism.steps]
-    box_h, gap = 0.9, 0.45
-    height = len(steps) * box_h + (len(steps) - 1) * gap
-    figure = Figure(figsize=(6.4, 0.5 + height * 0.62), facecolor="white")
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(-0.1, height + 0.1)
-    ax.axis("off")
-    for index, text in enumerate(steps):
-        y = height - index * (box_h + gap) - box_h / 2
-        _box(ax, 5.3, y, 8.4, box_h, text, stated=True, width_chars=60)
-        ax.text(0.55, y, str(index + 1), ha="center", va="center", fontsize=12, weight="bold", color=ACCENT)
-        if index < len(steps) - 1:
-            _arrow(ax, (5.3, y - box_h / 2), (5.3, y - box_h / 2 - gap))
+    figure = _flow([(str(i), text, True) for i, text in enumerate(steps, start=1)], label_width=0.45)
     listing = "; ".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
     alt = f"Flow diagram of the mechanism of {therapy.name.value} in {len(steps)} steps, top to bottom: {listing}."
     return Drawing(to_svg(figure), alt)
 
 
 def regimen_timeline(therapy: Therapy) -> Drawing:
-    """Give the regimen as three stages left to right, gaps dashed; no days or durations are drawn."""
-    stages = regimen_stages(therapy)
-    figure = Figure(figsize=(7.2, 2.6), facecolor="white")
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, 12)
-    ax.set_ylim(0, 4)
-    ax.axis("off")
-    described = []
-    for index, (label, stage) in enumerate(stages):
-        x = 2 + index * 4
-        ax.text(x, 3.55, label, ha="center", va="center", fontsize=11, weight="bold", color=ACCENT)
+    """Give the regimen as its three stages top to bottom, gaps dashed; no days or durations are drawn."""
+    rows = []
+    for label, stage in regimen_stages(therapy):
         stated = isinstance(stage, Step)
-        text = display_value(stage) if stated else NOT_STATED
-        _box(ax, x, 1.9, 3.3, 2.2, text, stated=stated, width_chars=20)
-        if index < len(stages) - 1:
-            _arrow(ax, (x + 1.7, 1.9), (x + 2.3, 1.9))
-        described.append(f"{label}: {text}")
-    alt = (f"Regimen of {therapy.name.value} as three stages from left to right, without days or doses: "
-           + "; ".join(described) + ".")
+        rows.append((label, display_value(stage) if stated else NOT_STATED, stated))
+    figure = _flow(rows, label_width=1.35)
+    described = "; ".join(f"{label}: {text}" for label, text, _ in rows)
+    alt = f"Regimen of {therapy.name.value} as three stages from top to bottom, without days or doses: {described}."
     return Drawing(to_svg(figure), alt)
 
 
@@ -131,7 +134,7 @@ def age_range(therapy: Therapy) -> Drawing | None:
     if not isinstance(ages, AgeRange):
         return None
     low, high = ages.minimum, ages.maximum
-    figure = Figure(figsize=(6.4, 1.9), facecolor="white")
+    figure = Figure(figsize=(FIGURE_WIDTH, 1.9), facecolor="white")
     ax = figure.add_axes((0.06, 0.38, 0.9, 0.5))
     ax.barh([0], [high - low], left=[low], height=0.5, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4)
     ax.set_xlim(0, high * 1.15 if high else 1)
@@ -153,13 +156,14 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
     if isinstance(doses, NotStated):
         return None
     units = {dose.unit for dose in doses}
-    figure = Figure(figsize=(6.4, 0.9 + 0.6 * len(doses)), facecolor="white")
-    ax = figure.add_axes((0.22, 0.3 if len(doses) > 1 else 0.4, 0.7, 0.6))
+    figure = Figure(figsize=(FIGURE_WIDTH, 1.1 + 0.6 * len(doses)), facecolor="white")
+    ax = figure.add_axes((0.18, 0.32 if len(doses) > 1 else 0.4, 0.78, 0.6))
     labels = [f"Level {i}" for i in range(1, len(doses) + 1)]
     values = [dose.value for dose in doses]
     ax.barh(labels, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4, height=0.55)
     ax.invert_yaxis()
-    ax.set_xlim(0, max(values) * 1.35)
+    ax.set_xlim(0, max(values) * 2.1)
+    ax.set_xticks([0, *values], ["0", *(format_number(v) for v in values)])  # ticks only at stated levels
     for index, dose in enumerate(doses):
         ax.text(dose.value, index, f"  {display_value(dose)}", va="center", fontsize=10.5, color=INK)
     ax.set_xlabel(" / ".join(sorted(units)))
@@ -174,7 +178,7 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
     """Give a grid of facets (rows) by therapies (columns): filled and "stated" where the source states
     the facet, dashed and "not stated" where it is silent (text as well as colour)."""
     rows, columns = list(matrix.index), list(matrix.columns)
-    cell_w, cell_h, label_w = 1.7, 0.42, 3.1
+    cell_w, cell_h, label_w = 1.15, 0.42, 2.5
     figure = Figure(figsize=(label_w + cell_w * len(columns) + 0.2, 0.8 + cell_h * len(rows)), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
     width, height = label_w + cell_w * len(columns), cell_h * (len(rows) + 1.4)
@@ -182,11 +186,11 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
     ax.set_ylim(0, height)
     ax.axis("off")
     for j, column in enumerate(columns):
-        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, textwrap.fill(column, 14), ha="center", va="center",
+        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, textwrap.fill(column, 10), ha="center", va="center",
                 fontsize=10.5, weight="bold", color=ACCENT)
     for i, row in enumerate(rows):
         y = height - cell_h * (i + 1.9)
-        ax.text(label_w - 0.1, y, row, ha="right", va="center", fontsize=10, color=INK)
+        ax.text(label_w - 0.1, y, textwrap.fill(row, 24), ha="right", va="center", fontsize=10, color=INK)
         for j, column in enumerate(columns):
             stated = bool(matrix.loc[row, column])
             x = label_w + cell_w * (j + 0.5)
@@ -194,7 +198,7 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
                                         boxstyle="round,pad=0,rounding_size=0.05",
                                         facecolor=STATED if stated else GAP, edgecolor=STATED_EDGE if stated else GAP_EDGE,
                                         linestyle="-" if stated else (0, (3, 2)), linewidth=1.1))
-            ax.text(x, y, "stated" if stated else "not stated", ha="center", va="center", fontsize=9.5,
+            ax.text(x, y, "stated" if stated else "not stated", ha="center", va="center", fontsize=10,
                     color=INK if stated else "#404040", style="normal" if stated else "italic")
     counts = "; ".join(f"{c}: {int(matrix[c].sum())} of {len(rows)} facets stated" for c in columns)
     gaps = "; ".join(f"{c} is silent on " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "none") for c in columns)
