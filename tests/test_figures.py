@@ -39,3 +39,11 @@ def test_dose_and_age_figures_only_where_the_source_states_them():
     assert figures.age_range(CT) is None
     assert "3 billion CAR+ cells" in figures.dose_levels(CT).alt
     assert "1 to 25 years" in figures.age_range(HEROS).alt
+
+
+def test_dollar_signs_and_markup_in_data_are_drawn_as_plain_text():
+    tricky = HEROS.model_copy(update={"mechanism": HEROS.mechanism.model_copy(update={"steps": [
+        HEROS.mechanism.steps[0].model_copy(update={"value": "costs $5 and $x^2$ <script>alert(1)</script>"})]})})
+    drawing = figures.mechanism_flow(tricky)
+    assert b"<script" not in drawing.svg
+    assert "$x^2$ <script>alert(1)</script>" in drawing.alt

@@ -37,7 +37,8 @@ BOX_CHARS = 34
 matplotlib.rcParams.update(
     {
         "svg.hashsalt": "carbook",  # fixed ids: the same data gives the same bytes
-        "svg.fonttype": "path",
+        "svg.fonttype": "path",  # text drawn as paths: no fonts needed, no markup from data in the SVG
+        "text.parse_math": False,  # a "$" in the data is a dollar sign, never mathtext
         "font.family": "DejaVu Sans",
         "font.size": 11,
         "text.color": INK,
