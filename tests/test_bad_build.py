@@ -1,0 +1,230 @@
+"""Real builds: bad data stops the build with the check's report and no site; data text never becomes markup;
+two clean builds give the same bytes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import build, copy_book
+
+pytestmark = pytest.mark.build
+
+HEROS = "data/therapies/heros-3.yaml"
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IMG_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+#: The injected text where it reached a page unescaped, as markup.
+INJECTED_MARKUP = re.compile(r"<script>\s*alert\(1\)|<img src=x onerror", re.IGNORECASE)
+
+
+def edit_text(root: Path, file: str, old: str, new: str) -> None:
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {file}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def check_report(root: Path) -> list[str]:
+    """Give the problem lines ``python -m carbook check`` prints for the book at ``root``."""
+    environment = {k: v for k, v in os.environ.items() if k != "CARBOOK_ROOT"}
+    result = subprocess.run([sys.executable, "-m", "carbook", "check"], cwd=root, env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0, result.stdout
+    return result.stdout.strip().splitlines()[:-1]
+
+
+def html_files(root: Path) -> list[Path]:
+    return sorted((root / "_build/html").rglob("*.html")) if (root / "_build/html").exists() else []
+
+
+def assert_stopped_by_the_check(root: Path, result: subprocess.CompletedProcess[str]) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    expected = check_report(root)
+    assert expected, "the check found nothing to report"
+    tail = [line.strip() for line in result.stderr.strip().splitlines()[-(len(expected) + 6):]]
+    for line in expected:
+        assert line in tail, f"{line!r} is not among the last lines of the build's output:\n" + "\n".join(tail)
+    assert not (root / "_build/html/index.html").exists()
+    assert html_files(root) == [], [p.relative_to(root).as_posix() for p in html_files(root)]
+
+
+# --- bad data ------------------------------------------------------------------------------------
+
+
+BREAKAGES = {
+    "malformed-nct": (HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n"),
+    "quote-not-in-source": (HEROS, "  - value: CD28\n    quote: In addition, it contains CD28,",
+                            "  - value: CD28\n    quote: In addition, it contains CD137,"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=list(BREAKAGES))
+def test_bad_data_stops_a_fresh_build_with_the_checks_message_and_no_site(tmp_path: Path, breakage: str):
+    root = copy_book(tmp_path / "book")
+    edit_text(root, *BREAKAGES[breakage])
+    result = build(root)
+    assert_stopped_by_the_check(root, result)
+
+
+def test_bad_data_after_a_good_build_leaves_no_stale_site(clean_builds: tuple[Path, Path], tmp_path: Path):
+    root = tmp_path / "book"
+    shutil.copytree(clean_builds[0], root, symlinks=True)  # a book folder as a good build left it
+    assert (root / "_build/html/index.html").is_file()
+    edit_text(root, *BREAKAGES["malformed-nct"])
+    result = build(root)
+    assert_stopped_by_the_check(root, result)
+
+
+# --- reproducibility -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clean_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two clean builds of the same book, each in a folder of its own."""
+    first = copy_book(tmp_path_factory.mktemp("first") / "book")
+    second = tmp_path_factory.mktemp("second") / "book"
+    shutil.copytree(first, second)  # the same files for both, whatever changes in the working tree meanwhile
+    roots = []
+    for name, root in (("first", first), ("second", second)):
+        result = build(root)
+        assert result.returncode == 0, f"{name} build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        roots.append(root)
+    return roots[0], roots[1]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_clean_builds_give_byte_identical_sites(clean_builds: tuple[Path, Path]):
+    first, second = (digests(root / "_build/html") for root in clean_builds)
+    assert any(name.endswith(".html") for name in first)
+    assert sorted(first) == sorted(second), {"only in first": sorted(set(first) - set(second)),
+                                             "only in second": sorted(set(second) - set(first))}
+    differing = sorted(name for name in first if first[name] != second[name])
+    assert differing == [], f"files that differ between two clean builds: {differing}"
+
+
+# --- text from data is escaped -------------------------------------------------------------------
+
+
+XSS_ID = "xss-1"
+XSS_SOURCE = "xss-source.txt"
+INJECTED_LINE = f"Injected: {SCRIPT} and {IMG}"
+
+
+def add_injected_therapy(root: Path) -> None:
+    """Add a third therapy whose data and source carry markup, in fields that must still validate.
+
+    Its source is the HEROS page plus a line of markup; the markup goes where text may be editorial (a
+    ``paraphrase``-marked value, ``not_stated`` notes, questions) or is quoted from that source."""
+    source = (root / "data/sources/baylor-heros-3.0.txt").read_text(encoding="utf-8")
+    (root / "data/sources" / XSS_SOURCE).write_text(f"{source}\n\n{INJECTED_LINE}\n", encoding="utf-8")
+
+    data = yaml.safe_load((root / HEROS).read_text(encoding="utf-8"))
+    data["id"] = XSS_ID
+    data["source"] = XSS_SOURCE
+    data["name"].update(value=SCRIPT, paraphrase="test")  # headings, captions, alt text, overview and comparison
+    data["title"].update(value=IMG, paraphrase="test")  # the at-a-glance table
+    data["modality"] = {"value": IMG, "quote": INJECTED_LINE}  # a value and a quote written in the source
+    data["mechanism"]["steps"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # figure boxes and alt text
+    data["trial"]["status"] = {"not_stated": f"{SCRIPT} {IMG}", "nearby": SCRIPT}
+    data["regimen"]["dose"] = {"not_stated": f"Gap note {SCRIPT}", "nearby": INJECTED_LINE}  # the prose of a gap
+    if "questions" in data:
+        data["questions"][0]["question"] = f"{IMG} Which drugs?"
+    (root / f"data/therapies/{XSS_ID}.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    chapter = (root / "book/therapies/heros-3.md").read_text(encoding="utf-8").replace("heros-3", XSS_ID)
+    (root / f"book/therapies/{XSS_ID}.md").write_text(chapter, encoding="utf-8")
+    edit_text(root, "_toc.yml", "      - file: book/therapies/ct-0525\n",
+              f"      - file: book/therapies/ct-0525\n      - file: book/therapies/{XSS_ID}\n")
+
+    glossary = root / "data/glossary.yaml"
+    if glossary.exists():
+        terms = yaml.safe_load(glossary.read_text(encoding="utf-8"))
+        terms["terms"].append({"term": "injected entry", "editorial": f"{SCRIPT} {IMG}"})
+        glossary.write_text(yaml.safe_dump(terms, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def injected_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_book(tmp_path_factory.mktemp("injected") / "book")
+    real_sources = {p.name: p.read_bytes() for p in (root / "data/sources").iterdir()}
+    add_injected_therapy(root)
+    result = build(root)
+    assert result.returncode == 0, f"build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    for name, content in real_sources.items():
+        assert (root / "data/sources" / name).read_bytes() == content
+    return root / "_build/html"
+
+
+def test_no_page_gains_markup_from_data(injected_site: Path):
+    pages = sorted(injected_site.rglob("*.html"))
+    assert pages
+    unsafe = {}
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        found = [html[max(0, m.start() - 40):m.end() + 20] for m in INJECTED_MARKUP.finditer(html)]
+        found += [str(s)[:80] for s in soup.find_all("script") if "alert(1)" in (s.string or "")]
+        found += [str(e)[:80] for e in soup.find_all(True) if "onerror" in e.attrs or (e.name == "img" and e.get("src") == "x")]
+        if found:
+            unsafe[page.relative_to(injected_site).as_posix()] = found
+    assert unsafe == {}
+
+
+@pytest.mark.parametrize("page", [f"book/therapies/{XSS_ID}.html", "book/intro.html", "book/sources.html"])
+def test_injected_text_shows_escaped_as_text(injected_site: Path, page: str):
+    html = (injected_site / page).read_text(encoding="utf-8")
+    assert SCRIPT_ESCAPED in html
+    assert IMG_ESCAPED in html
+    text = BeautifulSoup(html, "html.parser").get_text(" ")
+    assert SCRIPT in text and IMG in text
+
+
+def test_injected_text_in_chapter_heading_tables_gap_prose_and_figures(injected_site: Path):
+    soup = BeautifulSoup((injected_site / f"book/therapies/{XSS_ID}.html").read_text(encoding="utf-8"), "html.parser")
+    article = soup.find("article") or soup
+    assert SCRIPT in article.find("h1").get_text()  # the heading, via substitutions
+    cells = [td.get_text(" ", strip=True) for td in article.find_all("td")]
+    assert IMG in cells  # the title and the modality as table values
+    assert any(cell.startswith(f"“{INJECTED_LINE}”") for cell in cells)  # a quote holding markup
+    assert any(f"{SCRIPT} {IMG}" in cell for cell in cells)  # a gap note
+    assert f"Gap note {SCRIPT}" in article.get_text(" ")  # the dose gap as prose
+    captions = [c.get_text(" ", strip=True) for c in article.find_all(["caption", "figcaption"])]
+    assert any(SCRIPT in caption for caption in captions)
+    figures = [img for img in article.find_all("img") if (img.get("src") or "").startswith("data:image/svg+xml;base64,")]
+    assert figures
+    assert any(SCRIPT in (img.get("alt") or "") for img in figures)
+    for img in figures:
+        svg = ElementTree.fromstring(base64.b64decode(img["src"].split(",", 1)[1]))
+        assert not [e for e in svg.iter() if e.tag.rsplit("}", 1)[-1] in ("script", "foreignObject")]
+
+
+def test_injected_text_in_the_sources_appendix_and_glossary(injected_site: Path):
+    sources = (injected_site / "book/sources.html").read_text(encoding="utf-8")
+    block = BeautifulSoup(sources, "html.parser").find(id=re.compile("source-xss-source-txt"))
+    assert block is not None
+    assert INJECTED_LINE in block.get_text()
+    glossary = injected_site / "book/glossary.html"
+    if glossary.exists():
+        html = glossary.read_text(encoding="utf-8")
+        assert SCRIPT_ESCAPED in html and IMG_ESCAPED in html

@@ -1,0 +1,477 @@
+"""A corpus of malformed data, each a small edit of a copy of the real data, and the exact problem it must give.
+
+Every case names the file, the field path, the line (where a line means something) and the gist of the
+message and of the fix. The command line is tested end to end on the same kind of copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from carbook.load import check
+from carbook.problems import Problem
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HEROS = "data/therapies/heros-3.yaml"
+CT = "data/therapies/ct-0525.yaml"
+GLOSSARY = "data/glossary.yaml"
+TOC = "_toc.yml"
+HEROS_SOURCE = "data/sources/baylor-heros-3.0.txt"
+
+#: The line format the check command promises: ``file:line: field.path: what is wrong — how to fix it``.
+PROBLEM_LINE = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+): (?P<field>\S+): (?P<message>.+) — (?P<fix>.+)$")
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A copy of the book's data and configuration that a test may break."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+# --- edits ---------------------------------------------------------------------------------------
+
+Edit = Callable[[Path], None]
+
+
+def sub(file: str, old: str, new: str) -> Edit:
+    """Replace the one occurrence of ``old`` in ``file`` by ``new`` (fails if ``old`` is not there exactly once)."""
+
+    def edit(root: Path) -> None:
+        path = root / file
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {file}; the corpus needs one"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return edit
+
+
+def write(file: str, content: str | bytes) -> Edit:
+    def edit(root: Path) -> None:
+        path = root / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+    return edit
+
+
+def both(*edits: Edit) -> Edit:
+    def edit(root: Path) -> None:
+        for one in edits:
+            one(root)
+
+    return edit
+
+
+def copy_therapy(source: str, target_id: str, *, keep_id: bool = False) -> Edit:
+    """Add ``data/therapies/<target_id>.yaml`` as a copy of ``source`` (with its id changed unless ``keep_id``)."""
+
+    def edit(root: Path) -> None:
+        text = (root / source).read_text(encoding="utf-8")
+        if not keep_id:
+            text = re.sub(r"(?m)^id: .*$", f"id: {target_id}", text, count=1)
+        (root / f"data/therapies/{target_id}.yaml").write_text(text, encoding="utf-8")
+
+    return edit
+
+
+def add_chapter(chapter: str) -> Edit:
+    return sub(TOC, "      - file: book/therapies/ct-0525\n", f"      - file: book/therapies/ct-0525\n      - file: {chapter}\n")
+
+
+def latin1_in(file: str, old: str, new: str) -> Edit:
+    """Replace ``old`` by ``new`` encoded as Latin-1, as an editor saving in the wrong encoding would."""
+
+    def edit(root: Path) -> None:
+        path = root / file
+        raw = path.read_bytes()
+        assert raw.count(old.encode("utf-8")) == 1
+        path.write_bytes(raw.replace(old.encode("utf-8"), new.encode("latin-1")))
+
+    return edit
+
+
+# --- expectations ----------------------------------------------------------------------------------
+
+ANY_LINE = object()  # a problem about a whole file, where no one line is meant
+
+
+@dataclass
+class Expect:
+    """One problem a case must report.
+
+    ``line`` is a prefix of the line the problem must point to (its first line that starts with it, or
+    the ``nth`` such line), an int, ``None`` for no line, or ``ANY_LINE``. ``message`` and ``fix`` are
+    regular expressions searched case-insensitively in the problem's message and fix."""
+
+    field: str
+    message: str
+    fix: str
+    line: str | int | None | object
+    file: str | None = None
+    nth: int = 1
+
+
+@dataclass
+class Case:
+    id: str
+    file: str  # the file edited, and the file every expectation is about unless it names another
+    edit: Edit
+    expect: list[Expect] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for expect in self.expect:
+            expect.file = expect.file or self.file
+
+
+def line_of(root: Path, file: str, prefix: str, nth: int = 1) -> int:
+    lines = (root / file).read_bytes().decode("utf-8", errors="replace").splitlines()
+    numbers = [n for n, text in enumerate(lines, start=1) if text.startswith(prefix)]
+    assert len(numbers) >= nth, f"no line {nth} starting with {prefix!r} in {file}"
+    return numbers[nth - 1]
+
+
+def matches(problem: Problem, expect: Expect, root: Path) -> bool:
+    if problem.file != expect.file or problem.field != expect.field:
+        return False
+    if not re.search(expect.message, problem.message, re.IGNORECASE):
+        return False
+    if not re.search(expect.fix, problem.fix, re.IGNORECASE):
+        return False
+    if expect.line is ANY_LINE:
+        return True
+    line = line_of(root, expect.file, expect.line, expect.nth) if isinstance(expect.line, str) else expect.line
+    return problem.line == line
+
+
+def listing(problems: list[Problem]) -> str:
+    return "\n".join(f"  line={p.line!r} field={p.field!r} | {p}" for p in problems) or "  (none)"
+
+
+# --- the corpus ----------------------------------------------------------------------------------
+
+TARGET_QUOTE = ("  quote: The new gene that the investigators will put in makes an antibody specific for HER2 "
+                "(Human Epidermal Growth Factor Receptor 2) that binds to sarcoma cells.\n")
+NCT_BLOCK = '  nct_id:\n    kind: NCT\n    value: NCT04995003\n    quote: "NCT#/ ID: NCT04995003"\n'
+CAR_COMPONENTS = ("car_components:\n  - value: an antibody specific for HER2\n" + "  " + TARGET_QUOTE
+                  + "  - value: CD28\n    quote: In addition, it contains CD28, which stimulated T cells and make them last longer.\n")
+YAML_FIX = r"fix the YAML syntax"
+QUOTE_FIX = r"make the value match the quote, or add `paraphrase: <why>`"
+EMPTY_FIX = r"write the value"
+
+CASES = [
+    # --- the file as a whole: encoding, YAML, emptiness ---
+    Case("yaml-mapping-value-in-plain-scalar", HEROS, sub(HEROS, "  value: CAR T cell\n", "  value: CAR T cell: oops\n"),
+         [Expect("", r"YAML syntax error: mapping values are not allowed", YAML_FIX, "  value: CAR T cell: oops")]),
+    Case("yaml-tab-indentation", HEROS, sub(HEROS, "  value: CAR T cell\n", "\tvalue: CAR T cell\n"),
+         [Expect("", r"YAML syntax error: .*'\\t'", YAML_FIX, "\tvalue: CAR T cell")]),
+    Case("yaml-key-indented-too-far", HEROS, sub(HEROS, "  quote: the T cell becomes", "   quote: the T cell becomes"),
+         [Expect("", r"YAML syntax error", YAML_FIX, "   quote: the T cell becomes")]),
+    Case("empty-file", HEROS, write(HEROS, ""),
+         [Expect("", r"the file is empty", r"fill it in", None)]),
+    Case("file-of-comments-only-is-empty", HEROS, write(HEROS, "# HEROS 3.0 — to be written\n"),
+         [Expect("", r"empty", r"fill it in", ANY_LINE)]),
+    Case("top-level-list-not-mapping", HEROS, write(HEROS, "- id: heros-3\n- source: baylor-heros-3.0.txt\n"),
+         [Expect("", r"expected a mapping of fields, found list", r"field: value", 1)]),
+    Case("non-utf8-byte-in-data-file", HEROS, latin1_in(HEROS, "  value: HEROS 3.0\n", "  value: HÉROS 3.0\n"),
+         [Expect("", r"not UTF-8 \(byte 0xc9\)", r"save the file as UTF-8", "  value: H")]),
+    Case("utf16-data-file", CT, lambda root: (root / CT).write_bytes((root / CT).read_text(encoding="utf-8").encode("utf-16")),
+         [Expect("", r"not UTF-8", r"save the file as UTF-8", 1)]),
+    Case("duplicate-key-would-silently-drop-a-fact", HEROS,
+         sub(HEROS, "target_antigen:\n", "target_antigen:\n  value: HER2\n  quote: binds to sarcoma cells\ntarget_antigen:\n"),
+         [Expect("target_antigen", r"duplicate|twice|more than once|already", r".", "target_antigen:", nth=2)]),
+
+    # --- required fields and typos ---
+    Case("missing-required-fact", HEROS, sub(HEROS, "target_antigen:\n  value: HER2\n" + TARGET_QUOTE, ""),
+         [Expect("target_antigen", r"required field is missing", r"add `target_antigen:`", ANY_LINE)]),
+    Case("missing-quote-of-a-fact", HEROS,
+         sub(HEROS, "  quote: the T cell becomes known as a chimeric antigen receptor T cell or CAR T cell\n", ""),
+         [Expect("modality.quote", r"required field is missing", r"add `quote:`", "modality:")]),
+    Case("missing-source-field", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", ""),
+         [Expect("source", r"required field is missing", r"add `source:`", ANY_LINE)]),
+    Case("top-level-typo-suggests-closest-name", HEROS, sub(HEROS, "target_antigen:\n", "targte_antigen:\n"),
+         [Expect("targte_antigen", r"unknown field 'targte_antigen'", r"did you mean 'target_antigen'\?", "targte_antigen:"),
+          Expect("target_antigen", r"required field is missing", r"add `target_antigen:`", ANY_LINE)]),
+    Case("nested-typo-suggests-closest-name", HEROS, sub(HEROS, "  value: HER2\n", "  value: HER2\n  paraphrse: shortened\n"),
+         [Expect("target_antigen.paraphrse", r"unknown field 'paraphrse'", r"did you mean 'paraphrase'\?", "  paraphrse:")]),
+    Case("typo-in-list-item-suggests-closest-name", HEROS, sub(HEROS, "  - value: CD28\n", "  - valeu: CD28\n"),
+         [Expect("car_components[1].valeu", r"unknown field 'valeu'", r"did you mean 'value'\?", "  - valeu: CD28"),
+          Expect("car_components[1].value", r"required field is missing", r"add `value:`", "  - valeu: CD28")]),
+    Case("stated-and-not-stated-mixed", HEROS,
+         sub(HEROS, "    not_stated: The study page does not say whether", "    value: Recruiting\n    not_stated: The study page does not say whether"),
+         [Expect("trial.status.value", r"unknown field 'value'", r"known fields here: not_stated, nearby", "    value: Recruiting")]),
+
+    # --- types and empty strings ---
+    Case("value-is-a-list-not-text", HEROS, sub(HEROS, "  value: HER2\n", "  value: [HER2]\n"),
+         [Expect("target_antigen.value", r"wrong type: .*valid string.*\(found list\)", r".", "  value: [HER2]")]),
+    Case("fact-written-as-plain-text", HEROS, sub(HEROS, NCT_BLOCK, "  nct_id: NCT04995003\n"),
+         [Expect("trial.nct_id", r"wrong type: .*dictionary.*\(found str\)", r".", "  nct_id: NCT04995003")]),
+    Case("age-as-a-list", HEROS, sub(HEROS, "    minimum: 1\n", "    minimum: [1]\n"),
+         [Expect("eligibility.ages.minimum", r"wrong type: .*number.*\(found list\)", r".", "    minimum: [1]")]),
+    Case("source-is-a-number", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: 3\n"),
+         [Expect("source", r"wrong type: .*valid string.*\(found int\)", r".", "source: 3")]),
+    Case("empty-value", HEROS, sub(HEROS, "  value: HER2\n", '  value: ""\n'),
+         [Expect("target_antigen.value", r"^is empty$", EMPTY_FIX, '  value: ""')]),
+    Case("whitespace-only-quote", HEROS, sub(HEROS, TARGET_QUOTE + "car_components", "  quote: '   '\ncar_components"),
+         [Expect("target_antigen.quote", r"^is empty$", EMPTY_FIX, "  quote: '   '")]),
+    Case("empty-not-stated-note", HEROS,
+         sub(HEROS, "    not_stated: The study page does not say whether the study is recruiting, active or completed.\n",
+             '    not_stated: ""\n'),
+         [Expect("trial.status.not_stated", r"^is empty$", r".", '    not_stated: ""')]),
+    Case("empty-list-of-facts", HEROS, sub(HEROS, CAR_COMPONENTS, "car_components: []\n"),
+         [Expect("car_components", r"is an empty list", r"not_stated", "car_components: []")]),
+    Case("unknown-identifier-kind", HEROS, sub(HEROS, "    kind: NCT\n", "    kind: NCTX\n"),
+         [Expect("trial.nct_id.kind", r"Input should be 'NCT', 'NCI Thesaurus' or 'IRB'", r"use one of the allowed values", "    kind: NCTX")]),
+    Case("id-not-lower-case-with-hyphens", HEROS, sub(HEROS, "id: heros-3\n", "id: HEROS_3\n"),
+         [Expect("id", r"'HEROS_3' is not a valid id", r"lower-case letters, digits and single hyphens", "id: HEROS_3")]),
+    Case("id-differs-from-file-name", HEROS, sub(HEROS, "id: heros-3\n", "id: heros-4\n"),
+         [Expect("id", r"'heros-4' differs from the file name 'heros-3.yaml'", r"rename the file to heros-4.yaml or set id: heros-3", "id: heros-4")]),
+
+    # --- identifiers ---
+    Case("nct-with-seven-digits", HEROS, sub(HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n"),
+         [Expect("trial.nct_id", r"'NCT0499500' is not an NCT identifier", r"NCT followed by 8 digits", "  nct_id:")]),
+    Case("nct-in-lower-case", HEROS, sub(HEROS, "    value: NCT04995003\n", "    value: nct04995003\n"),
+         [Expect("trial.nct_id", r"'nct04995003' is not an NCT identifier", r"NCT followed by 8 digits", "  nct_id:")]),
+    Case("nci-thesaurus-code-without-c", CT,
+         sub(CT, "    record_field: nci_thesaurus_concept_id\n", "    value: '205637'\n    quote: C205637\n"),
+         [Expect("nci_concept.code", r"'205637' is not an NCI Thesaurus code", r"C followed by digits", "  code:")]),
+    Case("nci-thesaurus-code-with-letters", CT,
+         sub(CT, "    record_field: nci_thesaurus_concept_id\n", "    value: C2056X7\n    quote: C205637\n    paraphrase: retyped\n"),
+         [Expect("nci_concept.code", r"'C2056X7' is not an NCI Thesaurus code", r"C followed by digits", "  code:")]),
+
+    # --- ages and doses ---
+    Case("age-minimum-above-maximum", HEROS, sub(HEROS, "    minimum: 1\n    maximum: 25\n", "    minimum: 25\n    maximum: 1\n"),
+         [Expect("eligibility.ages", r"minimum \(25\) is above maximum \(1\)", r"youngest age as minimum", "  ages:")]),
+    Case("negative-age", HEROS, sub(HEROS, "    minimum: 1\n", "    minimum: -1\n    paraphrase: testing the sign alone\n"),
+         [Expect("eligibility.ages.minimum", r"greater than or equal to 0|negative", r"zero or a positive number", "    minimum: -1")]),
+    Case("zero-dose", CT, sub(CT, "    - value: 3\n", "    - value: 0\n      paraphrase: testing the number alone\n"),
+         [Expect("regimen.dose[0].value", r"greater than 0|positive", r"positive number", "    - value: 0")]),
+    Case("negative-dose", CT, sub(CT, "    - value: 10\n", "    - value: -10\n"),
+         [Expect("regimen.dose[1].value", r"greater than 0|positive", r"positive number", "    - value: -10"),
+          Expect("regimen.dose[1]", r"'-10' is not written in its quote", QUOTE_FIX, "    - value: -10")]),
+    Case("dose-as-words", CT, sub(CT, "    - value: 3\n", "    - value: three\n"),
+         [Expect("regimen.dose[0].value", r"'three' is not a number", r"write the number alone", "    - value: three"),
+          Expect("regimen.dose[0]", r"'three' is not written in its quote", QUOTE_FIX, "    - value: three")]),
+    Case("dose-with-unit-in-the-number", CT, sub(CT, "    - value: 3\n", "    - value: '3'\n"),
+         [Expect("regimen.dose[0].value", r"'3' is not a number", r"write the number alone", "    - value: '3'")]),
+    Case("dose-is-infinite", CT, sub(CT, "    - value: 3\n", "    - value: .inf\n"),
+         [Expect("regimen.dose[0].value", r"finite|infinite|not a number|positive number", r"number", "    - value: .inf")]),
+    Case("dose-without-unit", CT,
+         sub(CT, "    - value: 3\n      unit: billion CAR+ cells\n", "    - value: 3\n"),
+         [Expect("regimen.dose[0].unit", r"required field is missing", r"add `unit:`", "    - value: 3")]),
+    Case("dose-with-empty-unit", CT,
+         sub(CT, "    - value: 10\n      unit: billion CAR+ cells\n", "    - value: 10\n      unit: ''\n"),
+         [Expect("regimen.dose[1].unit", r"^is empty$", EMPTY_FIX, "      unit: ''")]),
+
+    # --- quotes against the source ---
+    Case("quote-not-in-source-shows-closest-passage", HEROS,
+         sub(HEROS, "  - value: CD28\n    quote: In addition, it contains CD28, which",
+             "  - value: CD28\n    quote: In addition, it contains CD137, which"),
+         [Expect("car_components[1].quote", r"^quote not found in baylor-heros-3\.0\.txt$",
+                 r"closest passage: “In addition, it contains CD28, which stimulated T cells and make them last longer\.”",
+                 "    quote: In addition, it contains CD137")]),
+    Case("quote-in-record-source-not-found", CT,
+         sub(CT, "  quote: A preparation of autologous monocytes genetically", "  quote: A preparation of allogeneic monocytes genetically"),
+         [Expect("cell_type.quote", r"^quote not found in nci-ct-0525\.txt$", r"closest passage: “A preparation of autologous monocytes",
+                 "  quote: A preparation of allogeneic")]),
+    Case("value-changed-under-unchanged-quote", HEROS, sub(HEROS, "  value: HER2\n", "  value: HER3\n"),
+         [Expect("target_antigen", r"'HER3' is not written in its quote", QUOTE_FIX, "target_antigen:")]),
+    Case("number-matched-whole-not-as-a-digit-of-another", CT, sub(CT, "    - value: 3\n", "    - value: 1\n"),
+         [Expect("regimen.dose[0]", r"'1' is not written in its quote", QUOTE_FIX, "    - value: 1")]),
+    Case("age-limit-changed-under-unchanged-quote", HEROS, sub(HEROS, "    maximum: 25\n", "    maximum: 2\n"),
+         [Expect("eligibility.ages", r"'2' is not written in its quote", QUOTE_FIX, "  ages:")]),
+    Case("unit-changed-under-unchanged-quote", HEROS, sub(HEROS, "    unit: year\n", "    unit: month\n"),
+         [Expect("eligibility.ages", r"'month' is not written in its quote", QUOTE_FIX, "  ages:")]),
+    Case("paraphrase-without-a-reason", HEROS, sub(HEROS, "  value: HER2\n", "  value: HER-2 receptor\n  paraphrase: ''\n"),
+         [Expect("target_antigen.paraphrase", r"^is empty$", r".", "  paraphrase: ''"),
+          Expect("target_antigen", r"'HER-2 receptor' is not written in its quote", QUOTE_FIX, "target_antigen:")]),
+    Case("nearby-passage-not-in-source", HEROS,
+         sub(HEROS, '    nearby: "More information about this study can be found on"',
+             '    nearby: "More information about this trial can be found on"'),
+         [Expect("trial.status.nearby", r"nearby passage not found in baylor-heros-3\.0\.txt",
+                 r"closest passage: “More information about this study can be found on”", '    nearby: "More information about this trial')]),
+    Case("agents-without-how-they-are-joined", HEROS, sub(HEROS, "    agents_joined_by: and\n", ""),
+         [Expect("regimen.conditioning", r"agents_joined_by is missing", r"add agents_joined_by: and", "  conditioning:")]),
+    Case("record-field-unknown-suggests-closest", CT, sub(CT, "  record_field: drug_name\n", "  record_field: drug_nam\n"),
+         [Expect("name", r"the source record has no field 'drug_nam'", r"did you mean 'drug_name'\?", "name:")]),
+    Case("record-field-with-a-prose-source", HEROS, sub(HEROS, "name:\n  value: HEROS 3.0\n", "name:\n  record_field: drug_name\n"),
+         [Expect("name", r"record_field can only be used when the source is a field/value record", r"source_format: record", "name:")]),
+
+    # --- source documents ---
+    Case("source-document-does-not-exist", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: baylor-heros-3.1.txt\n"),
+         [Expect("source", r"source document 'baylor-heros-3\.1\.txt' does not exist in data/sources/",
+                 r"use one of: baylor-heros-3\.0\.txt, nci-ct-0525\.txt", "source:")]),
+    Case("source-is-a-path-not-a-file-name", HEROS,
+         sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: ../sources/baylor-heros-3.0.txt\n"),
+         [Expect("source", r"is not a plain file name", r"give the file name only", "source:")]),
+    Case("source-document-not-utf8", HEROS,
+         both(lambda root: (root / "data/sources/heros-latin1.txt").write_bytes((root / HEROS_SOURCE).read_bytes() + "café\n".encode("latin-1")),
+              sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: heros-latin1.txt\n")),
+         [Expect("source", r"source document 'heros-latin1\.txt' is not UTF-8", r"convert it to UTF-8", "source:")]),
+    Case("record-source-does-not-exist-reported-once", CT, sub(CT, "source: nci-ct-0525.txt\n", "source: nci-ct-0526.txt\n"),
+         [Expect("source", r"source document 'nci-ct-0526\.txt' does not exist in data/sources/",
+                 r"use one of: baylor-heros-3\.0\.txt, nci-ct-0525\.txt", "source:")]),
+    Case("prose-source-declared-a-record", HEROS, sub(HEROS, "source_format: text\n", "source_format: record\n"),
+         [Expect("source", r"is not a field/value record", r"set source_format: text", "source:")]),
+
+    # --- the book's structure ---
+    Case("duplicate-therapy-id", "data/therapies/heros-4.yaml",
+         both(copy_therapy(HEROS, "heros-4", keep_id=True), add_chapter("book/therapies/heros-4")),
+         [Expect("id", r"therapy id 'heros-3' is already used by data/therapies/heros-3\.yaml", r"its own id", "id: heros-3"),
+          Expect("id", r"differs from the file name 'heros-4\.yaml'", r"rename the file", "id: heros-3")]),
+    Case("chapter-in-toc-without-data", TOC, add_chapter("book/therapies/car-x"),
+         [Expect("book/therapies/car-x", r"chapter has no data file data/therapies/car-x\.yaml", r"remove the chapter from _toc\.yml",
+                 "      - file: book/therapies/car-x")]),
+    Case("therapy-without-chapter", "data/therapies/ct-0526.yaml", copy_therapy(CT, "ct-0526"),
+         [Expect("", r"therapy has no chapter in _toc\.yml", r"add `- file: book/therapies/ct-0526` to _toc\.yml", ANY_LINE)]),
+
+    # --- the glossary, a data file too ---
+    Case("glossary-quote-not-in-source", GLOSSARY,
+         sub(GLOSSARY, "      quote: In addition, it contains CD28, which", "      quote: In addition, it contains CD-28, which"),
+         [Expect("terms[3].definition.quote", r"quote not found in baylor-heros-3\.0\.txt", r"closest passage: “In addition, it contains CD28",
+                 "    definition:", nth=3)]),
+    Case("glossary-unknown-field", GLOSSARY, sub(GLOSSARY, "  - term: CD28\n", "  - term: CD28\n    defintion_note: x\n"),
+         [Expect("terms[3].defintion_note", r"unknown field 'defintion_note'", r"known fields here: term, matches, definition",
+                 "    defintion_note:")]),
+]
+
+
+def test_the_corpus_is_big_and_each_case_has_its_own_name():
+    assert len(CASES) >= 25
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+def test_the_unedited_copy_is_valid(book: Path):
+    assert check(book) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_malformed_input_is_reported_with_file_field_line_message_and_fix(book: Path, case: Case):
+    before = set(check(book))  # empty for valid data; subtracted so each case shows only what its edit causes
+    case.edit(book)
+    problems = [p for p in check(book) if p not in before]
+    assert problems, f"{case.id}: the edit passed validation silently"
+    unmatched = list(problems)
+    for expect in case.expect:
+        found = next((p for p in unmatched if matches(p, expect, book)), None)
+        assert found is not None, (
+            f"{case.id}: expected {expect.file}: {expect.field}: /{expect.message}/ — /{expect.fix}/ at line {expect.line!r}; "
+            f"got:\n{listing(problems)}"
+        )
+        unmatched.remove(found)
+    assert not unmatched, f"{case.id}: unexpected further problems:\n{listing(unmatched)}"
+
+
+def test_every_mistake_in_one_file_is_reported_in_one_run(book: Path):
+    for edit in (
+        sub(HEROS, "  value: HER2\n", "  value: HER3\n"),
+        sub(HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n"),
+        sub(HEROS, "    minimum: 1\n    maximum: 25\n", "    minimum: 25\n    maximum: 1\n"),
+        sub(HEROS, "  - value: CD28\n    quote: In addition, it contains CD28,", "  - value: CD28\n    quote: In addition, it contains CD137,"),
+        sub(HEROS, "  value: CAR T cell\n", "  valeu: CAR T cell\n"),
+    ):
+        edit(book)
+    problems = check(book)
+    assert {p.file for p in problems} == {HEROS}
+    assert sorted(p.field for p in problems) == sorted([
+        "target_antigen", "trial.nct_id", "eligibility.ages", "car_components[1].quote", "modality.valeu", "modality.value",
+    ]), listing(problems)
+    assert all(p.line for p in problems)
+
+
+def test_problems_in_several_files_are_all_reported(book: Path):
+    sub(HEROS, "  value: HER2\n", "  value: HER3\n")(book)
+    sub(CT, "    - value: 3\n", "    - value: 0\n      paraphrase: testing the number alone\n")(book)
+    write("data/therapies/empty.yaml", "")(book)
+    problems = check(book)
+    assert {(p.file, p.field) for p in problems} >= {
+        (HEROS, "target_antigen"), (CT, "regimen.dose[0].value"), ("data/therapies/empty.yaml", ""),
+    }, listing(problems)
+
+
+# --- the command line, end to end ------------------------------------------------------------------
+
+
+def run_check(cwd: Path, *paths: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "CARBOOK_ROOT"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "carbook", "check", *paths], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_on_valid_data_exits_zero(book: Path):
+    result = run_check(book)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "All data files are valid."
+
+
+def test_cli_reports_every_problem_one_line_each_in_the_documented_format(book: Path):
+    sub(HEROS, "  value: HER2\n", "  value: HER3\n")(book)
+    sub(HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n")(book)
+    sub(HEROS, "  value: CAR T cell\n", "  valeu: CAR T cell\n")(book)
+    sub(CT, "    - value: 3\n", "    - value: 1\n")(book)
+    expected = [str(p) for p in check(book)]
+
+    result = run_check(book)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    *problem_lines, summary = lines
+    assert summary == f"{len(expected)} problems found."
+    assert problem_lines == expected
+    parsed = [PROBLEM_LINE.match(line) for line in problem_lines]
+    assert all(parsed), "\n".join(line for line, m in zip(problem_lines, parsed) if not m)
+    got = {(m["file"], m["field"]) for m in parsed}
+    assert got == {
+        (HEROS, "target_antigen"), (HEROS, "trial.nct_id"), (HEROS, "modality.valeu"), (HEROS, "modality.value"), (CT, "regimen.dose[0]"),
+    }
+    by_field = {m["field"]: m for m in parsed}
+    assert by_field["target_antigen"]["line"] == str(line_of(book, HEROS, "target_antigen:"))
+    assert "did you mean 'value'?" in by_field["modality.valeu"]["fix"]
+    assert by_field["regimen.dose[0]"]["message"] == "'1' is not written in its quote"
+
+
+def test_cli_checks_only_the_files_named(book: Path):
+    sub(HEROS, "  value: HER2\n", "  value: HER3\n")(book)
+    sub(CT, "    - value: 3\n", "    - value: 1\n")(book)
+    result = run_check(book, CT)
+    assert result.returncode != 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[:-1] == [str(p) for p in check(book, [book / CT])]
+    assert [PROBLEM_LINE.match(line)["file"] for line in lines[:-1]] == [CT]
+    assert lines[-1] == "1 problem found."
+
+
+def test_cli_finds_the_book_from_carbook_root(book: Path, tmp_path_factory: pytest.TempPathFactory):
+    sub(HEROS, "  value: HER2\n", "  value: HER3\n")(book)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = run_check(elsewhere, env={"CARBOOK_ROOT": str(book)})
+    assert result.returncode != 0
+    [line, summary] = result.stdout.strip().splitlines()
+    assert PROBLEM_LINE.match(line)["file"] == HEROS
+    assert line.startswith(f"{HEROS}:{line_of(book, HEROS, 'target_antigen:')}: target_antigen: 'HER3' is not written in its quote — ")
+    assert summary == "1 problem found."
+
+
+def test_cli_reports_a_broken_file_without_traceback(book: Path):
+    write(HEROS, "id: heros-3\nname: [unclosed\n")(book)
+    result = run_check(book)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert PROBLEM_LINE.match(result.stdout.splitlines()[0]), result.stdout
