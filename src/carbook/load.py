@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .models import (
+    SOURCE_UNAVAILABLE,
     UNION_TAGS,
     Glossary,
     GlossaryEntry,
@@ -103,12 +104,12 @@ def _load(root: Path, files: list[Path], with_glossary: bool = True) -> tuple[Li
     seen: dict[str, str] = {}
     for path in files:
         name = display_path(path, root)
-        therapy, file_problems = _load_therapy(path, name, root, library.sources)
+        therapy, file_problems, lines = _load_therapy(path, name, root, library.sources)
         problems += file_problems
         if therapy is None:
             continue
         if therapy.id in seen:
-            problems.append(Problem(name, 1, "id", f"therapy id {therapy.id!r} is already used by {seen[therapy.id]}",
+            problems.append(Problem(name, lines.get(("id",)), "id", f"therapy id {therapy.id!r} is already used by {seen[therapy.id]}",
                                     "give each therapy its own id, the same as its file name"))
             continue
         seen[therapy.id] = name
@@ -171,11 +172,19 @@ def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None,
         return problem(None, "the file is empty", f"fill it in; {what}")
     try:
         data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text))
+        node = yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return problem(mark.line + 1 if mark else None, f"YAML syntax error: {getattr(error, 'problem', None) or error}",
                        "fix the YAML syntax at that line (indentation, a missing ':' or an unclosed quote)")
+    if data is None:
+        return problem(None, "the file is empty (it holds only comments)", f"fill it in; {what}")
+    repeated = list(_repeated_keys(node))
+    if repeated:
+        # YAML keeps the last of two equal keys, which would drop a fact without a word
+        return None, {}, [Problem(name, line, _dotted(loc), f"{loc[-1]!r} appears twice (first at line {first})",
+                                  "keep one of them: merge the two entries") for loc, line, first in repeated]
+    lines = _line_map(node)
     if not isinstance(data, dict):
         return problem(1, f"expected a mapping of fields, found {type(data).__name__}", "write the file as `field: value` lines")
     return data, lines, []
@@ -183,13 +192,14 @@ def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None,
 
 def _load_therapy(
     path: Path, name: str, root: Path, sources: dict[str, SourceDocument]
-) -> tuple[Therapy | None, list[Problem]]:
+) -> tuple[Therapy | None, list[Problem], dict[Loc, int]]:
+    """Give the therapy (None if it could not be validated), its problems and the line of each field."""
     def problem(line: int | None, fld: str, message: str, fix: str) -> list[Problem]:
         return [Problem(name, line, fld, message, fix)]
 
     data, lines, found = _read_yaml(path, name, "`python -m carbook new` writes a skeleton")
     if data is None:
-        return None, found
+        return None, found, lines
 
     source_name = data.get("source")
     source_format = data.get("source_format", "text")
@@ -200,16 +210,20 @@ def _load_therapy(
             found += problem(lines.get(("source",), 1), "source", *source_problem)
     if source is not None:
         found += _located(name, lines, _check_against_source(data, source))
-    context = {"record": source.record if source is not None and source.format == "record" else {}}
+    context = {
+        "record": source.record if source is not None and source.format == "record" else {},
+        "source_unavailable": source is None and bool(source_name),
+    }
     try:
         therapy = Therapy.model_validate(data, context=context)
     except ValidationError as error:
-        return None, found + [_from_pydantic(e, name, lines, Therapy) for e in error.errors()]
+        errors = [e for e in error.errors() if e["type"] != SOURCE_UNAVAILABLE]
+        return None, found + [_from_pydantic(e, name, lines, Therapy) for e in errors], lines
     if therapy.id != path.stem:
         found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
                          f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
     found += _located(name, lines, _check_steps(therapy))
-    return therapy, found
+    return therapy, found, lines
 
 
 def _located(file: str, lines: dict[Loc, int], found: Iterator[tuple[Loc, str, str]]) -> list[Problem]:
@@ -303,33 +317,34 @@ def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
 def _check_chapters(root: Path) -> list[Problem]:
     toc_path = root / "_toc.yml"
     try:
-        toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
+        toc = yaml.compose(toc_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         return [Problem("_toc.yml", None, "", f"cannot be read ({error})", "restore _toc.yml")]
-    chapters = {Path(f).stem for f in _toc_files(toc) if Path(f).parent.as_posix() == CHAPTER_DIR.as_posix()}
+    chapters = {Path(value).stem: line for value, line in _toc_files(toc) if Path(value).parent.as_posix() == CHAPTER_DIR.as_posix()}
     data = {p.stem for p in therapy_files(root)}
     problems = [
-        Problem("_toc.yml", None, f"{CHAPTER_DIR.as_posix()}/{c}", f"chapter has no data file {THERAPY_DIR.as_posix()}/{c}.yaml",
+        Problem("_toc.yml", chapters[c], f"{CHAPTER_DIR.as_posix()}/{c}", f"chapter has no data file {THERAPY_DIR.as_posix()}/{c}.yaml",
                 "add the data file (`carbook new`) or remove the chapter from _toc.yml")
-        for c in sorted(chapters - data)
+        for c in sorted(set(chapters) - data)
     ]
     problems += [
         Problem(f"{THERAPY_DIR.as_posix()}/{t}.yaml", None, "", "therapy has no chapter in _toc.yml",
                 f"add `- file: {CHAPTER_DIR.as_posix()}/{t}` to _toc.yml (`carbook new` does this)")
-        for t in sorted(data - chapters)
+        for t in sorted(data - set(chapters))
     ]
     return problems
 
 
-def _toc_files(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("file", "root") and isinstance(value, str):
-                yield value
+def _toc_files(node: yaml.Node | None) -> Iterator[tuple[str, int]]:
+    """Give each page a TOC names (``file:`` or ``root:``) with its line."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value in ("file", "root") and isinstance(value, yaml.ScalarNode):
+                yield value.value, value.start_mark.line + 1
             else:
                 yield from _toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
             yield from _toc_files(item)
 
 
@@ -349,6 +364,20 @@ def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
         for index, item in enumerate(node.value):
             lines.update(_line_map(item, (*loc, index)))
     return lines
+
+
+def _repeated_keys(node: yaml.Node | None, loc: Loc = ()) -> Iterator[tuple[Loc, int, int]]:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                yield (*loc, key.value), line, seen[key.value]
+            seen.setdefault(key.value, line)
+            yield from _repeated_keys(value, (*loc, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _repeated_keys(item, (*loc, index))
 
 
 def _nearest_line(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -405,7 +434,7 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         if part in UNION_TAGS:
-            candidates = [m for m in candidates if (m is NotStated) == (part == "not_stated")] or candidates
+            candidates = [m for m in candidates if (m is NotStated) == (part == "<not_stated>")] or candidates
             continue
         nxt: list[type[BaseModel]] = []
         for model in candidates:

@@ -9,6 +9,7 @@ file.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -32,6 +33,9 @@ from .sources import normalise
 def invalid(message: str, fix: str) -> PydanticCustomError:
     """Give a validation error that carries how to fix it (shown after the message)."""
     return PydanticCustomError("invalid", "{message}", {"message": message, "fix": fix})
+
+#: Error type of a record_field whose source could not be read (reported once, at ``source``).
+SOURCE_UNAVAILABLE = "record_unavailable"
 
 #: What a page says wherever a source is silent.
 NOT_STATED = "Not stated in the source"
@@ -69,8 +73,12 @@ class Quoted(Strict):
         # values are parsed, never retyped.
         if not (isinstance(data, dict) and "record_field" in data):
             return data
-        record = (info.context or {}).get("record") or {}
+        context = info.context or {}
+        record = context.get("record") or {}
         name = data["record_field"]
+        if context.get("source_unavailable"):
+            # the missing or unreadable source is reported once, at `source`; not again for every field
+            raise PydanticCustomError(SOURCE_UNAVAILABLE, "the source record could not be read")
         if not record:
             raise invalid("record_field can only be used when the source is a field/value record",
                           "set source_format: record for a field/value record, or write value and quote")
@@ -108,6 +116,15 @@ class Identifier(Fact):
         return self
 
 
+def finite_number(value: Any) -> Any:
+    """Give ``value`` back if it is a finite number written as a number; refuse text, booleans, inf and NaN."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise invalid(f"{value!r} is not a number", "write the number alone (e.g. 3 or 0.5), without quotes or unit")
+    if not math.isfinite(value):
+        raise invalid(f"{value!r} is not a finite number", "write the number the source gives (e.g. 3 or 0.5)")
+    return value
+
+
 class Quantity(Quoted):
     """A number with its unit, e.g. a dose level."""
 
@@ -117,9 +134,7 @@ class Quantity(Quoted):
     @field_validator("value", mode="before")
     @classmethod
     def _number_not_text(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise invalid(f"{value!r} is not a number", "write the number alone (e.g. 3 or 0.5) and the unit under unit:")
-        return value
+        return finite_number(value)
 
     def stated_values(self) -> list[str]:
         return [format_number(self.value), self.unit]
@@ -131,6 +146,11 @@ class AgeRange(Quoted):
     minimum: float = Field(ge=0)
     maximum: float = Field(ge=0)
     unit: Text
+
+    @field_validator("minimum", "maximum", mode="before")
+    @classmethod
+    def _numbers_not_text(cls, value: Any) -> Any:
+        return finite_number(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> AgeRange:
@@ -152,19 +172,20 @@ class NotStated(Strict):
 
 def _stated_or_not(value: Any) -> str:
     gap = isinstance(value, NotStated) or (isinstance(value, dict) and "not_stated" in value)
-    return "not_stated" if gap else "stated"
+    return "<not_stated>" if gap else "<stated>"
 
 
 def maybe(model: Any) -> Any:
     """Type of a field that is either stated (``model``) or explicitly :class:`NotStated`."""
     return Annotated[
-        Union[Annotated[model, Tag("stated")], Annotated[NotStated, Tag("not_stated")]],
+        Union[Annotated[model, Tag("<stated>")], Annotated[NotStated, Tag("<not_stated>")]],
         Discriminator(_stated_or_not),
     ]
 
 
-#: Union tags that appear in validation error locations and are not data fields.
-UNION_TAGS = frozenset({"stated", "not_stated"})
+#: Union tags that appear in validation error locations and are not data fields (bracketed, so that
+#: no field name, such as ``not_stated`` itself, is ever taken for one).
+UNION_TAGS = frozenset({"<stated>", "<not_stated>"})
 
 
 class Step(Strict):

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -108,6 +109,13 @@ def _retitled(app: Sphinx, env: Any) -> list[str]:
     return []
 
 
+def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    # The theme prints these raw in its print-only header; titles come from the data, so escape them.
+    for key in ("pagetitle", "root_title"):
+        if isinstance(context.get(key), str):
+            context[key] = str(markupsafe.escape(context[key]))
+
+
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         _discard_output(app)
@@ -120,5 +128,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-get-updated", _retitled)
+    app.connect("html-page-context", _escape_page_titles, priority=900)
     app.connect("build-finished", _finish)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
