@@ -1,0 +1,653 @@
+"""The built site in a real browser (headless Chromium), as readers meet it on a laptop and a phone.
+
+The site is served from its ``_build/html`` on 127.0.0.1, and its pages are discovered from the
+build, so pages added later are tested without changes here. Other hosts do not resolve in the
+browser: the site must load entirely from its own files, and a run is the same with or without a
+network.
+
+Each page is opened once per way of seeing it (desktop light, desktop dark, phone) and everything the
+tests look at is recorded on that visit; the tests then assert on the records. Screenshots of every
+page go to ``test-artifacts/screenshots/`` (git ignores it), and the accessibility findings below
+the failing level to ``test-artifacts/axe-report.txt``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+CHROMIUM = os.environ.get("CARBOOK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no host but the local server resolves
+]
+INSTALL_HINT = "install it with `sudo apt-get install chromium` (Debian/Ubuntu), or set CARBOOK_CHROMIUM to a Chromium binary"
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+# Searches a reader would make, with the chapter that must come up.
+SEARCHES = [("CD28", "book/therapies/heros-3.html"), ("phagocytosis", "book/therapies/ct-0525.html")]
+
+FAILING_IMPACTS = ("critical", "serious")
+AA_NORMAL_TEXT = 4.5  # WCAG 2 AA minimum contrast ratio for body text
+
+
+# --------------------------------------------------------------------------------------------------
+# The site: its pages, discovered from the build, served on a local port.
+
+
+@dataclass
+class Site:
+    root: Path
+    base_url: str
+    pages: list[str]  # every page, as a path relative to the site root
+    redirects: list[str]  # pages that only forward the reader elsewhere (meta refresh)
+    chapters: list[str]  # the pages the table of contents lists, root first
+
+    @property
+    def content_pages(self) -> list[str]:
+        return [page for page in self.pages if page not in self.redirects]
+
+    def url(self, page: str, query: str = "") -> str:
+        return self.base_url + quote(page) + (f"?{query}" if query else "")
+
+    def is_local(self, url: str) -> bool:
+        return url.startswith(self.base_url)
+
+    def page_of(self, url: str) -> str | None:
+        """Give the page of the site an address names (query and fragment aside), None for other hosts."""
+        if not self.is_local(url):
+            return None
+        path = urlsplit(url).path.lstrip("/")
+        return f"{path}index.html" if path.endswith("/") or not path else path
+
+
+REFRESH = re.compile(r"<meta\s+http-equiv=[\"']?refresh", re.IGNORECASE)
+
+
+def discover_pages(html_dir: Path) -> list[str]:
+    """Give every page of a built site: .html files outside the folders Sphinx keeps assets in."""
+    return sorted(
+        path.relative_to(html_dir).as_posix()
+        for path in html_dir.rglob("*.html")
+        if not any(part.startswith("_") for part in path.relative_to(html_dir).parts)
+    )
+
+
+def toc_pages(toc: Path) -> list[str]:
+    """Give the built page of every entry of a Jupyter Book ``_toc.yml``, root first."""
+
+    def files(node: object) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    yield node[key]
+            for value in node.values():
+                if isinstance(value, list | dict):
+                    yield from files(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from files(item)
+
+    entries = files(yaml.safe_load(toc.read_text(encoding="utf-8")))
+    return [re.sub(r"\.(md|ipynb|rst)$", "", name) + ".html" for name in entries]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a browser dropping a connection early is no fault of the site
+
+
+# --------------------------------------------------------------------------------------------------
+# Browser, server and tabs.
+
+
+def _browser_unavailable(reason: str) -> None:
+    message = f"{reason}; the browser tests need Chromium: {INSTALL_HINT}"
+    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Give the Chromium binary; skip the browser tests without it, or fail them when CI=true."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _browser_unavailable("Playwright for Python is not installed (pip install -r requirements.lock)")
+    if not Path(CHROMIUM).is_file():
+        _browser_unavailable(f"there is no Chromium at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site(chromium_path: str, built_book: Path) -> Iterator[Site]:
+    """Serve the built site on 127.0.0.1 at a free port; give its address and pages."""
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_book)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    pages = discover_pages(built_book)
+    redirects = [page for page in pages if REFRESH.search((built_book / page).read_text(encoding="utf-8"))]
+    chapters = toc_pages(built_book.parent.parent / "_toc.yml")
+    try:
+        yield Site(built_book, f"http://127.0.0.1:{server.server_address[1]}/", pages, redirects, chapters)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Tab:
+    """A browser tab on the site that records console errors and failed requests as they happen."""
+
+    site: Site
+    page: Any
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+    def open(self, page: str, query: str = "") -> None:
+        response = self.page.goto(self.site.url(page, query), wait_until="load")
+        if response is None or not response.ok:
+            self.failed_requests.append(f"{page} (HTTP {response.status if response else 'no response'})")
+
+    def take_records(self) -> tuple[list[str], list[str], list[str]]:
+        records = (list(self.console_errors), list(self.failed_requests), list(self.external_requests))
+        for record in (self.console_errors, self.failed_requests, self.external_requests):
+            record.clear()
+        return records
+
+
+def new_tab(browser, site: Site, viewport: dict, scheme: str) -> tuple[Any, Tab]:
+    """Open a tab in a fresh browser context at ``viewport`` in ``scheme`` ("light" or "dark")."""
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, device_scale_factor=1)
+    # The theme keeps the reader's choice in localStorage; set it, so the mode does not depend on the OS.
+    context.add_init_script(f"localStorage.setItem('mode', '{scheme}'); localStorage.setItem('theme', '{scheme}');")
+    tab = Tab(site, context.new_page())
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            tab.console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    def on_failure(request) -> None:
+        (tab.failed_requests if site.is_local(request.url) else tab.external_requests).append(f"{request.url} ({request.failure})")
+
+    def on_response(response) -> None:
+        if site.is_local(response.url) and response.status >= 400:
+            tab.failed_requests.append(f"{response.url} (HTTP {response.status})")
+
+    tab.page.on("console", on_console)
+    tab.page.on("pageerror", lambda error: tab.console_errors.append(f"uncaught exception: {error}"))
+    tab.page.on("requestfailed", on_failure)
+    tab.page.on("response", on_response)
+    return context, tab
+
+
+@pytest.fixture
+def open_tab(browser, site: Site) -> Iterator[Callable[..., Tab]]:
+    """Give a function that opens a tab at a viewport size in light or dark mode, closed after the test."""
+    contexts = []
+
+    def opener(viewport: dict = DESKTOP, scheme: str = "light") -> Tab:
+        context, tab = new_tab(browser, site, viewport, scheme)
+        contexts.append(context)
+        return tab
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# What is recorded on each visit. Each probe runs in the page and gives plain data.
+
+FIGURES_JS = """
+() => {
+  const describe = (img) => ({src: img.currentSrc.slice(0, 60), complete: img.complete, naturalWidth: img.naturalWidth,
+    shownWidth: img.getBoundingClientRect().width, alt: img.getAttribute('alt')});
+  const article = document.querySelector('article') || document.body;
+  return {
+    figures: [...article.querySelectorAll('figure')].map(f => ({id: f.id,
+      images: f.querySelectorAll('img').length, svgs: f.querySelectorAll('svg').length})),
+    images: [...article.querySelectorAll('img')].map(describe),
+  };
+}
+"""
+
+VISIBLE_LINKS_JS = """
+(scope) => [...document.querySelectorAll(scope + ' a[href]')]
+  .filter(a => a.checkVisibility({visibilityProperty: true, opacityProperty: true}))
+  .map(a => a.href)
+"""
+
+OVERFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  const escaping = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 1 || !e.checkVisibility({visibilityProperty: true})) continue;
+    let box = e.parentElement;
+    while (box && !scrolls(box)) box = box.parentElement;
+    if (!box || box === document.documentElement || box === document.body || box.getBoundingClientRect().right > width + 1)
+      escaping.push(name(e) + ' reaches ' + Math.round(r.right) + 'px');
+  }
+  window.scrollTo(10000, window.scrollY);
+  const scrolledX = window.scrollX;
+  window.scrollTo(0, window.scrollY);
+  const tables = [...document.querySelectorAll('article table')].map(t => ({id: t.id,
+    tableWidth: t.getBoundingClientRect().width, boxWidth: t.parentElement.clientWidth,
+    boxScrolls: scrolls(t.parentElement)}));
+  return {scrollWidth: document.documentElement.scrollWidth, width, scrolledX, escaping: escaping.slice(0, 5), tables};
+}
+"""
+
+CAPTIONS_JS = """
+async () => {
+  const out = [];
+  for (const caption of document.querySelectorAll('article table > caption')) {
+    const table = caption.closest('table'), box = table.parentElement;
+    const check = (when) => {
+      const c = caption.getBoundingClientRect(), b = box.getBoundingClientRect();
+      if (c.left < b.left - 1 || c.right > b.right + 1)
+        out.push(`${table.id}: caption spans ${Math.round(c.left)}–${Math.round(c.right)}px, `
+                 + `its box ${Math.round(b.left)}–${Math.round(b.right)}px (${when})`);
+    };
+    check('table unscrolled');
+    box.scrollLeft = box.scrollWidth;
+    await new Promise(requestAnimationFrame);
+    check('table scrolled to its end');
+    box.scrollLeft = 0;
+  }
+  return out;
+}
+"""
+
+# Every visible run of text inside the given elements, with its colour and the colour behind it.
+TEXT_COLOURS_JS = """
+(selector) => {
+  const parse = (c) => {
+    const srgb = c.match(/color\\(srgb ([^)]+)\\)/);
+    const m = srgb || c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) throw new Error('unparsed colour ' + c);
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    const scale = srgb ? 255 : 1;
+    return [p[0] * scale, p[1] * scale, p[2] * scale, p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const background = (element) => {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255, 1];  // the canvas behind everything
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const seen = new Set(), runs = [];
+  for (const root of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const element = node.parentElement;
+      if (!node.textContent.trim() || seen.has(element)) continue;
+      seen.add(element);
+      if (!element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const back = background(element);
+      runs.push({text: node.textContent.trim().slice(0, 60), tag: element.tagName.toLowerCase(),
+                 fore: over(parse(getComputedStyle(element).color), back), back});
+    }
+  }
+  return runs;
+}
+"""
+
+
+def luminance(rgb) -> float:
+    """Give the WCAG 2 relative luminance of an sRGB colour with 0–255 channels."""
+
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(v) for v in rgb[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(a: float, b: float) -> float:
+    """Give the WCAG 2 contrast ratio of two relative luminances."""
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def darkest_share(colours: list[tuple[int, tuple[int, int, int]]], share: float) -> float:
+    """Give the luminance below which ``share`` of the pixels lie, from (pixel count, colour) pairs."""
+    levels = sorted((luminance(colour), count) for count, colour in colours)
+    wanted, seen = share * sum(count for _, count in levels), 0
+    for level, count in levels:
+        seen += count
+        if seen >= wanted:
+            return level
+    return levels[-1][0]
+
+
+def figure_contrasts(tab: Tab) -> list[dict]:
+    """Give, for each figure image as drawn on screen, its background and ink luminance and their contrast."""
+    from PIL import Image
+
+    found = []
+    images = tab.page.locator("article figure img")
+    for index in range(images.count()):
+        shot = Image.open(io.BytesIO(images.nth(index).screenshot())).convert("RGB")
+        colours = shot.getcolors(shot.width * shot.height)
+        paper = luminance(max(colours)[1])  # the commonest colour is the figure's background
+        ink = darkest_share(colours, 0.005)  # the darkest half percent of pixels: lines and lettering
+        found.append({"index": index + 1, "paper": paper, "ink": ink, "contrast": contrast(paper, ink)})
+    return found
+
+
+def axe_violations(tab: Tab) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe().run(tab.page).response["violations"]
+
+
+def screenshot(folder: str) -> Callable[[Tab, str], str]:
+    def take(tab: Tab, page: str) -> str:
+        path = SCREENSHOTS / folder / Path(page).with_suffix(".png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tab.page.evaluate("window.scrollTo(0, 0)")
+        tab.page.screenshot(path=str(path), full_page=True)
+        return str(path)
+
+    return take
+
+
+def evaluate(script: str, *args: Any) -> Callable[[Tab, str], Any]:
+    return lambda tab, page: tab.page.evaluate(script, *args)
+
+
+@dataclass
+class Visit:
+    """What one page showed at one viewport and colour scheme."""
+
+    console_errors: list[str]
+    failed_requests: list[str]
+    external_requests: list[str]
+    found: dict[str, Any]
+
+
+def survey(browser, site: Site, viewport: dict, scheme: str, probes: dict[str, Callable[[Tab, str], Any]]) -> dict[str, Visit]:
+    """Open every page of the site and run the probes on each page that is not a redirect."""
+    context, tab = new_tab(browser, site, viewport, scheme)
+    visits = {}
+    try:
+        for page in site.pages:
+            tab.open(page)
+            found = {}
+            if page in site.redirects:
+                tab.page.wait_for_load_state("networkidle")
+            else:
+                tab.page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+                found = {name: probe(tab, page) for name, probe in probes.items()}
+            visits[page] = Visit(*tab.take_records(), found)
+    finally:
+        context.close()
+    return visits
+
+
+@pytest.fixture(scope="session")
+def screenshots_folder() -> Path:
+    """Give the screenshots folder, emptied first so it shows only this run's pages."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def desktop(browser, site, screenshots_folder) -> dict[str, Visit]:
+    return survey(browser, site, DESKTOP, "light", {
+        "screenshot": screenshot("desktop"),  # first, before any probe scrolls the page
+        "figures": evaluate(FIGURES_JS),
+        "sidebar": evaluate(VISIBLE_LINKS_JS, ".bd-sidebar-primary"),
+        "axe": lambda tab, page: axe_violations(tab),
+    })
+
+
+@pytest.fixture(scope="session")
+def desktop_dark(browser, site, screenshots_folder) -> dict[str, Visit]:
+    return survey(browser, site, DESKTOP, "dark", {
+        "screenshot": screenshot("desktop-dark"),
+        "theme": evaluate("document.documentElement.dataset.theme"),
+        "text": evaluate(TEXT_COLOURS_JS, "article table, article figcaption"),
+        "figures": lambda tab, page: figure_contrasts(tab),
+        "axe": lambda tab, page: axe_violations(tab),
+    })
+
+
+@pytest.fixture(scope="session")
+def phone(browser, site, screenshots_folder) -> dict[str, Visit]:
+    return survey(browser, site, PHONE, "light", {
+        "screenshot": screenshot("phone"),
+        "overflow": evaluate(OVERFLOW_JS),
+        "captions": evaluate(CAPTIONS_JS),
+    })
+
+
+def content(visits: dict[str, Visit]) -> dict[str, Visit]:
+    return {page: visit for page, visit in visits.items() if visit.found}
+
+
+# --------------------------------------------------------------------------------------------------
+# Tests
+
+
+def test_site_has_pages_and_its_table_of_contents_was_built(site):
+    assert site.content_pages, "no pages found in the built site"
+    missing = [page for page in site.chapters if page not in site.pages]
+    assert not missing, f"_toc.yml lists pages the build did not write: {missing}"
+
+
+def test_every_page_loads_without_console_errors_or_failed_local_requests(desktop, desktop_dark, phone):
+    seen: dict[str, list[str]] = {}  # each problem, with the pages (and ways of viewing them) it shows on
+    for mode, visits in (("desktop", desktop), ("desktop dark", desktop_dark), ("phone", phone)):
+        for page, visit in visits.items():
+            problems = [f"console error: {text}" for text in visit.console_errors]
+            problems += [f"failed request: {request}" for request in visit.failed_requests]
+            problems += [f"request to another host: {request}" for request in visit.external_requests]
+            for problem in problems:
+                seen.setdefault(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1", problem), []).append(f"{page} ({mode})")
+    assert not seen, "\n".join(f"{problem}\n    on {len(where)} page views: {', '.join(where[:4])}{', …' if len(where) > 4 else ''}"
+                                for problem, where in seen.items())
+
+
+def test_every_figure_has_rendered_and_has_alt_text(desktop):
+    problems, figures = [], 0
+    for page, visit in content(desktop).items():
+        found = visit.found["figures"]
+        figures += len(found["figures"])
+        problems += [f"{page}: figure {f['id']!r} has no image" for f in found["figures"] if not f["images"] + f["svgs"]]
+        for image in found["images"]:
+            if not (image["complete"] and image["naturalWidth"] > 0 and image["shownWidth"] > 0):
+                problems.append(f"{page}: image {image['src']}… has not rendered ({image})")
+            if not (image["alt"] or "").strip():
+                problems.append(f"{page}: image {image['src']}… has no alt text")
+    assert figures > 0, "no page of the site has a figure"
+    assert not problems, "\n".join(problems)
+
+
+def test_sidebar_reaches_every_chapter_from_every_page(site, desktop):
+    problems = []
+    for page, visit in content(desktop).items():
+        reached = {site.page_of(url) for url in visit.found["sidebar"]}
+        missing = [chapter for chapter in site.chapters if chapter not in reached]
+        if missing:
+            problems.append(f"{page}: the sidebar shows no link to {missing}")
+    assert not problems, "\n".join(problems)
+
+
+def test_phone_menu_button_opens_the_sidebar_and_reaches_every_chapter(site, open_tab):
+    tab = open_tab(PHONE)
+    tab.open(site.chapters[0])
+    assert not tab.page.locator(".bd-sidebar-primary nav a").first.is_visible(), "the sidebar covers the page on a phone"
+    tab.page.locator(".primary-toggle:visible").first.click()
+    tab.page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
+    reached = {site.page_of(url) for url in tab.page.evaluate(VISIBLE_LINKS_JS, "#pst-primary-sidebar-modal")}
+    missing = [chapter for chapter in site.chapters if chapter not in reached]
+    assert not missing, f"the phone menu shows no link to {missing}"
+    links = tab.page.locator("#pst-primary-sidebar-modal a[href]")
+    targets = [site.page_of(url) for url in links.evaluate_all("links => links.map(a => a.href)")]
+    links.nth(targets.index(site.chapters[-1])).click()
+    tab.page.wait_for_load_state("load")
+    assert site.page_of(tab.page.url) == site.chapters[-1]
+
+
+@pytest.mark.parametrize("term, chapter", SEARCHES, ids=[term for term, _ in SEARCHES])
+def test_search_finds_term_and_links_to_its_chapter(site, open_tab, term, chapter):
+    tab = open_tab(DESKTOP)
+    tab.open("search.html", urlencode({"q": term}))
+    tab.page.wait_for_selector("#search-results .search-summary", timeout=10000)
+    results = tab.page.locator("#search-results ul.search li a")
+    pages = [site.page_of(url) for url in results.evaluate_all("links => links.map(a => a.href)")]
+    assert chapter in pages, f"searching {term!r} gives {pages}, not {chapter}"
+    assert all(page in site.pages for page in pages), f"search results link to pages the site lacks: {pages}"
+    results.nth(pages.index(chapter)).click()
+    tab.page.wait_for_load_state("load")
+    assert site.page_of(tab.page.url) == chapter
+    assert term.lower() in tab.page.locator("article").inner_text().lower()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone):
+    problems = []
+    for page, visit in content(phone).items():
+        found = visit.found["overflow"]
+        if found["scrollWidth"] > found["width"] or found["scrolledX"] > 0:
+            problems.append(f"{page}: the page is {found['scrollWidth']}px wide on a {found['width']}px screen")
+        problems += [f"{page}: {what}, past the screen and outside any scrolling box" for what in found["escaping"]]
+        for table in found["tables"]:
+            if table["tableWidth"] > table["boxWidth"] + 1 and not table["boxScrolls"]:
+                problems.append(f"{page}: table {table['id']!r} is wider than its box, which does not scroll")
+    assert not problems, "\n".join(problems)
+
+
+def test_table_captions_stay_whole_on_a_phone_while_the_table_scrolls(phone):
+    problems = [f"{page}: {problem}" for page, visit in content(phone).items() for problem in visit.found["captions"]]
+    assert not problems, "\n".join(problems)
+
+
+def test_dark_mode_keeps_tables_and_captions_legible(desktop_dark):
+    problems, runs = [], 0
+    for page, visit in content(desktop_dark).items():
+        assert visit.found["theme"] == "dark", f"{page} did not switch to dark mode"
+        for run in visit.found["text"]:
+            runs += 1
+            ratio = contrast(luminance(run["fore"]), luminance(run["back"]))
+            if ratio < AA_NORMAL_TEXT:
+                problems.append(f"{page}: <{run['tag']}> {run['text']!r}: contrast {ratio:.2f} "
+                                f"(text {run['fore'][:3]} on {run['back'][:3]})")
+    assert runs > 0, "no table or caption text found"
+    assert not problems, "\n".join(problems)
+
+
+def test_dark_mode_keeps_figures_legible(desktop_dark):
+    problems, figures = [], 0
+    for page, visit in content(desktop_dark).items():
+        for figure in visit.found["figures"]:
+            figures += 1
+            if figure["contrast"] < AA_NORMAL_TEXT or figure["paper"] < 0.4:
+                problems.append(f"{page}: figure {figure['index']}: ink at contrast {figure['contrast']:.2f} "
+                                f"on a background of luminance {figure['paper']:.2f}")
+    assert figures > 0, "no figure found"
+    assert not problems, "\n".join(problems)
+
+
+def test_axe_finds_no_serious_or_critical_violations_in_light_or_dark_mode(desktop, desktop_dark, capsys):
+    failing, minor = [], []
+    for scheme, visits in (("light", desktop), ("dark", desktop_dark)):
+        for page, visit in content(visits).items():
+            for violation in visit.found["axe"]:
+                targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+                line = (f"{page} [{scheme}] {violation['impact']}: {violation['id']}: {violation['help']} "
+                        f"({len(violation['nodes'])} element(s), e.g. {targets})")
+                (failing if violation["impact"] in FAILING_IMPACTS else minor).append(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-report.txt").write_text(
+        "axe-core findings that fail the tests (serious, critical):\n" + ("\n".join(failing) or "none")
+        + "\n\nother findings (moderate, minor):\n" + ("\n".join(minor) or "none") + "\n",
+        encoding="utf-8",
+    )
+    with capsys.disabled():
+        print(f"\naxe-core moderate and minor findings ({len(minor)}):\n  " + "\n  ".join(minor or ["none"]))
+    assert not failing, "\n".join(failing)
+
+
+def test_screenshots_of_every_page_at_desktop_and_phone_width(site, desktop, desktop_dark, phone):
+    from PIL import Image
+
+    for folder, visits, width in (("desktop", desktop, DESKTOP["width"]), ("desktop-dark", desktop_dark, DESKTOP["width"]),
+                                  ("phone", phone, PHONE["width"])):
+        for page in site.content_pages:
+            path = Path(visits[page].found["screenshot"])
+            assert path == SCREENSHOTS / folder / Path(page).with_suffix(".png")
+            with Image.open(path) as image:
+                assert image.width == width, f"{path} is {image.width}px wide, not {width}px"
+                assert image.height >= PHONE["height"] // 2, f"{path} is only {image.height}px tall"
+
+
+@pytest.mark.parametrize("ci, outcome", [("", "skipped"), ("true", "error")], ids=["locally", "under-CI"])
+def test_missing_chromium_skips_with_install_hint_locally_and_fails_under_ci(ci, outcome, tmp_path):
+    env = {**os.environ, "CARBOOK_CHROMIUM": str(tmp_path / "no-chromium"), "CI": ci}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-k", "site_has_pages", "-rsE", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+    assert re.search(rf"\b1 {outcome}\b", run.stdout), run.stdout[-2000:]
+    assert "apt-get install chromium" in run.stdout
+    assert (run.returncode == 0) == (outcome == "skipped")
