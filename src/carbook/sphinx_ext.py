@@ -109,6 +109,15 @@ def _retitled(app: Sphinx, env: Any) -> list[str]:
     return []
 
 
+def _inline_scripts_once(app: Sphinx) -> None:
+    # Sphinx < 8.2 writes an inline script registered after the builder starts twice on each page (its
+    # filename None on one path, "" on the other; sphinx-doc/sphinx#13402), so a page redeclares a
+    # `const` and logs an error. Registering every such script with "" makes the two paths agree.
+    add_js_file = getattr(app.builder, "add_js_file", None)
+    if add_js_file is not None:
+        app.builder.add_js_file = lambda filename, **kwargs: add_js_file(filename or "", **kwargs)
+
+
 def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     # The theme prints these raw in its print-only header; titles come from the data, so escape them.
     for key in ("pagetitle", "root_title"):
@@ -124,6 +133,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _inline_scripts_once, priority=100)  # before extensions add their scripts
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
