@@ -399,7 +399,8 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], mode
     kind, message = error["type"], error["msg"]
     fix = "see the Editor's guide for this field's form"
     if kind == "missing":
-        message, fix = "required field is missing", f"add `{loc[-1]}:` (or `not_stated: <what is missing>` if the source is silent)"
+        gap = " (or `not_stated: <what is missing>` if the source is silent)" if _accepts_gap(model, error["loc"]) else ""
+        message, fix = "required field is missing", f"add `{loc[-1]}:`{gap}"
     elif kind == "extra_forbidden":
         known = _known_fields(model, error["loc"][:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
@@ -429,6 +430,23 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], mode
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    names: list[str] = []
+    for candidate in _models_at(model, loc):
+        names += [n for n in candidate.model_fields if n not in names]
+    return names
+
+
+def _accepts_gap(model: type[BaseModel], loc: tuple[Any, ...]) -> bool:
+    """Tell whether the field at ``loc`` may be written as ``not_stated``."""
+    return any(
+        NotStated in _models_in(candidate.model_fields[loc[-1]].annotation)
+        for candidate in _models_at(model, loc[:-1])
+        if loc[-1] in candidate.model_fields
+    )
+
+
+def _models_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """Give the models that the value at a pydantic error location ``loc`` may be."""
     candidates: list[type[BaseModel]] = [model]
     for part in loc:
         if isinstance(part, int):
@@ -441,10 +459,7 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
             if part in model.model_fields:
                 nxt += _models_in(model.model_fields[part].annotation)
         candidates = nxt or candidates
-    names: list[str] = []
-    for model in candidates:
-        names += [n for n in model.model_fields if n not in names]
-    return names
+    return candidates
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
