@@ -26,6 +26,21 @@ def copy_book(destination: Path) -> Path:
     return destination
 
 
+def copy_data(destination: Path) -> Path:
+    """Copy the data and the book's configuration (no pages) into ``destination``; give its path."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "data", destination / "data")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A copy of the book's data and configuration that a test may break."""
+    return copy_data(tmp_path)
+
+
 def build(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run ``jupyter-book build`` on ``root`` with warnings as errors; give the finished process."""
     return subprocess.run(

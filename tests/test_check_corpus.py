@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -30,15 +29,6 @@ HEROS_SOURCE = "data/sources/baylor-heros-3.0.txt"
 
 #: The line format the check command promises: ``file:line: field.path: what is wrong — how to fix it``.
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+): (?P<field>\S+): (?P<message>.+) — (?P<fix>.+)$")
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    """A copy of the book's data and configuration that a test may break."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, tmp_path / name)
-    return tmp_path
 
 
 # --- edits ---------------------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,15 +8,6 @@ from carbook.models import NotStated
 from carbook.problems import DataProblems
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    """A copy of the book's data and config that a test may break."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, tmp_path / name)
-    return tmp_path
 
 
 def edit(book: Path, therapy: str, change) -> None:

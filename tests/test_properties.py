@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import string
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,6 +26,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from carbook.load import check
+from conftest import copy_data
 
 ROOT = Path(__file__).resolve().parents[1]
 THERAPIES = ("heros-3", "ct-0525")
@@ -146,11 +146,7 @@ WORDS = sorted({w for text in SOURCES.values() for w in re.findall(r"[A-Za-z0-9+
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("book")
-    shutil.copytree(ROOT / "data", root / "data")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, root / name)
-    return root
+    return copy_data(tmp_path_factory.mktemp("book"))
 
 
 def problems_after(book: Path, therapy: str, data: dict[str, Any]) -> list:

@@ -71,25 +71,19 @@ class Chapter:
             figure(figures.regimen_timeline(t), f"Regimen of {t.name.value} as stated in the source, without a time scale.",
                    f"fig-{self._label('regimen')}"),
         ]
-        dose = figures.dose_levels(t)
-        if dose is not None:
-            parts.append(figure(dose, f"Dose levels of {t.name.value} as stated in the source.", f"fig-{self._label('dose')}"))
-        else:
-            parts.append(self._gap("Dose", t.regimen.dose))
+        parts.append(self._figure_or_gap(figures.dose_levels(t), f"Dose levels of {t.name.value} as stated in the source.",
+                                         "dose", "Dose", t.regimen.dose))
         parts.append(self._table("Regimen", f"Regimen of {t.name.value} with source passages.", "regimen"))
         return _join(parts)
 
     def eligibility(self) -> Markdown:
         """Give the age figure where ages are stated and the eligibility table."""
         t = self.therapy
-        parts: list[str] = []
-        ages = figures.age_range(t)
-        if ages is not None:
-            parts.append(figure(ages, f"Ages eligible for {t.name.value} as stated in the source.", f"fig-{self._label('ages')}"))
-        else:
-            parts.append(self._gap("Ages", t.eligibility.ages))
-        parts.append(self._table("Eligibility", f"Eligibility for {t.name.value} with source passages.", "eligibility"))
-        return _join(parts)
+        return _join([
+            self._figure_or_gap(figures.age_range(t), f"Ages eligible for {t.name.value} as stated in the source.",
+                                "ages", "Ages", t.eligibility.ages),
+            self._table("Eligibility", f"Eligibility for {t.name.value} with source passages.", "eligibility"),
+        ])
 
     def nci_concept(self) -> Markdown:
         """Give the NCI Thesaurus concept table, or the gap note where the source names none."""
@@ -117,6 +111,12 @@ class Chapter:
         quotes = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
         cited = " ".join(f"“{escape(q)}”" for q in quotes)
         return f"{answer}\n\nThe source, {source_link(self.therapy.source)}, says: {cited}"
+
+    def _figure_or_gap(self, drawing: figures.Drawing | None, caption: str, label: str, what: str, gap: Any) -> Markdown:
+        """Give the figure where the source states the facts it draws, else the gap note for ``what``."""
+        if drawing is not None:
+            return figure(drawing, caption, f"fig-{self._label(label)}")
+        return self._gap(what, gap)
 
     def _gap(self, what: str, gap: NotStated) -> Markdown:
         nearby = f" Nearby, the source says: “{escape(gap.nearby)}”" if gap.nearby else ""
