@@ -20,7 +20,7 @@ class Chapter:
     """Builds the sections of one therapy's chapter from the validated data."""
 
     def __init__(self, therapy_id: str, library: Library | None = None, root: Path | None = None):
-        self.library = library or load_library(root)
+        self.library = library or load_library(root, only=[therapy_id])  # a chapter reads its own data only
         if therapy_id not in self.library.therapies:
             known = ", ".join(sorted(self.library.therapies))
             raise KeyError(f"no therapy {therapy_id!r} in data/therapies/ (known: {known})")

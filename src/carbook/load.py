@@ -75,10 +75,12 @@ def therapy_files(root: Path) -> list[Path]:
     return sorted((root / THERAPY_DIR).glob("*.yaml"))
 
 
-def load_library(root: Path | None = None) -> Library:
-    """Give every therapy of the book, validated; raise :class:`DataProblems` listing all problems."""
+def load_library(root: Path | None = None, only: list[str] | None = None) -> Library:
+    """Give every therapy of the book (or those named in ``only``) with the glossary, validated;
+    raise :class:`DataProblems` listing all problems."""
     root = project_root() if root is None else root
-    library, problems = _load(root, therapy_files(root))
+    files = therapy_files(root) if only is None else [root / THERAPY_DIR / f"{therapy_id}.yaml" for therapy_id in only]
+    library, problems = _load(root, files)
     if problems:
         raise DataProblems(problems)
     return library
