@@ -65,6 +65,16 @@ def assert_stopped_by_the_check(root: Path, result: subprocess.CompletedProcess[
     assert html_files(root) == [], [p.relative_to(root).as_posix() for p in html_files(root)]
 
 
+def test_a_failing_cell_fails_the_build_and_leaves_no_site(tmp_path: Path):
+    root = copy_book(tmp_path / "book")
+    assert build(root).returncode == 0
+    edit_text(root, "book/therapies/ct-0525.md", "chapter.regimen()", "chapter.regimen(); 1 / 0")
+    result = build(root)
+    assert result.returncode != 0
+    assert "ZeroDivisionError" in result.stdout + result.stderr
+    assert html_files(root) == []
+
+
 # --- bad data ------------------------------------------------------------------------------------
 
 

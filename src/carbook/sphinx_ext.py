@@ -7,8 +7,9 @@
 * After a good build, the data is published inside the site as a Frictionless Data Package (``data/``).
 * Each page declares the files it is built from: a therapy chapter depends on its data file, its
   source document and the package code; other pages on all data. Sphinx re-reads a page when one of
-  them changes, and with ``execute_notebooks: force`` a re-read page is re-executed, so a plain
-  ``jupyter-book build .`` is never stale and re-executes only the pages an edit affects.
+  them changes; the notebook pages to be re-read are executed afresh, several at a time, before
+  reading (:mod:`carbook.execute`), so a plain ``jupyter-book build .`` is never stale and
+  re-executes only the pages an edit affects.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sphinx.util import logging
 
 from . import substitutions
 from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR, check, load_library
+from .execute import execute_outdated
 from .problems import DataProblems
 from .publish import write_package
 
@@ -135,6 +137,7 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _inline_scripts_once, priority=100)  # before extensions add their scripts
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
+    app.connect("env-before-read-docs", execute_outdated)
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-get-updated", _retitled)
