@@ -1,0 +1,420 @@
+"""Build-time benchmark of the book, run by ``make bench`` (not part of ``make test``).
+
+Measures, in one run and with the commands alternated so that machine drift cancels out:
+
+* this book: cold build, rebuild with nothing changed, rebuild after one therapy's data changed;
+* the same for the Jupyter Book sample book (``jupyter-book create``) and a one-page book (the floor);
+* the cold build of copies of this book with 2, 10 and 50 therapies (the real two plus synthetic
+  clones of ``ct-0525``).
+
+Every build is ``jupyter-book build <dir>`` as a subprocess, in a temporary copy; nothing in the
+working tree is touched. The book and the ``carbook`` package are snapshotted once at the start (from
+the working tree, or from a commit with ``--ref``) and the builds import that snapshot, so edits made
+while the benchmark runs do not mix into it. It prints the medians, the four target ratios with
+PASS/MISS, and the machine. Usage::
+
+    python benchmarks/bench.py              # 3 rounds, 2/10/50 therapies
+    python benchmarks/bench.py --rounds 5
+    python benchmarks/bench.py --quick      # 1 round, 2/10 therapies
+    python benchmarks/bench.py --ref HEAD   # the last commit instead of the working tree
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK_PARTS = ("_config.yml", "_toc.yml", "book", "data")
+SNAPSHOT_PARTS = (*BOOK_PARTS, "src")
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+ROOT = REPO  # what the books are copied from; main() points it at the snapshot
+
+# Targets from the issue.
+COLD_VS_SAMPLE = 1.5  # book cold build ≤ 1.5 × sample book cold build
+NOCHANGE_VS_FLOOR = 1.2  # book no-change rebuild ≤ 1.2 × one-page book rebuild
+EDIT_VS_COLD = 0.5  # one-therapy edit rebuild ≤ 0.5 × book cold build
+SECONDS_PER_THERAPY = 1.0  # marginal cold-build cost of one therapy
+
+# The one-therapy edit: an editorial `not_stated` sentence (no quote involved, so the data stays valid).
+EDIT_FILE = "data/therapies/ct-0525.yaml"
+EDIT_OLD = "not_stated: The record gives no age limits."
+EDIT_NEW = "not_stated: The record sets no lower or upper age."
+EDITED_THERAPY = "ct-0525"
+
+EXECUTED = re.compile(r"(\S+\.(?:md|ipynb)): Executed notebook in ([0-9.]+) seconds")
+SYNTHETIC_TEMPLATE = "synthetic-{:03d}"
+
+
+# --- builds --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    """One timed ``jupyter-book build``."""
+
+    seconds: float  # wall clock
+    cpu: float  # user + system seconds of the build and every process it waited for (its kernels)
+    executed: dict[str, float]  # page (relative to the book root) -> seconds its notebook took
+
+    @property
+    def kernel_seconds(self) -> float:
+        return sum(self.executed.values())
+
+
+def build(root: Path) -> Build:
+    """Run ``jupyter-book build root`` and time it; stop the benchmark if the build fails."""
+    env = {k: v for k, v in os.environ.items() if k != "CARBOOK_ROOT"}  # each copy finds its own root
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run([JUPYTER_BOOK, "build", str(root)], capture_output=True, text=True, cwd=root,
+                            env=env, timeout=3600)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        sys.exit(f"build of {root} failed (exit {result.returncode}):\n{output[-4000:]}")
+    executed = {}
+    for path, took in EXECUTED.findall(output):
+        try:
+            page = Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            page = path
+        executed[page] = float(took)
+    return Build(seconds, cpu, executed)
+
+
+# --- the books -------------------------------------------------------------------------------
+
+
+def copy_book(destination: Path) -> Path:
+    """Copy what this book is built from (config, pages, data) into ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in BOOK_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def sample_book(destination: Path) -> Path:
+    """Create the Jupyter Book sample book in ``destination``."""
+    result = subprocess.run([JUPYTER_BOOK, "create", str(destination)], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"jupyter-book create failed:\n{result.stdout}\n{result.stderr}")
+    return destination
+
+
+def one_page_book(destination: Path) -> Path:
+    """Write the smallest book: one page of text, no code."""
+    destination.mkdir(parents=True)
+    (destination / "_config.yml").write_text("title: One page\nauthor: Nobody\n", encoding="utf-8")
+    (destination / "_toc.yml").write_text("format: jb-book\nroot: index\n", encoding="utf-8")
+    (destination / "index.md").write_text("# One page\n\nA single page of text.\n", encoding="utf-8")
+    return destination
+
+
+def edit_book(root: Path) -> None:
+    path = root / EDIT_FILE
+    text = path.read_text(encoding="utf-8")
+    if EDIT_OLD not in text:
+        sys.exit(f"{EDIT_FILE} no longer contains {EDIT_OLD!r}; update EDIT_OLD in {Path(__file__).name}")
+    path.write_text(text.replace(EDIT_OLD, EDIT_NEW), encoding="utf-8")
+
+
+def edit_sample(root: Path) -> None:
+    # The sample's MyST notebook: like a therapy chapter, a page whose code runs.
+    path = root / "markdown-notebooks.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+
+
+def edit_one_page(root: Path) -> None:
+    path = root / "index.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    make: object  # (destination) -> root
+    edit: object  # (root) -> None
+    edit_label: str
+
+
+SUBJECTS = (
+    Subject("book", copy_book, edit_book, f"{EDIT_FILE}: one not_stated sentence"),
+    Subject("sample", sample_book, edit_sample, "markdown-notebooks.md: one sentence added"),
+    Subject("one-page", one_page_book, edit_one_page, "index.md: one sentence added"),
+)
+STAGES = ("cold", "no-change", "edit")
+
+
+def with_therapies(destination: Path, total: int) -> Path:
+    """A copy of this book with ``total`` therapies: the real ones plus clones of ct-0525."""
+    root = copy_book(destination)
+    real = sorted(p.stem for p in (root / "data/therapies").glob("*.yaml"))
+    extra = total - len(real)
+    if extra < 0:
+        sys.exit(f"cannot build {total} therapies: the book already has {len(real)}")
+    data = (root / EDIT_FILE).read_text(encoding="utf-8")
+    if "\nid: ct-0525\n" not in data:
+        sys.exit(f"{EDIT_FILE} has no `id: ct-0525` line to rewrite")
+    chapter = string.Template((ROOT / "src/carbook/templates/chapter.md").read_text(encoding="utf-8"))
+    ids = [SYNTHETIC_TEMPLATE.format(i) for i in range(1, extra + 1)]
+    for therapy_id in ids:
+        (root / f"data/therapies/{therapy_id}.yaml").write_text(
+            data.replace("\nid: ct-0525\n", f"\nid: {therapy_id}\n"), encoding="utf-8")
+        (root / f"book/therapies/{therapy_id}.md").write_text(chapter.substitute(therapy_id=therapy_id),
+                                                              encoding="utf-8")
+    toc_path = root / "_toc.yml"
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    part = next(p for p in toc["parts"] if p.get("caption") == "Therapies")
+    part["chapters"] += [{"file": f"book/therapies/{therapy_id}"} for therapy_id in ids]
+    toc_path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    return root
+
+
+def snapshot(destination: Path, ref: str | None) -> str:
+    """Copy the book and the package into ``destination``; give a description of what was copied."""
+    git = lambda *a: subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=False)  # noqa: E731
+    if ref:
+        archive = git("archive", "--format=tar", ref, *SNAPSHOT_PARTS)
+        if archive.returncode != 0:
+            sys.exit(f"git archive {ref} failed: {archive.stderr.decode(errors='replace')}")
+        destination.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python ≥ 3.11.4
+                tar.extractall(destination, filter="data")
+            else:
+                tar.extractall(destination)
+        commit = git("rev-parse", "--short", ref).stdout.decode().strip()
+        return f"commit {commit} ({ref})"
+    destination.mkdir(parents=True)
+    for part in SNAPSHOT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part,
+                            ignore=shutil.ignore_patterns("_build", "__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, destination / part)
+    head = git("rev-parse", "--short", "HEAD").stdout.decode().strip() or "?"
+    dirty = git("status", "--porcelain", "--", *SNAPSHOT_PARTS).stdout.decode().strip()
+    return f"working tree at {head}" + (" with uncommitted changes" if dirty else "")
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    times: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    executed: dict[tuple[str, str], list[dict[str, float]]] = field(default_factory=dict)
+    kernel: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    therapies: dict[int, list[float]] = field(default_factory=dict)
+    therapies_cpu: dict[int, list[float]] = field(default_factory=dict)
+    therapies_kernel: dict[int, list[float]] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, str], b: Build) -> None:
+        self.times.setdefault(key, []).append(b.seconds)
+        self.cpu.setdefault(key, []).append(b.cpu)
+        self.executed.setdefault(key, []).append(b.executed)
+        self.kernel.setdefault(key, []).append(b.kernel_seconds)
+
+    def median(self, key: tuple[str, str], cpu: bool = False) -> float:
+        return statistics.median((self.cpu if cpu else self.times)[key])
+
+
+def rotate(items: list | tuple, by: int) -> list:
+    items = list(items)
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def run(rounds: int, counts: list[int], work: Path) -> Results:
+    results = Results()
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+
+    # Warm the disk cache and byte-code caches once (Sphinx, the theme, a kernel); not measured.
+    log("warm-up (not measured) ...")
+    build(with_therapies(work / "warmup", 2))
+    shutil.rmtree(work / "warmup")
+
+    for r in range(rounds):
+        round_dir = work / f"round-{r + 1}"
+        roots = {}
+        subjects = rotate(SUBJECTS, r)  # the order changes from round to round
+        for stage in STAGES:
+            for s in subjects:
+                if stage == "cold":
+                    roots[s.name] = s.make(round_dir / s.name)
+                elif stage == "edit":
+                    s.edit(roots[s.name])
+                b = build(roots[s.name])
+                results.add((s.name, stage), b)
+                log(f"round {r + 1}/{rounds}  {s.name:<9} {stage:<10} {b.seconds:7.2f} s ({b.cpu:6.2f} s CPU)"
+                    f"  executed: {', '.join(sorted(b.executed)) or '-'}")
+        for total in rotate(counts, r):
+            root = with_therapies(round_dir / f"therapies-{total}", total)
+            b = build(root)
+            results.therapies.setdefault(total, []).append(b.seconds)
+            results.therapies_cpu.setdefault(total, []).append(b.cpu)
+            results.therapies_kernel.setdefault(total, []).append(b.kernel_seconds)
+            log(f"round {r + 1}/{rounds}  {total:>3} therapies, cold {b.seconds:7.2f} s ({b.cpu:6.2f} s CPU)"
+                f"  ({len(b.executed)} notebooks, {b.kernel_seconds:.2f} s executing)")
+            shutil.rmtree(root)
+        shutil.rmtree(round_dir)
+    return results
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y on x."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def report(results: Results, rounds: int, code: str, load: tuple[float, float]) -> None:
+    print()
+    print(f"Code: {code}")
+    print("Machine")
+    print(f"  cores: {os.cpu_count()}   Python {platform.python_version()}   "
+          f"jupyter-book {version('jupyter-book')}   Sphinx {version('sphinx')}   myst-nb {version('myst-nb')}")
+    print(f"  {platform.platform()}   rounds: {rounds}   "
+          f"load average (1 min) before the run {load[0]:.2f}, at its end {load[1]:.2f} (the run itself adds ~1)")
+    if load[0] > 0.5 * (os.cpu_count() or 1):
+        print("  note: other work was running; wall-clock figures may be inflated, CPU seconds less so")
+    print()
+    print("Median seconds of `jupyter-book build`: wall clock / CPU (build and kernels) / executing notebooks")
+    print(f"  {'':<10}" + "".join(f"{stage:>24}" for stage in STAGES))
+    for s in SUBJECTS:
+        cells = []
+        for stage in STAGES:
+            key = (s.name, stage)
+            cells.append(f"{results.median(key):6.2f} /{results.median(key, cpu=True):6.2f} /"
+                         f"{statistics.median(results.kernel[key]):6.2f}")
+        print(f"  {s.name:<10}" + "".join(f"{c:>24}" for c in cells))
+    print("  edits: " + "; ".join(f"{s.name}: {s.edit_label}" for s in SUBJECTS))
+    print()
+    print("Pages whose notebook was executed")
+    for s in SUBJECTS:
+        for stage in STAGES:
+            seen = {", ".join(sorted(e)) or "-" for e in results.executed[(s.name, stage)]}
+            print(f"  {s.name:<10}{stage:<11}{' | '.join(sorted(seen))}")
+    print()
+
+    per_therapy = per_therapy_cpu = float("nan")
+    if results.therapies:
+        print("Cold build by number of therapies (the real 2 plus synthetic clones of ct-0525)")
+        points, cpu_points = [], []
+        for total in sorted(results.therapies):
+            m = statistics.median(results.therapies[total])
+            c = statistics.median(results.therapies_cpu[total])
+            k = statistics.median(results.therapies_kernel[total])
+            points.append((total, m))
+            cpu_points.append((total, c))
+            print(f"  {total:>3} therapies {m:8.2f} s wall {c:8.2f} s CPU {k:8.2f} s executing notebooks   "
+                  f"(wall per round: {', '.join(f'{t:.2f}' for t in results.therapies[total])})")
+        if len(points) > 1:
+            per_therapy, per_therapy_cpu = slope(points), slope(cpu_points)
+        print(f"  marginal cost (least-squares slope): {per_therapy:.2f} s wall, {per_therapy_cpu:.2f} s CPU "
+              "per added therapy")
+        print()
+
+    # A one-therapy edit must re-execute that therapy's chapter and no other therapy's chapter; pages
+    # outside book/therapies/ are built from all the data, so they depend on every therapy.
+    chapter = f"book/therapies/{EDITED_THERAPY}.md"
+    edit_runs = results.executed[("book", "edit")]
+    reexecuted = set().union(*edit_runs)
+    other_chapters = {p for p in reexecuted if p.startswith("book/therapies/") and p != chapter}
+    shared = sorted(reexecuted - other_chapters - {chapter})
+    only_dependent = all(chapter in e for e in edit_runs) and not other_chapters
+
+    def ratio(a: tuple[str, str], b: tuple[str, str]) -> tuple[float, str]:
+        paired = [x / y for x, y in zip(results.times[a], results.times[b])]
+        cpu = results.median(a, cpu=True) / results.median(b, cpu=True)
+        return results.median(a) / results.median(b), (
+            f"CPU {cpu:.2f}; per round {', '.join(f'{q:.2f}' for q in paired)}")
+
+    rows = [
+        ("cold build / sample book cold build", *ratio(("book", "cold"), ("sample", "cold")), COLD_VS_SAMPLE),
+        ("no-change rebuild / one-page book rebuild", *ratio(("book", "no-change"), ("one-page", "no-change")),
+         NOCHANGE_VS_FLOOR),
+        ("one-therapy edit rebuild / cold build", *ratio(("book", "edit"), ("book", "cold")), EDIT_VS_COLD),
+    ]
+    print("Targets (verdict on wall-clock medians)")
+    for label, value, detail, target in rows:
+        print(f"  {verdict(value <= target)}  {label:<42} {value:5.2f}   target ≤ {target:<4}  ({detail})")
+    print(f"  {verdict(only_dependent)}  one-therapy edit re-executes only pages that depend on it: its chapter "
+          f"{'yes' if all(chapter in e for e in edit_runs) else 'NO'}, other chapters "
+          f"{', '.join(sorted(other_chapters)) or 'none'}, pages built from all data {', '.join(shared) or 'none'}")
+    if per_therapy == per_therapy:  # not NaN
+        print(f"  {verdict(per_therapy <= SECONDS_PER_THERAPY)}  {'cold-build seconds per added therapy':<42} "
+              f"{per_therapy:5.2f}   target ≤ {SECONDS_PER_THERAPY:<4}  (CPU {per_therapy_cpu:.2f})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of alternated builds (default 3)")
+    parser.add_argument("--quick", action="store_true", help="1 round, and 2 and 10 therapies only")
+    parser.add_argument("--ref", help="benchmark this git commit instead of the working tree")
+    parser.add_argument("--therapies", type=int, nargs="+", metavar="N",
+                        help="therapy counts for the scaling builds (default 2 10 50)")
+    args = parser.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    counts = args.therapies or ([2, 10] if args.quick else [2, 10, 50])
+    if rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if not Path(JUPYTER_BOOK).exists():
+        parser.error(f"no jupyter-book next to {sys.executable}; run with the project's .venv/bin/python")
+    global ROOT
+    with tempfile.TemporaryDirectory(prefix="carbook-bench-") as tmp:
+        started = time.perf_counter()
+        code = snapshot(Path(tmp) / "snapshot", args.ref)
+        ROOT = Path(tmp) / "snapshot"
+        load_start = os.getloadavg()[0]
+        results = run(rounds, sorted(set(counts)), Path(tmp))
+        report(results, rounds, code, (load_start, os.getloadavg()[0]))
+        print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
