@@ -29,13 +29,9 @@ from .models import (
     format_number,
     value_in_quote,
 )
+from .paths import CHAPTER_DIR, GLOSSARY, SOURCE_DIR, THERAPY_DIR
 from .problems import DataProblems, Problem, display_path
 from .sources import SourceDocument, read_source
-
-THERAPY_DIR = Path("data/therapies")
-GLOSSARY = Path("data/glossary.yaml")
-SOURCE_DIR = Path("data/sources")
-CHAPTER_DIR = Path("book/therapies")
 
 Loc = tuple[str | int, ...]
 
@@ -86,11 +82,16 @@ def load_library(root: Path | None = None, only: list[str] | None = None) -> Lib
     return library
 
 
+def check_library(root: Path) -> tuple[Library, list[Problem]]:
+    """Give every valid therapy with the glossary, and every problem of the data and the book's structure."""
+    library, problems = _load(root, therapy_files(root))
+    return library, problems + _check_chapters(root)
+
+
 def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
     """Give every problem in the named data files (default: all of them, the glossary and the book's structure)."""
     if not paths:
-        _, problems = _load(root, therapy_files(root))
-        return problems + _check_chapters(root)
+        return check_library(root)[1]
     glossary = (root / GLOSSARY).resolve()
     files = [Path(p) for p in paths if Path(p).resolve() != glossary]
     _, problems = _load(root, files, with_glossary=len(files) < len(paths))

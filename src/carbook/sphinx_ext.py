@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 import sys
 from pathlib import Path
@@ -24,11 +25,11 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from . import substitutions
-from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR, check, load_library
 from .execute import execute_outdated
-from .problems import DataProblems
-from .publish import write_package
+from .paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+
+# The data model (pydantic) and the publishing code are imported only when the data changed, so a
+# rebuild with nothing to do stays close to a plain Sphinx rebuild.
 
 logger = logging.getLogger(__name__)
 
@@ -63,22 +64,45 @@ def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
     return [*inputs["therapies"], *inputs["data"], *inputs["sources"], *code]
 
 
+def _fingerprint(root: Path, inputs: dict[str, Any]) -> str:
+    """Give a hash of every input file's name and bytes (data, sources, TOC, package code)."""
+    digest = hashlib.sha256()
+    names = [*inputs["therapies"], *inputs["data"], *inputs["sources"], *inputs["code"], "_toc.yml"]
+    for name in sorted(set(names)):
+        path = root / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(missing)") + b"\0")
+    return digest.hexdigest()
+
+
 def _check_data(app: Sphinx) -> None:
     root = Path(app.srcdir)
-    problems = check(root)
-    if problems:
-        _discard_output(app)
-        report = DataProblems(problems).report()
-        sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
-                         " `python -m carbook check` checks the data alone.\n")
-        raise SystemExit(2)  # a clean stop: the report above is the whole story, no traceback
-    library = load_library(root)
-    values = {**app.env.myst_config.substitutions, **substitutions.for_library(library)}
+    inputs = _inputs(root)
+    fingerprint = _fingerprint(root, inputs)
+    state = getattr(app.env, "carbook_state", None)
+    app.carbook_library = None
+    if state is None or state["fingerprint"] != fingerprint:
+        # inputs changed since the last good build (or there was none): check everything again
+        from . import substitutions
+        from .load import check_library
+        from .problems import DataProblems
+
+        library, problems = check_library(root)
+        if problems:
+            _discard_output(app)
+            report = DataProblems(problems).report()
+            sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
+                             " `python -m carbook check` checks the data alone.\n")
+            raise SystemExit(2)  # a clean stop: the report above is the whole story, no traceback
+        app.carbook_library = library
+        state = {
+            "fingerprint": fingerprint,
+            "substitutions": substitutions.for_library(library),
+            "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
+        }
+        app.env.carbook_state = state
+    values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
-    app.env.carbook_inputs_now = {
-        **_inputs(root),
-        "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
-    }
+    app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
 
 
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -131,7 +155,14 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         _discard_output(app)
     elif app.builder.format == "html":
-        write_package(load_library(Path(app.srcdir)), Path(app.outdir) / PUBLISHED_DATA)
+        folder = Path(app.outdir) / PUBLISHED_DATA
+        library = app.carbook_library
+        if library is None and (folder / "datapackage.json").is_file():
+            return  # the data did not change since the package was written
+        from .load import load_library
+        from .publish import write_package
+
+        write_package(library or load_library(Path(app.srcdir)), folder)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
