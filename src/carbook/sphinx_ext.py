@@ -45,7 +45,9 @@ def _discard_output(app: Sphinx) -> None:
 
 def _inputs(root: Path) -> dict[str, Any]:
     """Give the book's input files by kind, as paths relative to ``root`` (absolute for the package)."""
-    files = lambda folder, pattern: sorted(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern))  # noqa: E731
+    def files(folder: Path, pattern: str) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern))
+
     return {
         "therapies": files(THERAPY_DIR, "*.yaml"),
         "data": files(Path("data"), "*.yaml"),
