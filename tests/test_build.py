@@ -57,7 +57,8 @@ def test_heros_chapter_shows_its_key_facts_with_quotes(built_book):
     for fact in ("NCT04995003", "cyclophosphamide and fludarabine", "pembrolizumab or nivolumab", "1 to 25 years",
                  "“In addition, it contains CD28, which stimulated T cells and make them last longer.”"):
         assert fact in body
-    assert "NCI Thesaurus concept: Not stated in the source." in body
+    assert "NCI Thesaurus concept Not stated in the source" in body
+    assert "Phase Phase I" in body and "IRB H-49271" in body
 
 
 def test_ct_chapter_shows_its_key_facts_with_quotes(built_book):

@@ -332,9 +332,9 @@ CASES = [
 
     # --- the glossary, a data file too ---
     Case("glossary-quote-not-in-source", GLOSSARY,
-         sub(GLOSSARY, "      quote: In addition, it contains CD28, which", "      quote: In addition, it contains CD-28, which"),
-         [Expect("terms[3].definition.quote", r"quote not found in baylor-heros-3\.0\.txt", r"closest passage: “In addition, it contains CD28",
-                 "    definition:", nth=3)]),
+         sub(GLOSSARY, "        quote: In addition, it contains CD28, which", "        quote: In addition, it contains CD-28, which"),
+         [Expect("terms[3].used_in[0].quote", r"quote not found in baylor-heros-3\.0\.txt", r"closest passage: “In addition, it contains CD28",
+                 "      - source: baylor-heros-3.0.txt", nth=3)]),
     Case("glossary-unknown-field", GLOSSARY, sub(GLOSSARY, "  - term: CD28\n", "  - term: CD28\n    defintion_note: x\n"),
          [Expect("terms[3].defintion_note", r"unknown field 'defintion_note'", r"known fields here: term, matches, definition",
                  "    defintion_note:")]),

@@ -30,13 +30,15 @@ def soup(html_dir: Path, page: str) -> BeautifulSoup:
 
 def test_comparison_has_a_column_per_therapy_and_says_where_sources_are_silent():
     frame = compare.comparison_frame(LIBRARY)
-    assert list(frame.columns) == ["Facet", "CT-0525", "HEROS 3.0"]
+    assert list(frame.columns) == ["Facet", "HEROS 3.0", "CT-0525"]  # the chapters' order in _toc.yml
     row = frame.set_index("Facet")
     assert row.loc["Conditioning (lymphodepletion)", "HEROS 3.0"] == "lymphodepletion: cyclophosphamide and fludarabine"
     assert row.loc["Conditioning (lymphodepletion)", "CT-0525"] == NOT_STATED
     assert row.loc["NCI Thesaurus concept", "CT-0525"] == "C205637"
     assert row.loc["NCI Thesaurus concept", "HEROS 3.0"] == NOT_STATED
-    assert row.loc["Effector mechanism", "CT-0525"] == "phagocytosis"
+    assert row.loc["Effector mechanism", "CT-0525"] == "phagocytosis and other cytotoxic effector functions"
+    assert row.loc["Trial phase", "HEROS 3.0"] == "Phase I"
+    assert row.loc["Trial phase", "CT-0525"] == NOT_STATED
 
 
 def test_stated_matrix_marks_gaps_false():
@@ -97,8 +99,8 @@ def test_chapters_link_terms_to_the_glossary(built_book):
 def test_comparison_page_shows_every_therapy_and_a_figure(built_book):
     page = soup(built_book, "book/comparison.html")
     header = [th.get_text(strip=True) for th in page.find("table").find_all("th")]
-    assert header == ["Facet", "CT-0525", "HEROS 3.0"]
-    assert page.find("img", alt=re.compile("Grid of 12 facets by 2 therapies"))
+    assert header == ["Facet", "HEROS 3.0", "CT-0525"]
+    assert page.find("img", alt=re.compile("Grid of 13 facets by 2 therapies"))
 
 
 @pytest.mark.build

@@ -55,8 +55,9 @@ class Chapter:
         """Give the mechanism flow figure and the table of steps with their passages."""
         t = self.therapy
         count = len(t.mechanism.steps)
-        text = paragraph(f"The source describes how {self._name} works in {count} steps, in this order. Each box",
-                         "in the figure is a phrase copied from the source; the table gives the whole passage.")
+        text = paragraph(f"The source describes how the cells work in {count} statements; the figure shows them in the",
+                         "order the source gives them. Each box is a phrase copied from the source; the table gives",
+                         "the whole passage.")
         fig = figure(figures.mechanism_flow(t), f"Mechanism of {t.name.value}, step by step, in the source's words.",
                      f"fig-{self._label('mechanism')}")
         return _join([text, fig, self._table("Mechanism", f"Mechanism of {t.name.value} with source passages.", "mechanism")])
@@ -71,7 +72,7 @@ class Chapter:
             figure(figures.regimen_timeline(t), f"Regimen of {t.name.value} as stated in the source, without a time scale.",
                    f"fig-{self._label('regimen')}"),
         ]
-        parts.append(self._figure_or_gap(figures.dose_levels(t), f"Dose levels of {t.name.value} as stated in the source.",
+        parts.append(self._figure_or_gap(figures.dose_levels(t), f"Doses of {t.name.value} as stated in the source.",
                                          "dose", "Dose", t.regimen.dose))
         parts.append(self._table("Regimen", f"Regimen of {t.name.value} with source passages.", "regimen"))
         return _join(parts)
@@ -86,18 +87,15 @@ class Chapter:
         ])
 
     def nci_concept(self) -> Markdown:
-        """Give the NCI Thesaurus concept table, or the gap note where the source names none."""
+        """Give the NCI Thesaurus concept table (a single "Not stated" row where the source names none)."""
         t = self.therapy
-        parts: list[str] = []
-        if isinstance(t.nci_concept, NotStated):
-            parts.append(self._gap("NCI Thesaurus concept", t.nci_concept))
-        parts.append(self._table("NCI concept", f"NCI Thesaurus concept of {t.name.value} with source passages.", "nci-concept"))
-        return _join(parts)
+        return self._table("NCI concept", f"NCI Thesaurus concept of {t.name.value} with source passages.", "nci-concept")
 
     def check_yourself(self) -> Markdown:
         """Give the self-check questions, each answer hidden until opened and citing its passage."""
         intro = paragraph("Answer each question from this chapter, then open it to check. Every answer is a fact",
-                          "of the data, with the passage of the source that states it.")
+                          "of the data, with the passage of the source that states it, or, where the source is",
+                          "silent, the words “Not stated in the source” and what the source says nearby.")
         blocks = [intro]
         for number, question in enumerate(self.therapy.questions, start=1):
             blocks.append(dropdown(f"{number}. {question.question}", self._answer(self.therapy.fact_at(question.answer))))
@@ -108,7 +106,8 @@ class Chapter:
         if isinstance(fact, NotStated):
             nearby = f" Nearby, the source says: “{escape(fact.nearby)}”" if fact.nearby else ""
             return f"{answer} {escape(fact.not_stated)}{nearby} ({source_link(self.therapy.source)})"
-        quotes = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
+        unique = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
+        quotes = [q for q in unique if not any(q != other and q in other for other in unique)]  # no quote twice
         cited = " ".join(f"“{escape(q)}”" for q in quotes)
         return f"{answer}\n\nThe source, {source_link(self.therapy.source)}, says: {cited}"
 

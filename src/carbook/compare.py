@@ -22,6 +22,7 @@ FACETS: list[tuple[str, str]] = [
     ("Route", "regimen.route"),
     ("Effector mechanism", "mechanism.effector"),
     ("Trial identifier", "trial.nct_id"),
+    ("Trial phase", "trial.phase"),
     ("Eligible ages", "eligibility.ages"),
     ("NCI Thesaurus concept", "nci_concept.code"),
 ]

@@ -159,7 +159,7 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
     units = {dose.unit for dose in doses}
     figure = Figure(figsize=(FIGURE_WIDTH, 1.1 + 0.6 * len(doses)), facecolor="white")
     ax = figure.add_axes((0.18, 0.32 if len(doses) > 1 else 0.4, 0.78, 0.6))
-    labels = [f"Level {i}" for i in range(1, len(doses) + 1)]
+    labels = [f"Dose {i}" for i in range(1, len(doses) + 1)]
     values = [dose.value for dose in doses]
     ax.barh(labels, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4, height=0.55)
     ax.invert_yaxis()
@@ -171,7 +171,7 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
-    alt = f"Bar chart of the {len(doses)} dose levels stated for {therapy.name.value}: {listing}."
+    alt = f"Bar chart of the {len(doses)} doses stated for {therapy.name.value}: {listing}."
     return Drawing(to_svg(figure), alt)
 
 
@@ -202,6 +202,7 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
             ax.text(x, y, "stated" if stated else "not stated", ha="center", va="center", fontsize=10,
                     color=INK if stated else "#404040", style="normal" if stated else "italic")
     counts = "; ".join(f"{c}: {int(matrix[c].sum())} of {len(rows)} facets stated" for c in columns)
-    gaps = "; ".join(f"{c} is silent on " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "none") for c in columns)
+    gaps = "; ".join(f"{c}'s source does not state: " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "(nothing)")
+                     for c in columns)
     alt = f"Grid of {len(rows)} facets by {len(columns)} therapies showing which facts each source states. {counts}. {gaps}."
     return Drawing(to_svg(figure), alt)

@@ -67,8 +67,16 @@ class Library:
 
 
 def therapy_files(root: Path) -> list[Path]:
-    """Give every therapy data file of the book, sorted by name."""
-    return sorted((root / THERAPY_DIR).glob("*.yaml"))
+    """Give every therapy data file of the book: in the order of the chapters in ``_toc.yml``, then any
+    without a chapter by name."""
+    files = sorted((root / THERAPY_DIR).glob("*.yaml"))
+    try:
+        toc = yaml.compose((root / "_toc.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return files
+    order = [Path(value).stem for value, _ in _toc_files(toc) if Path(value).parent.as_posix() == CHAPTER_DIR.as_posix()]
+    rank = {therapy_id: index for index, therapy_id in enumerate(order)}
+    return sorted(files, key=lambda path: (rank.get(path.stem, len(rank)), path.name))
 
 
 def load_library(root: Path | None = None, only: list[str] | None = None) -> Library:
@@ -410,7 +418,11 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], mode
         message = f"unknown field {loc[-1]!r}"
         fix = (f"did you mean {close[0]!r}? " if close else "") + f"known fields here: {', '.join(known)}"
     elif kind == "string_too_short":
-        message, fix = "is empty", "write the value, or mark the fact `not_stated: <what is missing>`"
+        fact = tuple(error["loc"][:-1])  # the fact whose value or quote is empty
+        while fact and fact[-1] in UNION_TAGS:
+            fact = fact[:-1]
+        gap = bool(fact) and isinstance(fact[-1], str) and _accepts_gap(model, fact)
+        message, fix = "is empty", "write the value" + (", or mark the fact `not_stated: <what is missing>`" if gap else "")
     elif kind in ("string_type", "float_type", "int_type", "list_type", "model_type", "dict_type", "float_parsing"):
         found = type(error.get("input")).__name__
         message = f"wrong type: {message.lower()} (found {found})"

@@ -28,7 +28,8 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
 def for_library(library: Library) -> dict[str, object]:
     """Give the substitutions every page can use: ``therapies`` by id, ``therapy_count`` and
     ``therapy_list`` (each therapy with the cell it engineers)."""
-    described = [f"{escape(t.name.value)}, which engineers {escape(t.cell_type.value)}" for t in library.therapies.values()]
+    described = [f"{escape(t.name.value)} ({escape(t.modality.value)}; engineered cells: {escape(t.cell_type.value)})"
+                 for t in library.therapies.values()]
     listing = described[0] if len(described) == 1 else "; ".join(described[:-1]) + "; and " + described[-1] if described else ""
     return {
         "therapies": {therapy_id: for_therapy(t) for therapy_id, t in library.therapies.items()},

@@ -77,7 +77,7 @@ def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
 
 
 def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give the chapter's opening facts: name, modality, cell, target, trial and NCI concept."""
+    """Give the chapter's opening facts: name, modality, cell, target, trial, phase, status and NCI concept."""
     concept = therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code
     return [
         ("Name", therapy.name),
@@ -86,6 +86,9 @@ def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
         ("Cell type engineered", therapy.cell_type),
         ("Target antigen", therapy.target_antigen),
         ("Trial (ClinicalTrials.gov)", therapy.trial.nct_id),
+        *((identifier.kind, identifier) for identifier in therapy.trial.other_ids),
+        ("Phase", therapy.trial.phase),
+        ("Status", therapy.trial.status),
         ("NCI Thesaurus concept", concept),
     ]
 
@@ -132,8 +135,8 @@ def nci_concept_facts(therapy: Therapy) -> list[tuple[str, Any]]:
         ("Concept code", concept.code),
         ("Preferred term", concept.preferred_term),
         ("Definition", concept.definition),
-        ("Category", concept.category),
-        ("Class", concept.drug_class),
+        ("Drug category (a field of the record)", concept.category),
+        ("Drug class (a field of the record)", concept.drug_class),
     ]
 
 
