@@ -24,7 +24,7 @@ def test_mechanism_alt_text_lists_every_step_in_order():
     steps = [s.value for s in CT.mechanism.steps]
     positions = [alt.index(step) for step in steps]
     assert positions == sorted(positions)
-    assert f"in {len(steps)} steps" in alt
+    assert f"as {len(steps)} statements of the source" in alt
 
 
 def test_timeline_marks_unstated_stages_and_draws_no_days():

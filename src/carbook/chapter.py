@@ -58,7 +58,7 @@ class Chapter:
         text = paragraph(f"The source describes how the cells work in {count} statements; the figure shows them in the",
                          "order the source gives them. Each box is a phrase copied from the source; the table gives",
                          "the whole passage.")
-        fig = figure(figures.mechanism_flow(t), f"Mechanism of {t.name.value}, step by step, in the source's words.",
+        fig = figure(figures.mechanism_flow(t), f"Mechanism of {t.name.value} in the source's words, in the order the source gives it.",
                      f"fig-{self._label('mechanism')}")
         return _join([text, fig, self._table("Mechanism", f"Mechanism of {t.name.value} with source passages.", "mechanism")])
 

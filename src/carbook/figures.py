@@ -113,7 +113,8 @@ def mechanism_flow(therapy: Therapy) -> Drawing:
     steps = [step.value for step in therapy.mechanism.steps]
     figure = _flow([(str(i), text, True) for i, text in enumerate(steps, start=1)], label_width=0.45)
     listing = "; ".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
-    alt = f"Flow diagram of the mechanism of {therapy.name.value} in {len(steps)} steps, top to bottom: {listing}."
+    alt = (f"Flow diagram of the mechanism of {therapy.name.value} as {len(steps)} statements of the source, "
+           f"top to bottom in the source's order: {listing}.")
     return Drawing(to_svg(figure), alt)
 
 
