@@ -295,7 +295,7 @@ class Therapy(Strict):
                 raise LookupError(f"no {part!r} there")
             if item is None:
                 raise LookupError(f"{part!r} is empty")
-        if not isinstance(item, (Quoted, NotStated, Step, list)) or isinstance(item, Therapy):
+        if not isinstance(item, (Quoted, NotStated, Step, list)):
             raise LookupError("it is a group of facts, not one fact")
         return item
 

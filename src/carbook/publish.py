@@ -13,7 +13,7 @@ from typing import Any
 from . import __version__
 from .load import Library
 from .models import AgeRange, NotStated, Quantity, Therapy, format_number
-from .tables import SECTIONS, display_value, passage
+from .tables import SECTIONS, display_value, one_per_row, passage
 
 PACKAGE_NAME = "car-cell-therapies"
 LICENSE = {
@@ -40,14 +40,12 @@ FACT_FIELDS: list[tuple[str, str, str]] = [
 
 def fact_rows(library: Library) -> list[dict[str, Any]]:
     """Give one row per fact the chapters' tables show, in page order, with its passage."""
-    rows = []
-    for therapy in library.therapies.values():
-        for section, facts in SECTIONS.items():
-            for label, item in facts(therapy):
-                items = item if isinstance(item, list) else [item]
-                for index, one in enumerate(items, start=1):
-                    rows.append(_row(therapy, section, f"{label} {index}" if len(items) > 1 else label, one))
-    return rows
+    return [
+        _row(therapy, section, label, item)
+        for therapy in library.therapies.values()
+        for section, facts in SECTIONS.items()
+        for label, item in one_per_row(facts(therapy))
+    ]
 
 
 def _row(therapy: Therapy, section: str, label: str, item: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ and the source passage (or, for a gap, "Not stated in the source" and what the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .models import NOT_STATED, AgeRange, Fact, NotStated, Quantity, Quoted, Step, Therapy, format_number
 
@@ -63,16 +63,20 @@ def passage(item: Any, document: str) -> Passage:
     raise TypeError(f"no passage for {type(item).__name__}")
 
 
+def one_per_row(facts: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Give each ``(label, fact)``; a list of facts as one pair per item, labelled ``label 1``, ``label 2``…"""
+    for label, item in facts:
+        items = item if isinstance(item, list) else [item]
+        for index, one in enumerate(items, start=1):
+            yield (f"{label} {index}" if len(items) > 1 else label), one
+
+
 def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
     """Give one row per ``(label, fact)``; a list of facts becomes one row per item."""
     import pandas as pd  # here, not at the top: pages without tables start faster
 
-    rows = []
-    for label, item in facts:
-        items = item if isinstance(item, list) else [item]
-        for index, one in enumerate(items, start=1):
-            name = f"{label} {index}" if len(items) > 1 else label
-            rows.append({"Fact": name, "Value": display_value(one), "Source passage": passage(one, document)})
+    rows = [{"Fact": label, "Value": display_value(one), "Source passage": passage(one, document)}
+            for label, one in one_per_row(facts)]
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
