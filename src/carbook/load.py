@@ -157,8 +157,7 @@ def _load_glossary(root: Path, sources: dict[str, SourceDocument]) -> tuple[Glos
             if source_problem:
                 found.append(Problem(name, line, _dotted((*loc, "source")), *source_problem))
             elif not source.contains(passage.quote):
-                found.append(Problem(name, line, _dotted((*loc, "quote")), f"quote not found in {source.name}",
-                                     f"copy the passage exactly; closest passage: “{source.closest_passage(passage.quote)}”"))
+                found.append(Problem(name, line, _dotted((*loc, "quote")), *_not_found(source, "quote", passage.quote)))
             elif not any(value_in_quote(form, passage.quote) for form in entry.forms()):
                 found.append(Problem(name, line, _dotted(loc), f"the term {entry.term!r} is not written in this quote",
                                      "quote a passage that uses the term, or add the form it uses under matches:"))
@@ -283,24 +282,26 @@ def _stated_values(fact: dict[str, Any]) -> list[str]:
             for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
 
 
+def _not_found(source: SourceDocument, what: str, passage: str) -> tuple[str, str]:
+    """Give the message and fix for a passage that is not in ``source``, with the source's closest one."""
+    return (f"{what} not found in {source.name}",
+            f"copy the passage exactly from the source; closest passage: “{source.closest_passage(passage)}”")
+
+
 def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
     """Check every quote, nearby passage and quoted value of the raw file against the source.
 
     Works on the file as read, so these problems are reported even when the file has others."""
-    def not_found(what: str, passage: str) -> tuple[str, str]:
-        return (f"{what} not found in {source.name}",
-                f"copy the passage exactly from the source; closest passage: “{source.closest_passage(passage)}”")
-
     for loc, item in _walk_raw(data):
         if not isinstance(item, dict) or "record_field" in item:
             continue
         quote, nearby = item.get("quote"), item.get("nearby")
         if isinstance(nearby, str) and nearby.strip() and not source.contains(nearby):
-            yield ((*loc, "nearby"), *not_found("nearby passage", nearby))
+            yield ((*loc, "nearby"), *_not_found(source, "nearby passage", nearby))
         if not (isinstance(quote, str) and quote.strip()):
             continue
         if not source.contains(quote):
-            yield ((*loc, "quote"), *not_found("quote", quote))
+            yield ((*loc, "quote"), *_not_found(source, "quote", quote))
         elif not item.get("paraphrase"):
             for value in _stated_values(item):
                 if str(value).strip() and not value_in_quote(str(value), quote):
