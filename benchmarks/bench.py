@@ -5,7 +5,9 @@ Measures, in one run and with the commands alternated so that machine drift canc
 * this book: cold build, rebuild with nothing changed, rebuild after one therapy's data changed;
 * the same for the Jupyter Book sample book (``jupyter-book create``) and a one-page book (the floor);
 * the cold build of copies of this book with 2, 10 and 50 therapies (the real two plus synthetic
-  clones of ``ct-0525``).
+  clones of ``ct-0525``), and the rebuild after the same one-therapy edit in each;
+* a floor for any one-therapy edit: the rebuild after touching only that therapy's chapter page, which
+  re-executes that one notebook and nothing else.
 
 Every build is ``jupyter-book build <dir>`` as a subprocess, in a temporary copy; nothing in the
 working tree is touched. The book and the ``carbook`` package are snapshotted once at the start (from
@@ -143,6 +145,12 @@ def edit_book(root: Path) -> None:
     path.write_text(text.replace(EDIT_OLD, EDIT_NEW), encoding="utf-8")
 
 
+def touch_chapter(root: Path) -> None:
+    # Re-reads and re-executes the edited therapy's chapter alone: no data changes, no shared page.
+    path = root / f"book/therapies/{EDITED_THERAPY}.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+
 def edit_sample(root: Path) -> None:
     # The sample's MyST notebook: like a therapy chapter, a page whose code runs.
     path = root / "markdown-notebooks.md"
@@ -232,7 +240,9 @@ class Results:
     cpu: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     executed: dict[tuple[str, str], list[dict[str, float]]] = field(default_factory=dict)
     kernel: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    chapter_only: list[Build] = field(default_factory=list)
     therapies: dict[int, list[float]] = field(default_factory=dict)
+    therapies_edit: dict[int, list[float]] = field(default_factory=dict)
     therapies_cpu: dict[int, list[float]] = field(default_factory=dict)
     therapies_kernel: dict[int, list[float]] = field(default_factory=dict)
 
@@ -275,6 +285,11 @@ def run(rounds: int, counts: list[int], work: Path) -> Results:
                 results.add((s.name, stage), b)
                 log(f"round {r + 1}/{rounds}  {s.name:<9} {stage:<10} {b.seconds:7.2f} s ({b.cpu:6.2f} s CPU)"
                     f"  executed: {', '.join(sorted(b.executed)) or '-'}")
+        touch_chapter(roots["book"])
+        b = build(roots["book"])
+        results.chapter_only.append(b)
+        log(f"round {r + 1}/{rounds}  book      chapter page only {b.seconds:7.2f} s"
+            f"  executed: {', '.join(sorted(b.executed)) or '-'}")
         for total in rotate(counts, r):
             root = with_therapies(round_dir / f"therapies-{total}", total)
             b = build(root)
@@ -283,6 +298,10 @@ def run(rounds: int, counts: list[int], work: Path) -> Results:
             results.therapies_kernel.setdefault(total, []).append(b.kernel_seconds)
             log(f"round {r + 1}/{rounds}  {total:>3} therapies, cold {b.seconds:7.2f} s ({b.cpu:6.2f} s CPU)"
                 f"  ({len(b.executed)} notebooks, {b.kernel_seconds:.2f} s executing)")
+            edit_book(root)
+            e = build(root)
+            results.therapies_edit.setdefault(total, []).append(e.seconds)
+            log(f"round {r + 1}/{rounds}  {total:>3} therapies, edit {e.seconds:7.2f} s  ({len(e.executed)} notebooks)")
             shutil.rmtree(root)
         shutil.rmtree(round_dir)
     return results
@@ -350,8 +369,10 @@ def report(results: Results, rounds: int, code: str, load: tuple[float, float]) 
             k = statistics.median(results.therapies_kernel[total])
             points.append((total, m))
             cpu_points.append((total, c))
+            e = statistics.median(results.therapies_edit[total])
             print(f"  {total:>3} therapies {m:8.2f} s wall {c:8.2f} s CPU {k:8.2f} s executing notebooks   "
-                  f"(wall per round: {', '.join(f'{t:.2f}' for t in results.therapies[total])})")
+                  f"one-therapy edit {e:6.2f} s = {e / m:.2f} × cold   "
+                  f"(cold wall per round: {', '.join(f'{t:.2f}' for t in results.therapies[total])})")
         if len(points) > 1:
             per_therapy, per_therapy_cpu = slope(points), slope(cpu_points)
         print(f"  marginal cost (least-squares slope): {per_therapy:.2f} s wall, {per_therapy_cpu:.2f} s CPU "
@@ -379,6 +400,11 @@ def report(results: Results, rounds: int, code: str, load: tuple[float, float]) 
          NOCHANGE_VS_FLOOR),
         ("one-therapy edit rebuild / cold build", *ratio(("book", "edit"), ("book", "cold")), EDIT_VS_COLD),
     ]
+    floor = statistics.median(b.seconds for b in results.chapter_only)
+    print(f"Floor of a one-therapy edit: touching only {chapter} re-executes "
+          f"{' | '.join(sorted({', '.join(sorted(b.executed)) or '-' for b in results.chapter_only}))}; "
+          f"{floor:.2f} s = {floor / results.median(('book', 'cold')):.2f} × cold")
+    print()
     print("Targets (verdict on wall-clock medians)")
     for label, value, detail, target in rows:
         print(f"  {verdict(value <= target)}  {label:<42} {value:5.2f}   target ≤ {target:<4}  ({detail})")

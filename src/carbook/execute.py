@@ -6,17 +6,22 @@ serve outputs made from old data. Here, before reading starts, every notebook pa
 has its cached outputs dropped and is executed afresh; myst-nb (``execute_notebooks: cache``) then
 finds the fresh outputs. A page that is not re-read is neither dropped nor executed.
 
-The pages run on as many warm kernels as the machine has cores. A kernel is started once per build
-and reused: before each page its namespace is reset (``%reset -f``) and its working folder set to
-the page's folder, so a page sees what a fresh kernel would, less the cost of starting Python and
-importing the libraries again. A page that fails is left uncached, so myst-nb executes it once more
-in a kernel of its own and reports the error in its usual way, failing the build.
+The pages run on as many warm kernels as the machine has cores (a :class:`KernelPool`). A kernel is
+started once per build and reused: before each page its namespace is reset (``%reset -f``) and its
+working folder set to the page's folder, so a page sees what a fresh kernel would, less the cost of
+starting Python and importing the libraries again. When the data changed, the pool is started as
+soon as the data has been checked, so the kernels start and import the libraries while Sphinx is
+still loading its saved state. The pages run longest first (by their time in the previous build),
+so the slowest page does not start last. A page that fails is left uncached, so myst-nb executes it
+once more in a kernel of its own and reports the error in its usual way, failing the build.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -27,6 +32,10 @@ from typing import Any
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+
+KERNEL_NAME = "python3"  # the kernel the book's pages name; a page naming another is left to myst-nb
+# What the book's pages import: a warm kernel imports it on starting, off the pages' critical path.
+WARM_IMPORTS = "import carbook.chapter, carbook.load, carbook.pages"
 
 
 @dataclass
@@ -47,6 +56,8 @@ class WarmKernel:
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
+        # Failing here is harmless: the page that imports the module reports the error.
+        self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -76,6 +87,86 @@ class WarmKernel:
             self.manager.shutdown_kernel(now=True)
 
 
+class KernelPool:
+    """Warm kernels, started in the background on demand or ahead of time; lent out one page at a time."""
+
+    def __init__(self, kernel_name: str = KERNEL_NAME):
+        self.kernel_name = kernel_name
+        self._free: queue.Queue[WarmKernel | BaseException] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._kernels: list[WarmKernel] = []
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """The number of kernels started or starting."""
+        return len(self._threads)
+
+    def grow(self, size: int) -> None:
+        """Start kernels in the background until ``size`` are started or starting."""
+        while len(self._threads) < size:
+            thread = threading.Thread(target=self._start_one, name="carbook-kernel", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _start_one(self) -> None:
+        try:
+            kernel = WarmKernel(self.kernel_name)
+        except BaseException as error:  # noqa: BLE001 - handed to the page that waits for a kernel
+            self._free.put(error)
+            return
+        with self._lock:
+            self._kernels.append(kernel)
+        self._free.put(kernel)
+
+    def take(self) -> WarmKernel:
+        """Give a free kernel, waiting for one to finish starting or to be handed back."""
+        item = self._free.get()
+        if isinstance(item, BaseException):
+            self._free.put(item)  # every later taker sees the same failure
+            raise item
+        return item
+
+    def give_back(self, kernel: WarmKernel) -> None:
+        self._free.put(kernel)
+
+    def close(self) -> None:
+        """Shut every kernel down, in parallel; wait for kernels still starting. Safe to call twice."""
+        for thread in self._threads:
+            thread.join()
+        with self._lock:
+            kernels, self._kernels = self._kernels, []
+        self._threads = []
+        self._free = queue.Queue()
+        closers = [threading.Thread(target=kernel.close) for kernel in kernels]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join()
+
+
+def start_kernels(app: Any) -> None:
+    """Start warm kernels for this build ahead of time, while Sphinx goes on loading its saved state."""
+    if getattr(app.env, "mystnb_config", None) is None or app.env.mystnb_config.execution_mode != "cache":
+        return
+    pool = _pool(app)
+    pool.grow(os.cpu_count() or 1)
+
+
+def stop_kernels(app: Any, exception: BaseException | None = None) -> None:
+    """Shut down this build's kernels, if any are running."""
+    pool = getattr(app, "carbook_kernels", None)
+    if pool is not None:
+        pool.close()
+
+
+def _pool(app: Any) -> KernelPool:
+    pool = getattr(app, "carbook_kernels", None)
+    if pool is None:
+        pool = app.carbook_kernels = KernelPool()
+    return pool
+
+
 def _notebook(env: Any, docname: str) -> tuple[Path, Any] | None:
     from myst_nb.core.read import create_nb_reader
 
@@ -93,48 +184,53 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     """Drop the cached outputs of the notebook pages in ``docnames`` and execute them afresh, in parallel."""
     config = env.mystnb_config
     if config.execution_mode != "cache" or not docnames:
+        stop_kernels(app)
         return
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(config.execution_cache_path or ".jupyter_cache")
-    pages = [page for page in (_notebook(env, d) for d in sorted(docnames)) if page is not None]
-    for _, notebook in pages:
+    last_seconds: dict[str, float] = getattr(env, "carbook_execution_seconds", {})
+    # Longest first (by the previous build's times; pages never timed go first), so the slowest page
+    # does not start last while the other kernels sit idle.
+    order = sorted(docnames, key=lambda doc: (-last_seconds.get(doc, math.inf), doc))
+    pages = [(doc, page) for doc, page in ((d, _notebook(env, d)) for d in order) if page is not None]
+    for _, (_, notebook) in pages:
         with suppress(KeyError):
             cache.remove_cache(cache.match_cache_notebook(notebook).pk)
     if not pages:
+        stop_kernels(app)
         return
 
-    kernel_name = pages[0][1].metadata.get("kernelspec", {}).get("name", "python3")
+    pool = _pool(app)
     workers = min(len(pages), os.cpu_count() or 1)
-    free: queue.Queue[WarmKernel] = queue.Queue()
-    started: list[WarmKernel] = []
+    pool.grow(workers)
 
     def run(page: tuple[Path, Any]) -> Outcome:
         path, notebook = page
-        if notebook.metadata.get("kernelspec", {}).get("name", "python3") != kernel_name:
+        if notebook.metadata.get("kernelspec", {}).get("name", KERNEL_NAME) != pool.kernel_name:
             return Outcome(0.0, RuntimeError("another kernel"))  # left to myst-nb
-        try:
-            kernel = free.get_nowait()
-        except queue.Empty:
-            kernel = WarmKernel(kernel_name)
-            started.append(kernel)
+        kernel = pool.take()
         try:
             return kernel.run(path, notebook, config.execution_timeout, config.execution_allow_errors)
         finally:
-            free.put(kernel)
+            pool.give_back(kernel)
 
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(run, pages))
+        with ThreadPoolExecutor(max_workers=max(workers, pool.size)) as pool_threads:
+            outcomes = list(pool_threads.map(run, [page for _, page in pages]))
+    except Exception:  # noqa: BLE001 - no kernel would start: myst-nb executes each page as it reads it
+        outcomes = [Outcome(0.0, RuntimeError("no kernel"))] * len(pages)
     finally:
-        for kernel in started:
-            kernel.close()
-    for (path, notebook), outcome in zip(pages, outcomes):
+        stop_kernels(app)
+    seconds = dict(last_seconds)
+    for (docname, (path, notebook)), outcome in zip(pages, outcomes):
         if outcome.error is not None:
             continue  # myst-nb executes it again while reading, and reports the error
+        seconds[docname] = outcome.seconds
         cache.cache_notebook_bundle(
             CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
             check_validity=False, overwrite=True,
         )
         logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {workers} kernels]")
+    env.carbook_execution_seconds = seconds

@@ -9,7 +9,8 @@
   source document and the package code; other pages on all data. Sphinx re-reads a page when one of
   them changes; the notebook pages to be re-read are executed afresh, several at a time, before
   reading (:mod:`carbook.execute`), so a plain ``jupyter-book build .`` is never stale and
-  re-executes only the pages an edit affects.
+  re-executes only the pages an edit affects. When the data changed, the kernels for that are
+  started while the data is checked, and every kernel is shut down before the build ends.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .execute import execute_outdated
+from .execute import execute_outdated, start_kernels, stop_kernels
 from .paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
@@ -88,8 +89,14 @@ def _check_data(app: Sphinx) -> None:
         from .load import check_library
         from .problems import DataProblems
 
-        library, problems = check_library(root)
+        start_kernels(app)  # pages will be re-executed: start their kernels while the data is checked
+        try:
+            library, problems = check_library(root)
+        except BaseException:
+            stop_kernels(app)
+            raise
         if problems:
+            stop_kernels(app)
             _discard_output(app)
             report = DataProblems(problems).report()
             sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
@@ -154,6 +161,7 @@ def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: 
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
+    stop_kernels(app)
     if exception is not None:
         _discard_output(app)
     elif app.builder.format == "html":
