@@ -71,7 +71,7 @@ def therapy_files(root: Path) -> list[Path]:
     without a chapter by name."""
     files = sorted((root / THERAPY_DIR).glob("*.yaml"))
     try:
-        toc = yaml.compose((root / "_toc.yml").read_text(encoding="utf-8"))
+        toc = _parse_yaml((root / "_toc.yml").read_text(encoding="utf-8"))[0]
     except (OSError, yaml.YAMLError):
         return files
     order = [Path(value).stem for value, _ in _toc_files(toc) if Path(value).parent.as_posix() == CHAPTER_DIR.as_posix()]
@@ -164,6 +164,27 @@ def _load_glossary(root: Path, sources: dict[str, SourceDocument]) -> tuple[Glos
     return (None if found else glossary), found
 
 
+#: libyaml's loader where PyYAML was built with it (the usual wheels are): several times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str, loader_class: type = _YAML_LOADER) -> tuple[yaml.Node | None, Any]:
+    """Give the YAML document's node tree (it keeps line numbers and repeated keys) and its data.
+
+    A syntax error is raised as PyYAML's own loader words it: libyaml's messages leave out the
+    offending character (a tab, say), which an editor needs to see."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.YAMLError:
+        if loader_class is yaml.SafeLoader:
+            raise
+        return _parse_yaml(text, yaml.SafeLoader)
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None, dict[Loc, int], list[Problem]]:
     """Give a data file's mapping and the line of each field, or the problems that stop reading it."""
     def problem(line: int | None, message: str, fix: str) -> tuple[None, dict[Loc, int], list[Problem]]:
@@ -181,8 +202,7 @@ def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None,
     if not text.strip():
         return problem(None, "the file is empty", f"fill it in; {what}")
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return problem(mark.line + 1 if mark else None, f"YAML syntax error: {getattr(error, 'problem', None) or error}",
@@ -329,7 +349,7 @@ def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
 def _check_chapters(root: Path) -> list[Problem]:
     toc_path = root / "_toc.yml"
     try:
-        toc = yaml.compose(toc_path.read_text(encoding="utf-8"))
+        toc = _parse_yaml(toc_path.read_text(encoding="utf-8"))[0]
     except (OSError, yaml.YAMLError) as error:
         return [Problem("_toc.yml", None, "", f"cannot be read ({error})", "restore _toc.yml")]
     chapters = {Path(value).stem: line for value, line in _toc_files(toc) if Path(value).parent.as_posix() == CHAPTER_DIR.as_posix()}
