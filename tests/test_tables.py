@@ -37,11 +37,20 @@ def test_gap_row_says_not_stated_and_shows_the_nearby_passage():
     assert "Nearby, the source says: “NCT#/ ID: NCT04995003”" in str(row["Source passage"])
 
 
-def test_dose_levels_show_number_and_unit():
+def test_alternative_doses_show_as_options_with_number_and_unit():
+    # The record gives "3 or 10 billion CAR+ cells" for a single infusion: one of them, not two doses.
     table = rows(tables.section_table(CT, "Regimen"))
-    assert table["Dose 1"]["Value"] == "3 billion CAR+ cells"
-    assert table["Dose 2"]["Value"] == "10 billion CAR+ cells"
+    assert table["Dose option 1"]["Value"] == "3 billion CAR+ cells"
+    assert table["Dose option 2"]["Value"] == "10 billion CAR+ cells"
+    assert "Dose 1" not in table
     assert table["Route"]["Value"] == "Intravenous"
+
+
+def test_several_doses_read_in_one_cell_as_the_source_joins_them():
+    assert tables.display_fact(CT, "regimen.dose", CT.regimen.dose) == "3 or 10 billion CAR+ cells"
+    both = CT.regimen.model_copy(update={"dose_joined_by": "and"})
+    assert both.dose_phrase() == "3 and 10 billion CAR+ cells"
+    assert tables.display_fact(HEROS, "regimen.dose", HEROS.regimen.dose) == NOT_STATED
 
 
 def test_ages_read_as_a_range_with_unit():

@@ -39,6 +39,7 @@ def test_comparison_has_a_column_per_therapy_and_says_where_sources_are_silent()
     assert row.loc["Effector mechanism", "CT-0525"] == "phagocytosis and other cytotoxic effector functions"
     assert row.loc["Trial phase", "HEROS 3.0"] == "Phase I"
     assert row.loc["Trial phase", "CT-0525"] == NOT_STATED
+    assert row.loc["Dose", "CT-0525"] == "3 or 10 billion CAR+ cells"  # alternatives, as the record joins them
 
 
 def test_stated_matrix_marks_gaps_false():

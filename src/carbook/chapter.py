@@ -98,11 +98,12 @@ class Chapter:
                           "silent, the words “Not stated in the source” and what the source says nearby.")
         blocks = [intro]
         for number, question in enumerate(self.therapy.questions, start=1):
-            blocks.append(dropdown(f"{number}. {question.question}", self._answer(self.therapy.fact_at(question.answer))))
+            blocks.append(dropdown(f"{number}. {question.question}", self._answer(question.answer)))
         return _join(blocks)
 
-    def _answer(self, fact: Any) -> str:
-        answer = f"**Answer:** {escape(tables.display_value(fact))}."
+    def _answer(self, path: str) -> str:
+        fact = self.therapy.fact_at(path)
+        answer = f"**Answer:** {escape(tables.display_fact(self.therapy, path, fact))}."
         if isinstance(fact, NotStated):
             nearby = f" Nearby, the source says: “{escape(fact.nearby)}”" if fact.nearby else ""
             return f"{answer} {escape(fact.not_stated)}{nearby} ({source_link(self.therapy.source)})"

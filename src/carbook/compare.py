@@ -8,7 +8,7 @@ import pandas as pd
 
 from .load import Library
 from .models import NotStated, Step, Therapy
-from .tables import display_value
+from .tables import display_fact, dose_label
 
 #: The facets compared, as (row label, dotted path of the fact in a therapy's data).
 FACETS: list[tuple[str, str]] = [
@@ -39,7 +39,8 @@ def fact(therapy: Therapy, path: str) -> Any:
 
 def comparison_frame(library: Library) -> pd.DataFrame:
     """Give the side-by-side table: a row per facet, a column per therapy (named), values as shown."""
-    columns = {t.name.value: [display_value(fact(t, path)) for _, path in FACETS] for t in library.therapies.values()}
+    columns = {t.name.value: [display_fact(t, path, fact(t, path)) for _, path in FACETS]
+               for t in library.therapies.values()}
     return pd.DataFrame(columns, index=[label for label, _ in FACETS]).rename_axis("Facet").reset_index()
 
 
@@ -48,7 +49,7 @@ def facets(therapy: Therapy) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for label, path in FACETS:
         item = fact(therapy, path)
-        found.append((label, item))
+        found.append((dose_label(therapy) if path == "regimen.dose" else label, item))
         if isinstance(item, Step):
             found += [(f"{label}: agent", agent) for agent in item.agents]
     return found

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from .models import NOT_STATED, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
-from .tables import display_value, plural, regimen_stages  # noqa: E402
+from .tables import display_value, dose_label, plural, regimen_stages  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,7 +160,8 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
     units = {dose.unit for dose in doses}
     figure = Figure(figsize=(FIGURE_WIDTH, 1.1 + 0.6 * len(doses)), facecolor="white")
     ax = figure.add_axes((0.18, 0.32 if len(doses) > 1 else 0.4, 0.78, 0.6))
-    labels = [f"Dose {i}" for i in range(1, len(doses) + 1)]
+    label = dose_label(therapy)
+    labels = [f"{label} {i}" for i in range(1, len(doses) + 1)] if len(doses) > 1 else [label]
     values = [dose.value for dose in doses]
     ax.barh(labels, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4, height=0.55)
     ax.invert_yaxis()
@@ -172,7 +173,9 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
-    alt = f"Bar chart of the {len(doses)} doses stated for {therapy.name.value}: {listing}."
+    stated = therapy.regimen.dose_phrase() or display_value(doses)
+    counted = "dose" if len(doses) == 1 else f"{len(doses)} doses"
+    alt = f"Bar chart of the {counted} stated for {therapy.name.value}, {stated}: {listing}."
     return Drawing(to_svg(figure), alt)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from .models import (
 )
 from .paths import CHAPTER_DIR, GLOSSARY, SOURCE_DIR, THERAPY_DIR
 from .problems import DataProblems, Problem, display_path
-from .sources import SourceDocument, read_source
+from .sources import SourceDocument, normalise, read_source
 
 Loc = tuple[str | int, ...]
 
@@ -341,6 +342,22 @@ def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
             yield (("regimen", name, "agents_joined_by"),
                    f"the agents as joined, {phrase!r}, are not written in any of the step's quotes",
                    "list the agents in the source's order and join them with the source's word ('and' or 'or')")
+    yield from _check_doses(therapy)
+
+
+def _check_doses(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
+    # Several doses are either alternatives ("3 or 10") or all given ("3 and 10"): the source's word
+    # must stand between the first and the last dose in one of their quotes.
+    regimen = therapy.regimen
+    phrase = regimen.dose_phrase()
+    if phrase is None or not all(value_in_quote(format_number(dose.value), dose.quote) for dose in regimen.dose):
+        return  # a dose not written in its quote is reported as such; its join would only repeat that
+    first, last = (re.escape(format_number(dose.value)) for dose in (regimen.dose[0], regimen.dose[-1]))
+    joined = re.compile(rf"(?<![\d.]){first}(?!\d).{{0,80}}?\b{regimen.dose_joined_by}\b.{{0,80}}?(?<![\d.]){last}(?!\d)")
+    if not any(joined.search(normalise(dose.quote).lower()) for dose in regimen.dose):
+        yield (("regimen", "dose_joined_by"),
+               f"the doses as joined, {phrase!r}, are not written so in any of the doses' quotes",
+               "list the doses in the source's order and join them with the source's word ('and' or 'or')")
 
 
 # --- the book's structure ------------------------------------------------------------------------

@@ -230,7 +230,28 @@ class Regimen(Strict):
     combination: maybe(Step)
     order: maybe(Fact)
     dose: maybe(Annotated[list[Quantity], Field(min_length=1)])
+    dose_joined_by: Literal["and", "or"] | None = Field(
+        default=None, description="'or' when one of several doses is given, 'and' when all of them are."
+    )
     route: maybe(Fact)
+
+    @model_validator(mode="after")
+    def _doses_as_stated(self) -> Regimen:
+        if isinstance(self.dose, list) and len(self.dose) > 1 and self.dose_joined_by is None:
+            raise invalid("dose_joined_by is missing for several doses",
+                          "add dose_joined_by: or (one of the doses is given) or and (all of them are), as the source joins them")
+        return self
+
+    def dose_phrase(self) -> str | None:
+        """Give several doses as the source joins them, e.g. ``3 or 10 billion CAR+ cells``; None for one dose or a gap."""
+        if not isinstance(self.dose, list) or len(self.dose) < 2 or self.dose_joined_by is None:
+            return None
+        units = {dose.unit for dose in self.dose}
+        if len(units) == 1:
+            parts, unit = [format_number(dose.value) for dose in self.dose], f" {units.pop()}"
+        else:
+            parts, unit = [f"{format_number(dose.value)} {dose.unit}" for dose in self.dose], ""
+        return f"{', '.join(parts[:-1])} {self.dose_joined_by} {parts[-1]}{unit}"
 
 
 class Eligibility(Strict):

@@ -52,6 +52,19 @@ def display_value(item: Any) -> str:
     raise TypeError(f"no display for {type(item).__name__}")
 
 
+def display_fact(therapy: Therapy, path: str, item: Any) -> str:
+    """Give ``item``, the fact at ``path`` of ``therapy``, as one cell shows it: several doses joined as the
+    source joins them (``3 or 10 billion CAR+ cells``), anything else as :func:`display_value` gives it."""
+    if path == "regimen.dose" and (phrase := therapy.regimen.dose_phrase()):
+        return phrase
+    return display_value(item)
+
+
+def dose_label(therapy: Therapy) -> str:
+    """Give the row label of each dose: "Dose option" where the source gives one of several doses."""
+    return "Dose option" if therapy.regimen.dose_joined_by == "or" else "Dose"
+
+
 def passage(item: Any, document: str) -> Passage:
     """Give the passage behind a fact (for a step, its own quote; for a gap, the nearby passage)."""
     if isinstance(item, NotStated):
@@ -121,7 +134,7 @@ def regimen_facts(therapy: Therapy) -> list[tuple[str, Any]]:
         rows.append((label, step))
         if isinstance(step, Step):
             rows += [(f"{label}: agent", agent) for agent in step.agents]
-    return [*rows, ("Order", regimen.order), ("Dose", regimen.dose), ("Route", regimen.route)]
+    return [*rows, ("Order", regimen.order), (dose_label(therapy), regimen.dose), ("Route", regimen.route)]
 
 
 def eligibility_facts(therapy: Therapy) -> list[tuple[str, Any]]:
