@@ -54,10 +54,14 @@ class WarmKernel:
         self.manager = KernelManager(kernel_name=kernel_name)
         self.manager.start_kernel()
         self.client = self.manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
-        # Failing here is harmless: the page that imports the module reports the error.
-        self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        try:
+            self.client.start_channels()
+            self.client.wait_for_ready(timeout=60)
+            # An import that fails here is harmless: the page that imports the module reports the error.
+            self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        except BaseException:
+            self.close()  # a kernel that never became ready is not left running
+            raise
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -153,7 +157,7 @@ def start_kernels(app: Any) -> None:
     pool.grow(os.cpu_count() or 1)
 
 
-def stop_kernels(app: Any, exception: BaseException | None = None) -> None:
+def stop_kernels(app: Any) -> None:
     """Shut down this build's kernels, if any are running."""
     pool = getattr(app, "carbook_kernels", None)
     if pool is not None:
