@@ -34,10 +34,26 @@ def test_timeline_marks_unstated_stages_and_draws_no_days():
     assert "day" not in drawing.alt.lower().replace("days or doses", "")
 
 
+def arrows_drawn(monkeypatch, draw) -> int:
+    drawn = []
+    monkeypatch.setattr(figures, "_arrow", lambda *args: drawn.append(args))
+    draw()
+    return len(drawn)
+
+
+def test_timeline_joins_stages_by_arrows_only_where_the_source_gives_their_order(monkeypatch):
+    # HEROS 3.0 states all three stages and their order; the CT-0525 record states one stage and no order.
+    assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(HEROS)) == 2
+    assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(CT)) == 0
+    assert "without arrows: the source gives no order" in figures.regimen_timeline(CT).alt
+    unordered = HEROS.model_copy(update={"regimen": HEROS.regimen.model_copy(update={"order": CT.regimen.order})})
+    assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(unordered)) == 0
+
+
 def test_dose_and_age_figures_only_where_the_source_states_them():
     assert figures.dose_levels(HEROS) is None
     assert figures.age_range(CT) is None
-    assert "3 billion CAR+ cells" in figures.dose_levels(CT).alt
+    assert "the 2 dose options stated for CT-0525, 3 or 10 billion CAR+ cells" in figures.dose_levels(CT).alt
     assert "1 to 25 years" in figures.age_range(HEROS).alt
 
 

@@ -25,10 +25,22 @@ def test_every_row_has_a_passage_from_its_source():
 
 
 def test_regimen_table_keeps_the_sources_order_and_agents():
+    frame = tables.section_table(HEROS, "Regimen")
+    pairs = list(zip(frame["Fact"], frame["Value"]))
+    assert pairs[:3] == [("Conditioning", "lymphodepletion"), ("Conditioning: agent", "cyclophosphamide"),
+                         ("Conditioning: agent", "fludarabine")]
+    assert ("Combination: agent", "nivolumab") in pairs
+    assert rows(frame)["Dose"]["Value"] == NOT_STATED
+
+
+def test_a_stage_row_shows_only_what_its_own_passage_states():
+    # The lymphodepletion passage names no drug; each agent has a row with the passage that names it.
     table = rows(tables.section_table(HEROS, "Regimen"))
-    assert table["Conditioning"]["Value"] == "lymphodepletion: cyclophosphamide and fludarabine"
-    assert table["Combination"]["Value"] == "immune checkpoint inhibitor: pembrolizumab or nivolumab"
-    assert table["Dose"]["Value"] == NOT_STATED
+    assert table["Conditioning"]["Value"] == "lymphodepletion"
+    assert "cyclophosphamide" not in table["Conditioning"]["Source passage"].quote
+    agents = tables.section_table(HEROS, "Regimen").query("Fact == 'Conditioning: agent'")
+    assert all(value in cited.quote for value, cited in zip(agents["Value"], agents["Source passage"]))
+    assert tables.display_value(HEROS.regimen.conditioning) == "lymphodepletion: cyclophosphamide and fludarabine"
 
 
 def test_gap_row_says_not_stated_and_shows_the_nearby_passage():

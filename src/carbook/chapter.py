@@ -67,8 +67,9 @@ class Chapter:
         t = self.therapy
         parts = [
             paragraph("The regimen is drawn as the source gives it: stages it states are solid boxes, stages it",
-                      f"does not mention are dashed boxes marked “{escape(NOT_STATED)}”. No days, durations or",
-                      "doses are drawn that the source does not give."),
+                      f"does not mention are dashed boxes marked “{escape(NOT_STATED)}”. Arrows join stages only",
+                      "where the source gives their order. No days, durations or doses are drawn that the source",
+                      "does not give."),
             figure(figures.regimen_timeline(t), f"Regimen of {t.name.value} as stated in the source, without a time scale.",
                    f"fig-{self._label('regimen')}"),
         ]

@@ -84,8 +84,9 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
 
 
-def _flow(rows: list[tuple[str, str, bool]], label_width: float) -> Figure:
-    """Draw boxes top to bottom joined by arrows: each row is (label at left, box text, stated?)."""
+def _flow(rows: list[tuple[str, str, bool]], label_width: float, arrows: list[bool] | None = None) -> Figure:
+    """Draw boxes top to bottom: each row is (label at left, box text, stated?); ``arrows[i]`` says whether an
+    arrow joins box ``i`` to the next (default: every box)."""
     width, box_h, gap = FIGURE_WIDTH, 0.95, 0.42
     heights = [box_h + 0.22 * max(0, len(textwrap.wrap(text, BOX_CHARS)) - 2) for _, text, _ in rows]
     total = sum(heights) + gap * (len(rows) - 1)
@@ -102,7 +103,7 @@ def _flow(rows: list[tuple[str, str, bool]], label_width: float) -> Figure:
         _box(ax, box_x, y, box_w, height, text, stated=stated, width_chars=BOX_CHARS)
         ax.text(label_width - 0.12, y, textwrap.fill(label, 12), ha="right", va="center", fontsize=11,
                 weight="bold", color=ACCENT)
-        if index < len(rows) - 1:
+        if index < len(rows) - 1 and (arrows is None or arrows[index]):
             _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
         top -= height + gap
     return figure
@@ -119,14 +120,22 @@ def mechanism_flow(therapy: Therapy) -> Drawing:
 
 
 def regimen_timeline(therapy: Therapy) -> Drawing:
-    """Give the regimen as its three stages top to bottom, gaps dashed; no days or durations are drawn."""
+    """Give the regimen as its three stages top to bottom, gaps dashed; no days or durations are drawn.
+
+    An arrow joins two stages only where the source states both and gives the order: without it, the
+    stages are listed, not put in a sequence the source does not give."""
     rows = []
     for label, stage in regimen_stages(therapy):
         stated = isinstance(stage, Step)
         rows.append((label, display_value(stage) if stated else NOT_STATED, stated))
-    figure = _flow(rows, label_width=1.35)
+    ordered = not isinstance(therapy.regimen.order, NotStated)
+    arrows = [ordered and rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
+    figure = _flow(rows, label_width=1.35, arrows=arrows)
     described = "; ".join(f"{label}: {text}" for label, text, _ in rows)
-    alt = f"Regimen of {therapy.name.value} as three stages from top to bottom, without days or doses: {described}."
+    sequence = ("in the order the source gives, joined by arrows" if all(arrows) else
+                "listed top to bottom; arrows join only stages the source states in order" if any(arrows) else
+                "listed top to bottom, without arrows: the source gives no order")
+    alt = f"Regimen of {therapy.name.value} as three stages, {sequence}, without days or doses: {described}."
     return Drawing(to_svg(figure), alt)
 
 
@@ -174,7 +183,7 @@ def dose_levels(therapy: Therapy) -> Drawing | None:
         ax.spines[side].set_visible(False)
     listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
     stated = therapy.regimen.dose_phrase() or display_value(doses)
-    counted = "dose" if len(doses) == 1 else f"{len(doses)} doses"
+    counted = "dose" if len(doses) == 1 else f"{len(doses)} {label.lower()}s"  # "2 dose options": alternatives
     alt = f"Bar chart of the {counted} stated for {therapy.name.value}, {stated}: {listing}."
     return Drawing(to_svg(figure), alt)
 

@@ -13,7 +13,7 @@ from typing import Any
 from . import __version__
 from .load import Library
 from .models import AgeRange, NotStated, Quantity, Therapy, format_number
-from .tables import SECTIONS, display_value, one_per_row, passage
+from .tables import SECTIONS, one_per_row, passage, row_value
 
 PACKAGE_NAME = "car-cell-therapies"
 LICENSE = {
@@ -59,7 +59,7 @@ def _row(therapy: Therapy, section: str, label: str, item: Any) -> dict[str, Any
         "therapy": therapy.id,
         "section": section,
         "fact": label,
-        "value": display_value(item),
+        "value": row_value(item),
         "number": number,
         "unit": unit,
         "stated": not isinstance(item, NotStated),

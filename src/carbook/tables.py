@@ -52,6 +52,12 @@ def display_value(item: Any) -> str:
     raise TypeError(f"no display for {type(item).__name__}")
 
 
+def row_value(item: Any) -> str:
+    """Give a fact's value as a table row of its own shows it: a step as what is given, because each of its
+    agents has a row, with its passage, of its own; anything else as :func:`display_value` gives it."""
+    return display_value(item.what) if isinstance(item, Step) else display_value(item)
+
+
 def display_fact(therapy: Therapy, path: str, item: Any) -> str:
     """Give ``item``, the fact at ``path`` of ``therapy``, as one cell shows it: several doses joined as the
     source joins them (``3 or 10 billion CAR+ cells``), anything else as :func:`display_value` gives it."""
@@ -88,7 +94,7 @@ def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
     """Give one row per ``(label, fact)``; a list of facts becomes one row per item."""
     import pandas as pd  # here, not at the top: pages without tables start faster
 
-    rows = [{"Fact": label, "Value": display_value(one), "Source passage": passage(one, document)}
+    rows = [{"Fact": label, "Value": row_value(one), "Source passage": passage(one, document)}
             for label, one in one_per_row(facts)]
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
@@ -102,7 +108,7 @@ def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
         ("Modality", therapy.modality),
         ("Cell type engineered", therapy.cell_type),
         ("Target antigen", therapy.target_antigen),
-        ("Trial (ClinicalTrials.gov)", therapy.trial.nct_id),
+        ("Trial identifier", therapy.trial.nct_id),
         *((identifier.kind, identifier) for identifier in therapy.trial.other_ids),
         ("Phase", therapy.trial.phase),
         ("Status", therapy.trial.status),
