@@ -307,6 +307,12 @@ CASES = [
               sub(CT, "    - value: swap\n", "    - value: 10\n")),
          [Expect("regimen.dose_joined_by", r"the doses as joined, '10 or 3 billion CAR\+ cells', are not written so",
                  r"in the source's order", "  dose_joined_by: or")]),
+    Case("a-dose-the-source-does-not-join-between-the-others", CT,
+         sub(CT, "    - value: 10\n      unit: billion CAR+ cells\n      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n",
+             "    - value: 10\n      unit: billion CAR+ cells\n      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n"
+             "    - value: 3\n      unit: billion CAR+ cells\n      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n"),
+         [Expect("regimen.dose_joined_by", r"the doses as joined, '3, 10 or 3 billion CAR\+ cells', are not written so",
+                 r"in the source's order", "  dose_joined_by: or")]),
     Case("record-field-unknown-suggests-closest", CT, sub(CT, "  record_field: drug_name\n", "  record_field: drug_nam\n"),
          [Expect("name", r"the source record has no field 'drug_nam'", r"did you mean 'drug_name'\?", "name:")]),
     Case("record-field-with-a-prose-source", HEROS, sub(HEROS, "name:\n  value: HEROS 3.0\n", "name:\n  record_field: drug_name\n"),

@@ -1,20 +1,18 @@
-"""A build starts kernels to execute its pages and shuts every one down, whether it succeeds or bad data stops it."""
+"""A build runs its pages on a pool of warm kernels and leaves none running, whether it succeeds or bad
+data stops it; the pool gets by when a kernel fails to start."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from carbook import execute
 from conftest import JUPYTER_BOOK, copy_book
-
-pytestmark = [
-    pytest.mark.build,
-    pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to list processes"),
-]
 
 
 def running_kernels(folder: Path) -> list[str]:
@@ -34,6 +32,8 @@ def running_kernels(folder: Path) -> list[str]:
     return found
 
 
+@pytest.mark.build
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to list processes")
 @pytest.mark.parametrize("data_is_valid", [True, False], ids=["good-data", "bad-data"])
 def test_build_leaves_no_kernel_running(tmp_path, data_is_valid):
     root = copy_book(tmp_path / "book")
@@ -55,6 +55,59 @@ def test_build_leaves_no_kernel_running(tmp_path, data_is_valid):
     output = build.stdout.read()
 
     assert (build.returncode == 0) is data_is_valid, output[-3000:]
-    # Kernels start while the data is checked, so the stopped build had some too.
-    assert seen, "no kernel was seen during the build: the test would prove nothing"
+    # Kernels start only once the data has passed its check.
+    assert seen is data_is_valid, "kernels ran during the build" if seen else "no kernel was seen during the build"
     assert running_kernels(folder) == []
+
+
+class FakeKernel:
+    """Stands in for a WarmKernel: the first one made fails to warm up when ``fail_first`` is set."""
+
+    fail_first = True
+    fail_all = False
+    made: list[FakeKernel] = []
+    lock = threading.Lock()
+
+    def __init__(self, kernel_name: str):
+        with FakeKernel.lock:
+            self.number = len(FakeKernel.made) + 1
+            FakeKernel.made.append(self)
+        self.closed = False
+
+    def warm(self) -> None:
+        if FakeKernel.fail_all or (FakeKernel.fail_first and self.number == 1):
+            raise RuntimeError("kernel died before replying")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake_kernels(monkeypatch):
+    monkeypatch.setattr(execute, "WarmKernel", FakeKernel)
+    monkeypatch.setattr(FakeKernel, "made", [])
+    return FakeKernel
+
+
+def test_pool_serves_pages_from_the_kernels_that_started(fake_kernels):
+    pool = execute.KernelPool()
+    pool.grow(2)
+    kernel = pool.take()
+    assert kernel.number == 2  # the one that failed is skipped, not handed out, and does not stop the pool
+    pool.give_back(kernel)
+    assert pool.take() is kernel
+    pool.give_back(kernel)
+    pool.close()
+    assert all(k.closed for k in fake_kernels.made)
+
+
+def test_pool_says_so_when_no_kernel_starts(fake_kernels, monkeypatch):
+    monkeypatch.setattr(FakeKernel, "fail_all", True)
+    pool = execute.KernelPool()
+    pool.grow(2)
+    with pytest.raises(execute.NoKernel, match="kernel died before replying"):
+        pool.take()
+    with pytest.raises(execute.NoKernel):  # every later page is told too, rather than left waiting
+        pool.take()
+    pool.close()
+    assert all(k.closed for k in fake_kernels.made)

@@ -84,3 +84,24 @@ def test_agents_joined_differently_from_the_source_are_refused(book: Path):
     [problem] = check(book)
     assert problem.field == "regimen.combination.agents_joined_by"
     assert "'pembrolizumab and nivolumab'" in problem.message
+
+
+def test_yaml_merge_keys_are_neither_repeated_keys_nor_lost(book: Path):
+    path = book / "data/therapies/ct-0525.yaml"
+    text = path.read_text(encoding="utf-8")
+    doses = ("    - value: 3\n      unit: billion CAR+ cells\n      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n"
+             "    - value: 10\n      unit: billion CAR+ cells\n      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n")
+    assert doses in text
+    path.write_text(text.replace(doses, "    - &dose\n      value: 3\n      unit: billion CAR+ cells\n"
+                                        "      quote: administered as a single IV infusion (3 or 10 billion CAR+ cells)\n"
+                                        "    - <<: *dose\n      value: 10\n"), encoding="utf-8")
+    assert check(book) == []
+    assert [(d.value, d.unit) for d in load_library(book).therapies["ct-0525"].regimen.dose] == [
+        (3, "billion CAR+ cells"), (10, "billion CAR+ cells")]
+
+
+def test_a_dose_join_needs_several_doses(book: Path):
+    edit(book, "heros-3", lambda d: d["regimen"].update(dose_joined_by="or"))
+    [problem] = check(book)
+    assert problem.field == "regimen"
+    assert problem.message == "dose_joined_by is set, but there are not several doses to join"

@@ -6,14 +6,14 @@ serve outputs made from old data. Here, before reading starts, every notebook pa
 has its cached outputs dropped and is executed afresh; myst-nb (``execute_notebooks: cache``) then
 finds the fresh outputs. A page that is not re-read is neither dropped nor executed.
 
-The pages run on as many warm kernels as the machine has cores (a :class:`KernelPool`). A kernel is
-started once per build and reused: before each page its namespace is reset (``%reset -f``) and its
-working folder set to the page's folder, so a page sees what a fresh kernel would, less the cost of
-starting Python and importing the libraries again. When the data changed, the pool is started as
-soon as the data has been checked, so the kernels start and import the libraries while Sphinx is
-still loading its saved state. The pages run longest first (by their time in the previous build),
-so the slowest page does not start last. A page that fails is left uncached, so myst-nb executes it
-once more in a kernel of its own and reports the error in its usual way, failing the build.
+The pages run on warm kernels, one per core at most (a :class:`KernelPool`). A kernel is started once
+per build and reused: before each page its namespace is reset (``%reset -f``) and its working folder
+set to the page's folder, so a page sees what a fresh kernel would, less the cost of starting Python
+and importing the libraries again. When the data changed and passed its check, the kernels are
+started at once, so they start and import the libraries while Sphinx works out what to re-read. The
+pages run longest first (by their time in the previous build), so the slowest page does not start
+last. A page that fails, or that finds no kernel, is left uncached, so myst-nb executes it once more
+in a kernel of its own and reports any error in its usual way, failing the build.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ class Outcome:
 
 
 class WarmKernel:
-    """One kernel kept running across pages; used by one thread at a time."""
+    """One kernel kept running across pages; used by one thread at a time.
+
+    Creating it starts the kernel's process (quick); :meth:`warm` waits until it answers and imports the
+    libraries (slow), so the process can be shut down while it is still warming up."""
 
     def __init__(self, kernel_name: str):
         from jupyter_client.manager import KernelManager
@@ -53,15 +56,15 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.manager = KernelManager(kernel_name=kernel_name)
         self.manager.start_kernel()
+        self.client: Any = None
+
+    def warm(self) -> None:
+        """Wait until the kernel answers, then import what the pages import."""
         self.client = self.manager.client()
-        try:
-            self.client.start_channels()
-            self.client.wait_for_ready(timeout=60)
-            # An import that fails here is harmless: the page that imports the module reports the error.
-            self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
-        except BaseException:
-            self.close()  # a kernel that never became ready is not left running
-            raise
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+        # An import that fails here is harmless: the page that imports the module reports the error.
+        self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -86,75 +89,106 @@ class WarmKernel:
         return Outcome(time.perf_counter() - start, None)
 
     def close(self) -> None:
+        """Shut the kernel down, whatever state it is in. Safe to call twice."""
+        if self.client is not None:
+            with suppress(Exception):
+                self.client.stop_channels()
         with suppress(Exception):
-            self.client.stop_channels()
             self.manager.shutdown_kernel(now=True)
 
 
+class NoKernel(RuntimeError):
+    """No kernel of the pool could be started."""
+
+
 class KernelPool:
-    """Warm kernels, started in the background on demand or ahead of time; lent out one page at a time."""
+    """Warm kernels, started in the background; lent out one page at a time."""
 
     def __init__(self, kernel_name: str = KERNEL_NAME):
         self.kernel_name = kernel_name
         self._free: queue.Queue[WarmKernel | BaseException] = queue.Queue()
         self._threads: list[threading.Thread] = []
-        self._kernels: list[WarmKernel] = []
+        self._kernels: list[WarmKernel] = []  # started, warm or warming up
+        self._failed: list[BaseException] = []
+        self._closing = False
         self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
-        """The number of kernels started or starting."""
+        """The number of kernels asked for: started, starting, or failed to start."""
         return len(self._threads)
 
     def grow(self, size: int) -> None:
-        """Start kernels in the background until ``size`` are started or starting."""
+        """Start kernels in the background until ``size`` have been asked for."""
         while len(self._threads) < size:
-            thread = threading.Thread(target=self._start_one, name="carbook-kernel", daemon=True)
+            # The thread keeps this queue: after close() it can only reach a queue no one takes from.
+            thread = threading.Thread(target=self._start_one, args=(self._free,), name="carbook-kernel", daemon=True)
             self._threads.append(thread)
             thread.start()
 
-    def _start_one(self) -> None:
+    def _start_one(self, free: queue.Queue[WarmKernel | BaseException]) -> None:
         try:
             kernel = WarmKernel(self.kernel_name)
         except BaseException as error:  # noqa: BLE001 - handed to the page that waits for a kernel
-            self._free.put(error)
+            free.put(error)
             return
         with self._lock:
-            self._kernels.append(kernel)
-        self._free.put(kernel)
+            if self._closing:
+                kernel.close()
+                return
+            self._kernels.append(kernel)  # from here on, close() can shut it down while it warms up
+        try:
+            kernel.warm()
+        except BaseException as error:  # noqa: BLE001
+            kernel.close()
+            free.put(error)
+            return
+        free.put(kernel)
 
     def take(self) -> WarmKernel:
-        """Give a free kernel, waiting for one to finish starting or to be handed back."""
-        item = self._free.get()
-        if isinstance(item, BaseException):
-            self._free.put(item)  # every later taker sees the same failure
-            raise item
-        return item
+        """Give a free kernel, waiting for one to finish starting or to be handed back.
+
+        A kernel that failed to start is skipped while others may still serve; :class:`NoKernel` is raised
+        once every kernel asked for has failed."""
+        while True:
+            item = self._free.get()
+            if not isinstance(item, BaseException):
+                return item
+            with self._lock:
+                self._failed.append(item)
+                failed_all = len(self._failed) >= len(self._threads)
+            if failed_all:
+                self._free.put(item)  # wake the next taker: it fails too
+                raise NoKernel(f"no kernel could be started: {item}") from item
 
     def give_back(self, kernel: WarmKernel) -> None:
         self._free.put(kernel)
 
     def close(self) -> None:
-        """Shut every kernel down, in parallel; wait for kernels still starting. Safe to call twice."""
-        for thread in self._threads:
-            thread.join()
+        """Shut every kernel down, in parallel, including those still warming up. Safe to call twice."""
         with self._lock:
+            self._closing = True
             kernels, self._kernels = self._kernels, []
-        self._threads = []
-        self._free = queue.Queue()
         closers = [threading.Thread(target=kernel.close) for kernel in kernels]
         for closer in closers:
             closer.start()
         for closer in closers:
             closer.join()
+        for thread in self._threads:
+            thread.join(timeout=5)  # a kernel shut down while warming up fails fast and its thread ends
+        with self._lock:
+            self._threads, self._failed, self._free, self._closing = [], [], queue.Queue(), False
 
 
 def start_kernels(app: Any) -> None:
-    """Start warm kernels for this build ahead of time, while Sphinx goes on loading its saved state."""
+    """Start the warm kernels this build will need, in the background, before Sphinx decides what to re-read.
+
+    As many as the machine has cores for, but no more than the book has pages."""
     if getattr(app.env, "mystnb_config", None) is None or app.env.mystnb_config.execution_mode != "cache":
         return
-    pool = _pool(app)
-    pool.grow(os.cpu_count() or 1)
+    site_map = getattr(app.config, "external_site_map", None)
+    pages = len(site_map) if site_map else None
+    _pool(app).grow(min(_cores(), pages or _cores()))
 
 
 def stop_kernels(app: Any) -> None:
@@ -162,6 +196,14 @@ def stop_kernels(app: Any) -> None:
     pool = getattr(app, "carbook_kernels", None)
     if pool is not None:
         pool.close()
+
+
+def _cores() -> int:
+    """Give the number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _pool(app: Any) -> KernelPool:
@@ -207,7 +249,7 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
         return
 
     pool = _pool(app)
-    workers = min(len(pages), os.cpu_count() or 1)
+    workers = min(len(pages), _cores())
     pool.grow(workers)
 
     def run(page: tuple[Path, Any]) -> Outcome:
@@ -223,8 +265,8 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     try:
         with ThreadPoolExecutor(max_workers=max(workers, pool.size)) as pool_threads:
             outcomes = list(pool_threads.map(run, [page for _, page in pages]))
-    except Exception:  # noqa: BLE001 - no kernel would start: myst-nb executes each page as it reads it
-        outcomes = [Outcome(0.0, RuntimeError("no kernel"))] * len(pages)
+    except NoKernel as error:  # myst-nb executes each page as it reads it, and reports what fails
+        outcomes = [Outcome(0.0, error)] * len(pages)
     finally:
         stop_kernels(app)
     seconds = dict(last_seconds)

@@ -132,9 +132,9 @@ def regimen_timeline(therapy: Therapy) -> Drawing:
     arrows = [ordered and rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
     figure = _flow(rows, label_width=1.35, arrows=arrows)
     described = "; ".join(f"{label}: {text}" for label, text, _ in rows)
-    sequence = ("in the order the source gives, joined by arrows" if all(arrows) else
-                "listed top to bottom; arrows join only stages the source states in order" if any(arrows) else
-                "listed top to bottom, without arrows: the source gives no order")
+    sequence = ("listed top to bottom, without arrows: the source gives no order" if not ordered else
+                "in the order the source gives, joined by arrows" if all(arrows) else
+                "listed top to bottom; arrows join only neighbouring stages the source states")
     alt = f"Regimen of {therapy.name.value} as three stages, {sequence}, without days or doses: {described}."
     return Drawing(to_svg(figure), alt)
 

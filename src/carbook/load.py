@@ -7,6 +7,7 @@ a file in one pass. :func:`load_library` is what the chapters call; :func:`check
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -170,14 +171,15 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _parse_yaml(text: str, loader_class: type = _YAML_LOADER) -> tuple[yaml.Node | None, Any]:
-    """Give the YAML document's node tree (it keeps line numbers and repeated keys) and its data.
+    """Give the YAML document's node tree, as written (line numbers, repeated keys, merge keys), and its data.
 
     A syntax error is raised as PyYAML's own loader words it: libyaml's messages leave out the
     offending character (a tab, say), which an editor needs to see."""
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        # Constructing rewrites merge keys (<<) in the tree it is given: give it a copy.
+        return node, (loader.construct_document(copy.deepcopy(node)) if node is not None else None)
     except yaml.YAMLError:
         if loader_class is yaml.SafeLoader:
             raise
@@ -352,8 +354,11 @@ def _check_doses(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
     phrase = regimen.dose_phrase()
     if phrase is None or not all(value_in_quote(format_number(dose.value), dose.quote) for dose in regimen.dose):
         return  # a dose not written in its quote is reported as such; its join would only repeat that
-    first, last = (re.escape(format_number(dose.value)) for dose in (regimen.dose[0], regimen.dose[-1]))
-    joined = re.compile(rf"(?<![\d.]){first}(?!\d).{{0,80}}?\b{regimen.dose_joined_by}\b.{{0,80}}?(?<![\d.]){last}(?!\d)")
+    # every number in order, whole (as value_in_quote matches them), the word before the last
+    numbers = [rf"(?<![\d.]){re.escape(format_number(dose.value))}(?![\d]|\.\d)" for dose in regimen.dose]
+    between = ".{0,80}?"
+    pattern = between.join(numbers[:-1]) + rf"{between}\b{regimen.dose_joined_by}\b{between}" + numbers[-1]
+    joined = re.compile(pattern)
     if not any(joined.search(normalise(dose.quote).lower()) for dose in regimen.dose):
         yield (("regimen", "dose_joined_by"),
                f"the doses as joined, {phrase!r}, are not written so in any of the doses' quotes",

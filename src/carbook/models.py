@@ -237,9 +237,13 @@ class Regimen(Strict):
 
     @model_validator(mode="after")
     def _doses_as_stated(self) -> Regimen:
-        if isinstance(self.dose, list) and len(self.dose) > 1 and self.dose_joined_by is None:
+        several = isinstance(self.dose, list) and len(self.dose) > 1
+        if several and self.dose_joined_by is None:
             raise invalid("dose_joined_by is missing for several doses",
                           "add dose_joined_by: or (one of the doses is given) or and (all of them are), as the source joins them")
+        if not several and self.dose_joined_by is not None:
+            raise invalid("dose_joined_by is set, but there are not several doses to join",
+                          "remove dose_joined_by, or list every dose the source gives under dose:")
         return self
 
     def dose_phrase(self) -> str | None:

@@ -9,8 +9,8 @@
   source document and the package code; other pages on all data. Sphinx re-reads a page when one of
   them changes; the notebook pages to be re-read are executed afresh, several at a time, before
   reading (:mod:`carbook.execute`), so a plain ``jupyter-book build .`` is never stale and
-  re-executes only the pages an edit affects. When the data changed, the kernels for that are
-  started while the data is checked, and every kernel is shut down before the build ends.
+  re-executes only the pages an edit affects. When the data changed and passed its check, the
+  kernels for that start at once, and every kernel is shut down before the build ends.
 """
 
 from __future__ import annotations
@@ -89,14 +89,8 @@ def _check_data(app: Sphinx) -> None:
         from .load import check_library
         from .problems import DataProblems
 
-        start_kernels(app)  # pages will be re-executed: start their kernels while the data is checked
-        try:
-            library, problems = check_library(root)
-        except BaseException:
-            stop_kernels(app)
-            raise
+        library, problems = check_library(root)
         if problems:
-            stop_kernels(app)
             _discard_output(app)
             report = DataProblems(problems).report()
             sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
@@ -109,6 +103,7 @@ def _check_data(app: Sphinx) -> None:
             "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
         }
         app.env.carbook_state = state
+        start_kernels(app)  # pages will be re-executed: their kernels start while Sphinx finds which
     values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
     app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
