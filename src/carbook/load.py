@@ -348,13 +348,13 @@ def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
 
 
 def _check_doses(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
-    # Several doses are either alternatives ("3 or 10") or all given ("3 and 10"): the source's word
-    # must stand between the first and the last dose in one of their quotes.
+    # Several doses are either alternatives ("3 or 10") or all given ("3 and 10"): one of their quotes
+    # must give every dose, in order, with the source's word before the last.
     regimen = therapy.regimen
     phrase = regimen.dose_phrase()
     if phrase is None or not all(value_in_quote(format_number(dose.value), dose.quote) for dose in regimen.dose):
         return  # a dose not written in its quote is reported as such; its join would only repeat that
-    # every number in order, whole (as value_in_quote matches them), the word before the last
+    # numbers matched whole, as value_in_quote matches them
     numbers = [rf"(?<![\d.]){re.escape(format_number(dose.value))}(?![\d]|\.\d)" for dose in regimen.dose]
     between = ".{0,80}?"
     pattern = between.join(numbers[:-1]) + rf"{between}\b{regimen.dose_joined_by}\b{between}" + numbers[-1]

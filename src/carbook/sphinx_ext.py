@@ -103,7 +103,7 @@ def _check_data(app: Sphinx) -> None:
             "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
         }
         app.env.carbook_state = state
-        start_kernels(app)  # pages will be re-executed: their kernels start while Sphinx finds which
+        start_kernels(app)  # pages will be re-executed: start their kernels while Sphinx works out which
     values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
     app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
