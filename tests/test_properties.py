@@ -18,14 +18,14 @@ import copy
 import re
 import string
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from carbook.load import check
+from carbook.load import check, walk
 from conftest import copy_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,16 +94,6 @@ def still_true(fact: dict[str, Any], source: str) -> bool:
 
 
 # --- the facts of the real data --------------------------------------------------------------------
-
-
-def walk(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
-    yield loc, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk(item, (*loc, index))
 
 
 def dotted(loc: Loc) -> str:

@@ -106,8 +106,7 @@ class Chapter:
         fact = self.therapy.fact_at(path)
         answer = f"**Answer:** {escape(tables.display_fact(self.therapy, path, fact))}."
         if isinstance(fact, NotStated):
-            nearby = f" Nearby, the source says: “{escape(fact.nearby)}”" if fact.nearby else ""
-            return f"{answer} {escape(fact.not_stated)}{nearby} ({source_link(self.therapy.source)})"
+            return f"{answer} {_gap_note(fact)} ({source_link(self.therapy.source)})"
         unique = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
         quotes = [q for q in unique if not any(q != other and q in other for other in unique)]  # no quote twice
         cited = " ".join(f"“{escape(q)}”" for q in quotes)
@@ -120,8 +119,12 @@ class Chapter:
         return self._gap(what, gap)
 
     def _gap(self, what: str, gap: NotStated) -> Markdown:
-        nearby = f" Nearby, the source says: “{escape(gap.nearby)}”" if gap.nearby else ""
-        return paragraph(f"**{escape(what)}: {escape(NOT_STATED)}.**", f"{escape(gap.not_stated)}{nearby}")
+        return paragraph(f"**{escape(what)}: {escape(NOT_STATED)}.**", _gap_note(gap))
+
+
+def _gap_note(gap: NotStated) -> str:
+    """Give a gap's note, escaped, followed by the nearby passage where there is one."""
+    return escape(str(tables.passage(gap, "")))
 
 
 def _quoted_parts(fact: Any) -> list[Quoted]:

@@ -289,14 +289,15 @@ def _source(
 # --- checks against the source ---------------------------------------------------------------
 
 
-def _walk_raw(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+def walk(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+    """Give every ``(location, item)`` of data as read from YAML, the whole first, depth first."""
     yield loc, value
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk_raw(item, (*loc, key))
+            yield from walk(item, (*loc, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _walk_raw(item, (*loc, index))
+            yield from walk(item, (*loc, index))
 
 
 def _stated_values(fact: dict[str, Any]) -> list[str]:
@@ -315,7 +316,7 @@ def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Itera
     """Check every quote, nearby passage and quoted value of the raw file against the source.
 
     Works on the file as read, so these problems are reported even when the file has others."""
-    for loc, item in _walk_raw(data):
+    for loc, item in walk(data):
         if not isinstance(item, dict) or "record_field" in item:
             continue
         quote, nearby = item.get("quote"), item.get("nearby")

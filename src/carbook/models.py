@@ -324,6 +324,12 @@ class Therapy(Strict):
             raise LookupError("it is a group of facts, not one fact")
         return item
 
+    def fact_or_gap(self, path: str) -> Any:
+        """Give the fact at ``path``, or the gap that stands for it when the group it belongs to is not
+        stated (``nci_concept.code`` where the source names no NCI concept)."""
+        group = getattr(self, path.split(".")[0])
+        return group if isinstance(group, NotStated) else self.fact_at(path)
+
     @field_validator("source")
     @classmethod
     def _plain_file_name(cls, value: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .load import Library
-from .models import NotStated, Therapy
+from .models import Therapy
 from .myst import escape
 from .tables import display_value
 
@@ -19,7 +19,7 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
         "target_antigen": therapy.target_antigen.value,
         "source": therapy.source,
         "nct_id": display_value(therapy.trial.nct_id),
-        "nci_code": display_value(therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code),
+        "nci_code": display_value(therapy.fact_or_gap("nci_concept.code")),
     }
     values["heading"] = f"{values['name']}: {values['modality']} targeting {values['target_antigen']}"
     return {key: escape(value) for key, value in values.items()}

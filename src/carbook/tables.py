@@ -101,7 +101,6 @@ def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
 
 def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
     """Give the chapter's opening facts: name, modality, cell, target, trial, phase, status and NCI concept."""
-    concept = therapy.nci_concept if isinstance(therapy.nci_concept, NotStated) else therapy.nci_concept.code
     return [
         ("Name", therapy.name),
         ("Title", therapy.title),
@@ -112,7 +111,7 @@ def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
         *((identifier.kind, identifier) for identifier in therapy.trial.other_ids),
         ("Phase", therapy.trial.phase),
         ("Status", therapy.trial.status),
-        ("NCI Thesaurus concept", concept),
+        ("NCI Thesaurus concept", therapy.fact_or_gap("nci_concept.code")),
     ]
 
 
@@ -132,15 +131,17 @@ def regimen_stages(therapy: Therapy) -> list[tuple[str, Step | NotStated]]:
     ]
 
 
+def with_agents(label: str, item: Any) -> list[tuple[str, Any]]:
+    """Give ``(label, item)`` and, for a stated step, each of its agents as ``(label: agent, agent)``."""
+    agents = item.agents if isinstance(item, Step) else []
+    return [(label, item), *((f"{label}: agent", agent) for agent in agents)]
+
+
 def regimen_facts(therapy: Therapy) -> list[tuple[str, Any]]:
     """Give the regimen: the stages with their agents, then order, dose and route."""
     regimen = therapy.regimen
-    rows: list[tuple[str, Any]] = []
-    for label, step in regimen_stages(therapy):
-        rows.append((label, step))
-        if isinstance(step, Step):
-            rows += [(f"{label}: agent", agent) for agent in step.agents]
-    return [*rows, ("Order", regimen.order), (dose_label(therapy), regimen.dose), ("Route", regimen.route)]
+    stages = [pair for label, step in regimen_stages(therapy) for pair in with_agents(label, step)]
+    return [*stages, ("Order", regimen.order), (dose_label(therapy), regimen.dose), ("Route", regimen.route)]
 
 
 def eligibility_facts(therapy: Therapy) -> list[tuple[str, Any]]:
