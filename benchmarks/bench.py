@@ -43,9 +43,10 @@ from pathlib import Path
 
 import yaml
 
+from carbook import paths
+
 REPO = Path(__file__).resolve().parents[1]
-BOOK_PARTS = ("_config.yml", "_toc.yml", "book", "data")
-SNAPSHOT_PARTS = (*BOOK_PARTS, "src")
+SNAPSHOT_PARTS = (*paths.BOOK_PARTS, "src")
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 ROOT = REPO  # what the books are copied from; main() points it at the snapshot
 
@@ -110,14 +111,7 @@ def build(root: Path) -> Build:
 
 def copy_book(destination: Path) -> Path:
     """Copy what this book is built from (config, pages, data) into ``destination``."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for part in BOOK_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("_build", "__pycache__"))
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
+    return paths.copy_book(ROOT, destination)
 
 
 def sample_book(destination: Path) -> Path:
@@ -219,13 +213,7 @@ def snapshot(destination: Path, ref: str | None) -> str:
         commit = git("rev-parse", "--short", ref).stdout.decode().strip()
         return f"commit {commit} ({ref})"
     destination.mkdir(parents=True)
-    for part in SNAPSHOT_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part,
-                            ignore=shutil.ignore_patterns("_build", "__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(source, destination / part)
+    paths.copy_book(REPO, destination, SNAPSHOT_PARTS)
     head = git("rev-parse", "--short", "HEAD").stdout.decode().strip() or "?"
     dirty = git("status", "--porcelain", "--", *SNAPSHOT_PARTS).stdout.decode().strip()
     return f"working tree at {head}" + (" with uncommitted changes" if dirty else "")

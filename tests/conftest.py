@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from carbook import paths
+
 ROOT = Path(__file__).resolve().parents[1]
-BOOK_PARTS = ("_config.yml", "_toc.yml", "book", "data")
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 
 
 def copy_book(destination: Path) -> Path:
     """Copy what the book is built from (config, pages, data) into ``destination``; give its path."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for part in BOOK_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("_build", "__pycache__"))
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
+    return paths.copy_book(ROOT, destination)
 
 
 def copy_data(destination: Path) -> Path:
     """Copy the data and the book's configuration (no pages) into ``destination``; give its path."""
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ROOT / "data", destination / "data")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, destination / name)
-    return destination
+    return paths.copy_book(ROOT, destination, ("_config.yml", "_toc.yml", "data"))
 
 
 @pytest.fixture
