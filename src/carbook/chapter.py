@@ -1,7 +1,9 @@
-"""The sections of a therapy chapter, as MyST the chapter's cells display.
+"""The parts of a therapy chapter, as MyST the chapter's cells display.
 
 A chapter notebook only says which therapy it is about and calls these in order, so every chapter
-has the same skeleton: at a glance, Mechanism, Regimen, Eligibility, NCI concept, Check yourself.
+has the same skeleton: a lead, Mechanism, Regimen, Eligibility, NCI concept, Study, Check yourself
+and Source passages. Every fact carries a numbered marker; each passage is printed once, in the
+list at the end (:mod:`carbook.citations`).
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from . import figures, links, tables
+from .citations import LONG, Citations, excerpt
+from .labels import label
 from .load import Library, load_library
-from .models import NOT_STATED, NotStated, Quoted, Step, Therapy
-from .myst import Markdown, dropdown, escape, figure, paragraph, source_link, table
+from .models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
+from .myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
+from .sources import normalise
 from .terms import TermLinker
 
 
 class Chapter:
-    """Builds the sections of one therapy's chapter from the validated data."""
+    """Builds the parts of one therapy's chapter from the validated data, numbering passages as it goes."""
 
     def __init__(self, therapy_id: str, library: Library | None = None, root: Path | None = None):
         self.library = library or load_library(root, only=[therapy_id])  # a chapter reads its own data only
@@ -25,114 +30,250 @@ class Chapter:
             known = ", ".join(sorted(self.library.therapies))
             raise KeyError(f"no therapy {therapy_id!r} in data/therapies/ (known: {known})")
         self.therapy: Therapy = self.library.therapies[therapy_id]
+        self.source = self.library.source_of(self.therapy)
         self.terms = TermLinker(self.library.glossary)
+        self.citations = Citations(self.source)
+        self.source_word = "the record" if self.source.format == "record" else "the source"
 
-    @property
-    def _name(self) -> str:
-        return escape(self.therapy.name.value)
+    # --- pieces ------------------------------------------------------------------------------
 
     def _label(self, what: str) -> str:
         return f"{self.therapy.id}-{what}"
 
-    def _table(self, section: str, caption: str, label: str) -> Markdown:
-        return table(tables.section_table(self.therapy, section), caption, f"tbl-{self._label(label)}", self.terms.link)
+    def _mark(self, *passages: str | None) -> str:
+        """Give the markers of the passages' sentences, each sentence once."""
+        return self.citations.marker(*passages)
 
-    def at_a_glance(self) -> Markdown:
-        """Give the opening paragraph, the at-a-glance table and links to the therapy's records elsewhere."""
+    def _value(self, fact: Any, path: str = "", link: bool = True) -> str:
+        """Give a stated fact's value as MyST with its marker."""
+        text = tables.display_fact(self.therapy, path, fact) if path else tables.display_value(fact)
+        return (self.terms.link(text) if link else escape(text)) + self._mark(*_quotes(fact))
+
+    def _cell(self, row: tables.Row) -> str:
+        """Give a row's value cell: a long value cut from its passage shows its start (the list prints it)."""
+        text = row.value
+        if len(normalise(text)) >= LONG and any(normalise(text).lower() in normalise(p).lower() for p in row.passages):
+            return f"{_prefix(row.rests_on)}“{escape(excerpt(text))}” (in full: passage below)"
+        if row.gap is not None:
+            return f"*{escape(NOT_STATED)}.* {escape(row.gap)}"
+        return _prefix(row.rests_on) + self.terms.link(text)
+
+    def _source_cell(self, row: tables.Row) -> str:
+        marks = self._mark(*row.passages)
+        return (f"nearby: {marks}" if row.gap is not None else marks) if marks else "—"
+
+    def _table(self, rows: list[tables.Row], caption: str, name: str) -> Markdown:
+        cells = [[escape(r.label), self._cell(r), self._source_cell(r)] for r in rows]
+        return list_table("", f"tbl-{self._label(name)}", [escape(c) for c in tables.FACT_COLUMNS], cells)
+
+    # --- the parts of the chapter ---------------------------------------------------------------
+
+    def lead(self) -> Markdown:
+        """Give the chapter's opening summary: what is given, to whom, against what, how, and what the study
+        aims to learn, each clause with its marker; then links to the therapy's records elsewhere."""
         t = self.therapy
-        intro = paragraph(
-            f"This chapter sets out what the source document {source_link(t.source)} states about {self._name}.",
-            "Every value in its tables is followed by the passage of the source that states it; where the",
-            f"source is silent, the page says “{escape(NOT_STATED)}”.",
-        )
-        parts = [intro, self._table("At a glance", f"{t.name.value} at a glance.", "glance")]
+        sentences = [self._what_is_given(), self._study(), self._who(), self._how()]
+        sentences.append(self._how_it_acts())
+        if t.aims:
+            aims = "; ".join(self._value(aim) for aim in t.aims)
+            sentences.append(f"**What the study aims to learn:** {aims}.")
         outbound = links.for_therapy(t)
         if outbound:
-            parts.append(paragraph("Look it up elsewhere:", " · ".join(f"[{escape(text)}]({url})" for text, url in outbound)))
-        return _join(parts)
+            sentences.append("Look it up elsewhere: " + " · ".join(f"[{escape(text)}]({url})" for text, url in outbound))
+        return Markdown("````{container} cb-lead\n" + "\n\n".join(sentences) + "\n````")
+
+    def _what_is_given(self) -> str:
+        t = self.therapy
+        text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
+                f"receptor (CAR) against {self._value(t.target_antigen)} (modality: {self._value(t.modality)})")
+        combination = t.regimen.combination
+        if isinstance(combination, Step):
+            text += f", given with {self._value(combination.what)}"
+        return text + "."
+
+    def _study(self) -> str:
+        t = self.therapy
+        stated, silent = [], []
+        for path in ("study", "trial.phase", "trial.nct_id"):
+            fact = t.fact_at(path)
+            (silent if isinstance(fact, NotStated) else stated).append((path, fact))
+        parts = [(f"the {self._value(fact)} study" if path == "study" else self._value(fact)) for path, fact in stated]
+        if isinstance(t.trial.status, NotStated):
+            silent.append(("trial.status", t.trial.status))
+        gaps = f"; {_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
+        return f"**Study:** {', '.join(parts) if parts else escape(NOT_STATED)}{gaps}."
+
+    def _who(self) -> str:
+        e = self.therapy.eligibility
+        parts, silent = [], []
+        if not isinstance(e.condition, NotStated):
+            parts.append(f"people with {self._value(e.condition)}")
+        else:
+            silent.append("condition")
+        if not isinstance(e.ages, NotStated):
+            parts.append(f"aged {self._value(e.ages)}")
+        else:
+            silent.append("ages")
+        if isinstance(e.criteria, NotStated):
+            silent.append("other criteria")
+        said = ", ".join(parts) if parts else ""
+        gaps = f"{_and(silent)}: not stated in {self.source_word}" if silent else ""
+        return f"**Who may take part:** {'; '.join(x for x in (said, gaps) if x)}."
+
+    def _how(self) -> str:
+        t = self.therapy
+        regimen = t.regimen
+        stages = [(lbl, stage) for _, lbl, stage in tables.regimen_stages(t)]
+        stated = [(lbl, s) for lbl, s in stages if isinstance(s, Step)]
+        silent = [lbl.lower() for lbl, s in stages if not isinstance(s, Step)]
+
+        def stage(step: Step) -> str:
+            agents = f" ({escape(step.agents_phrase())}{self._mark(*(a.quote for a in step.agents))})" if step.agents else ""
+            return f"{self._value(step.what)}{agents}"
+
+        if not isinstance(regimen.order, NotStated):
+            text = f"**Regimen, in the source's order{self._mark(regimen.order.quote)}:** " + ", then ".join(stage(s) for _, s in stated)
+        else:
+            text = "**How it is given:** " + "; ".join(stage(s) for _, s in stated)
+        extras = []
+        if not isinstance(regimen.dose, NotStated):
+            extras.append(f"dose {self._value(regimen.dose, 'regimen.dose')}")
+        else:
+            silent.append("dose")
+        if not isinstance(regimen.route, NotStated):
+            extras.append(f"route {self._value(regimen.route)}")
+        else:
+            silent.append("route")
+        if extras:
+            text += "; " + ", ".join(extras)
+        if silent:
+            text += f". {_and(silent).capitalize()}: not stated in {self.source_word}"
+        return text + "."
+
+    def _how_it_acts(self) -> str:
+        t = self.therapy
+        actions = t.mechanism.actions()
+        if not actions:
+            if isinstance(t.car_components, NotStated):
+                return f"**How the cells act:** not stated in {self.source_word}."
+            parts = "; ".join(f"“{self.terms.link(part.value)}”{self._mark(part.quote)}" for part in t.car_components)
+            return f"**The CAR, as {self.source_word} names its parts:** {parts}."
+        parts = []
+        for index, step in enumerate(actions):
+            joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else " → ")
+            parts.append(f"{joint}“{escape(step.value)}”{self._mark(step.quote)}")
+        return f"**How the cells act, in {self.source_word}'s words:** {''.join(parts)}."
 
     def mechanism(self) -> Markdown:
-        """Give the mechanism flow figure and the table of steps with their passages."""
+        """Give the mechanism: the flow figure of how the cells act, the construct figure where the source
+        names the CAR's parts, and the table of what is not drawn (aims, findings), effector and components."""
         t = self.therapy
-        count = len(t.mechanism.steps)
-        text = paragraph(f"The source describes how the cells work in {count} statements; the figure shows them in the",
-                         "order the source gives them. Each box is a phrase copied from the source; the table gives",
-                         "the whole passage.")
-        fig = figure(figures.mechanism_flow(t), f"Mechanism of {t.name.value} in the source's words, in the order the source gives it.",
-                     f"fig-{self._label('mechanism')}")
-        return _join([text, fig, self._table("Mechanism", f"Mechanism of {t.name.value} with source passages.", "mechanism")])
+        parts = []
+        actions = t.mechanism.actions()
+        if actions:
+            marks = self._mark(*(s.quote for s in actions))
+            parts.append(figure(figures.mechanism_flow(t),
+                                f"How the cells act, in {self.source_word}'s words and order: an arrow where it states a "
+                                "sequence or a cause, boxes side by side where it joins statements with “while” or “and”.",
+                                f"fig-{self._label('mechanism')}"))
+            parts.append(paragraph(f"Drawn from {marks}."))
+        construct = figures.construct(t)
+        if construct is not None:
+            parts.append(figure(construct, "The parts of the CAR that the source names, in its words and order; "
+                                "nothing it does not name is drawn.", f"fig-{self._label('construct')}"))
+        parts.append(self._table(tables.mechanism_rows(t), "Mechanism: what is not drawn, the effector and the CAR components.",
+                                 "mechanism"))
+        return _join(parts)
 
     def regimen(self) -> Markdown:
-        """Give the regimen timeline, the dose figure where doses are stated, and the regimen table."""
+        """Give the regimen: its sequence figure where the source orders it, the dose figure where doses are
+        stated, and the regimen table."""
         t = self.therapy
-        parts = [
-            paragraph("The regimen is drawn as the source gives it: stages it states are solid boxes, stages it",
-                      f"does not mention are dashed boxes marked “{escape(NOT_STATED)}”. Arrows join stages only",
-                      "where the source gives their order. No days, durations or doses are drawn that the source",
-                      "does not give."),
-            figure(figures.regimen_timeline(t), f"Regimen of {t.name.value} as stated in the source, without a time scale.",
-                   f"fig-{self._label('regimen')}"),
-        ]
-        parts.append(self._figure_or_gap(figures.dose_levels(t), f"Doses of {t.name.value} as stated in the source.",
-                                         "dose", "Dose", t.regimen.dose))
-        parts.append(self._table("Regimen", f"Regimen of {t.name.value} with source passages.", "regimen"))
+        parts = []
+        timeline = figures.regimen_timeline(t)
+        rows = tables.regimen_rows(t, agents_apart=False)
+        if timeline is not None:
+            parts.append(figure(timeline, "The regimen in the order the source gives, without days or doses; a dashed "
+                                "box is a stage the source does not mention.", f"fig-{self._label('regimen')}"))
+            order = next(r for r in rows if r.path == "regimen.order")
+            parts.append(paragraph(f"The order rests on {self._mark(*order.passages)}."))
+            rows = [r for r in rows if r.path != "regimen.order"]
+        parts.append(self._table(rows, "Regimen.", "regimen"))
         return _join(parts)
 
     def eligibility(self) -> Markdown:
         """Give the age figure where ages are stated and the eligibility table."""
         t = self.therapy
-        return _join([
-            self._figure_or_gap(figures.age_range(t), f"Ages eligible for {t.name.value} as stated in the source.",
-                                "ages", "Ages", t.eligibility.ages),
-            self._table("Eligibility", f"Eligibility for {t.name.value} with source passages.", "eligibility"),
-        ])
+        parts = []
+        ages = figures.age_range(t)
+        if ages is not None:
+            parts.append(figure(ages, "The ages the source admits.", f"fig-{self._label('ages')}"))
+        parts.append(self._table(tables.eligibility_rows(t), "Eligibility.", "eligibility"))
+        return _join(parts)
 
     def nci_concept(self) -> Markdown:
-        """Give the NCI Thesaurus concept table (a single "Not stated" row where the source names none)."""
-        t = self.therapy
-        return self._table("NCI concept", f"NCI Thesaurus concept of {t.name.value} with source passages.", "nci-concept")
+        """Give the NCI Thesaurus concept table, its definition claim by claim (a gap row where there is none)."""
+        return self._table(tables.nci_concept_rows(self.therapy, definition_with_claims=False), "NCI Thesaurus concept.",
+                           "nci-concept")
+
+    def study(self) -> Markdown:
+        """Give the study's identifiers, and for a record every field no fact takes, labelled as the record's."""
+        parts = [self._table(tables.study_rows(self.therapy), "The study and its identifiers.", "study")]
+        fields = tables.record_field_rows(self.therapy, self.source)
+        if fields:
+            parts.append(self._table(fields, "Record fields: what the record states that the sections above do not use.",
+                                     "record-fields"))
+        return _join(parts)
 
     def check_yourself(self) -> Markdown:
         """Give the self-check questions, each answer hidden until opened and citing its passage."""
-        intro = paragraph("Answer each question from this chapter, then open it to check. Every answer is a fact",
-                          "of the data, with the passage of the source that states it, or, where the source is",
-                          "silent, the words “Not stated in the source” and what the source says nearby.")
+        intro = paragraph("Answer each question from this chapter, then open it to check. Every answer is a fact of",
+                          "the data with the marker of its passage, or, where the source is silent, the words",
+                          f"“{escape(NOT_STATED)}”.")
         blocks = [intro]
         for number, question in enumerate(self.therapy.questions, start=1):
             blocks.append(dropdown(f"{number}. {question.question}", self._answer(question.answer)))
         return _join(blocks)
 
+    def source_passages(self) -> Markdown:
+        """Give every passage the page cites, once each and numbered, then the passages also stated, each
+        linked to its place in the Sources appendix."""
+        for item in self.therapy.also_stated:
+            self.citations.also_stated(item.quote, item.rests_on, item.note)
+        intro = paragraph(f"Every passage this chapter rests on, verbatim from {source_link(self.therapy.source)};",
+                          "each marker above leads here, and each passage to its place in the source.")
+        return _join([intro, self.citations.passage_list(RESTS_ON_PREFIX)])
+
     def _answer(self, path: str) -> str:
         fact = self.therapy.fact_at(path)
-        answer = f"**Answer:** {escape(tables.display_fact(self.therapy, path, fact))}."
         if isinstance(fact, NotStated):
-            return f"{answer} {_gap_note(fact)} ({source_link(self.therapy.source)})"
-        unique = list(dict.fromkeys(q.quote for q in _quoted_parts(fact)))
-        quotes = [q for q in unique if not any(q != other and q in other for other in unique)]  # no quote twice
-        cited = " ".join(f"“{escape(q)}”" for q in quotes)
-        return f"{answer}\n\nThe source, {source_link(self.therapy.source)}, says: {cited}"
-
-    def _figure_or_gap(self, drawing: figures.Drawing | None, caption: str, label: str, what: str, gap: Any) -> Markdown:
-        """Give the figure where the source states the facts it draws, else the gap note for ``what``."""
-        if drawing is not None:
-            return figure(drawing, caption, f"fig-{self._label(label)}")
-        return self._gap(what, gap)
-
-    def _gap(self, what: str, gap: NotStated) -> Markdown:
-        return paragraph(f"**{escape(what)}: {escape(NOT_STATED)}.**", _gap_note(gap))
+            return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}{self._mark(fact.nearby)}"
+        shown = escape(tables.display_fact(self.therapy, path, fact))
+        if len(shown) >= LONG:
+            shown = f"“{escape(excerpt(tables.display_fact(self.therapy, path, fact), 12))}”"
+        prefix = _prefix(getattr(fact, "rests_on", ""))
+        return f"**Answer:** {prefix}{shown}{self._mark(*_quotes(fact))}"
 
 
-def _gap_note(gap: NotStated) -> str:
-    """Give a gap's note, escaped, followed by the nearby passage where there is one."""
-    return escape(str(tables.passage(gap, "")))
+def _prefix(rests_on: str) -> str:
+    """Give what a value rests on as MyST to put before it (``Aim: ``), or nothing for a plain statement."""
+    words = RESTS_ON_PREFIX.get(rests_on, "")
+    return f"{escape(words)} " if words else ""
 
 
-def _quoted_parts(fact: Any) -> list[Quoted]:
+def _quotes(fact: Any) -> list[str]:
     if isinstance(fact, Step):
-        return [fact.what, *fact.agents]
+        return [fact.what.quote, *(a.quote for a in fact.agents)]
     if isinstance(fact, list):
-        return [part for item in fact for part in _quoted_parts(item)]
-    return [fact]
+        return [q for item in fact for q in _quotes(item)]
+    if isinstance(fact, (Quoted, Identifier)):
+        return [fact.quote]
+    return []
+
+
+def _and(items: Any) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 def _join(parts: list[str]) -> Markdown:

@@ -1,4 +1,4 @@
-"""Compare therapies side by side: one row a facet, one column a therapy, every value from the data."""
+"""Compare therapies side by side: one row a facet, one column a therapy (keyed by id), every value from the data."""
 
 from __future__ import annotations
 
@@ -6,45 +6,50 @@ from typing import Any
 
 import pandas as pd
 
+from .labels import label
 from .load import Library
 from .models import NotStated, Therapy
-from .tables import display_fact, dose_label, with_agents
+from .substitutions import short_name
+from .tables import display_fact
 
-#: The facets compared, as (row label, dotted path of the fact in a therapy's data).
-FACETS: list[tuple[str, str]] = [
-    ("Modality", "modality"),
-    ("Cell type engineered", "cell_type"),
-    ("Target antigen", "target_antigen"),
-    ("CAR components stated", "car_components"),
-    ("Conditioning (lymphodepletion)", "regimen.conditioning"),
-    ("Combination agents", "regimen.combination"),
-    ("Dose", "regimen.dose"),
-    ("Route", "regimen.route"),
-    ("Effector mechanism", "mechanism.effector"),
-    ("Trial identifier", "trial.nct_id"),
-    ("Trial phase", "trial.phase"),
-    ("Eligible ages", "eligibility.ages"),
-    ("NCI Thesaurus concept", "nci_concept.code"),
+#: The facets compared, by dotted path of the fact in a therapy's data; their labels come from the registry.
+FACET_PATHS: list[str] = [
+    "modality",
+    "cell_type",
+    "target_antigen",
+    "car_components",
+    "regimen.conditioning",
+    "regimen.combination",
+    "regimen.dose",
+    "regimen.route",
+    "mechanism.effector",
+    "trial.nct_id",
+    "trial.phase",
+    "eligibility.ages",
+    "nci_concept.code",
 ]
+
+#: The facets as ``(label, path)``.
+FACETS: list[tuple[str, str]] = [(label(path), path) for path in FACET_PATHS]
+
+
+def facts(therapy: Therapy) -> list[tuple[str, Any]]:
+    """Give one therapy's column as ``(path, fact or gap)``."""
+    return [(path, therapy.fact_or_gap(path)) for path in FACET_PATHS]
 
 
 def comparison_frame(library: Library) -> pd.DataFrame:
-    """Give the side-by-side table: a row per facet, a column per therapy (named), values as shown."""
-    columns = {t.name.value: [display_fact(t, path, t.fact_or_gap(path)) for _, path in FACETS]
-               for t in library.therapies.values()}
-    return pd.DataFrame(columns, index=[label for label, _ in FACETS]).rename_axis("Facet").reset_index()
+    """Give the side-by-side table: a row per facet, a column per therapy (keyed by id), values as shown."""
+    columns = {t.id: [display_fact(t, path, fact) for path, fact in facts(t)] for t in library.therapies.values()}
+    return pd.DataFrame(columns, index=[lbl for lbl, _ in FACETS]).rename_axis("Facet").reset_index()
 
 
-def facets(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give one therapy's column as (facet, fact) pairs, a step's agents each as a pair of its own."""
-    found: list[tuple[str, Any]] = []
-    for label, path in FACETS:
-        found += with_agents(dose_label(therapy) if path == "regimen.dose" else label, therapy.fact_or_gap(path))
-    return found
+def column_names(library: Library) -> dict[str, str]:
+    """Give each therapy's column heading, by id: its name with its study (two alike never merge: keyed by id)."""
+    return {t.id: short_name(t) for t in library.therapies.values()}
 
 
 def stated_matrix(library: Library) -> pd.DataFrame:
-    """Give True where a therapy's source states a facet and False where it is silent."""
-    columns = {t.name.value: [not isinstance(t.fact_or_gap(path), NotStated) for _, path in FACETS]
-               for t in library.therapies.values()}
-    return pd.DataFrame(columns, index=[label for label, _ in FACETS])
+    """Give True where a therapy's source states a facet and False where it is silent; columns keyed by id."""
+    columns = {t.id: [not isinstance(fact, NotStated) for _, fact in facts(t)] for t in library.therapies.values()}
+    return pd.DataFrame(columns, index=[lbl for lbl, _ in FACETS])

@@ -19,8 +19,8 @@ matplotlib.use("Agg")  # no display here: draw straight to files
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
-from .models import NOT_STATED, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
-from .tables import display_value, dose_label, plural, regimen_stages  # noqa: E402
+from .models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
+from .tables import display_value, plural, regimen_stages  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,10 +52,12 @@ matplotlib.rcParams.update(
 
 @dataclass(frozen=True)
 class Drawing:
-    """A finished figure: its SVG bytes and the alt text that says what it shows."""
+    """A finished figure: its SVG bytes, the alt text that says what it shows, and every text it draws
+    (box texts, labels, tick labels), so tests can pin that it draws stated values and nothing else."""
 
     svg: bytes
     alt: str
+    texts: tuple[str, ...] = ()
 
 
 def to_svg(figure: Figure) -> bytes:
@@ -63,6 +65,20 @@ def to_svg(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None}, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def drawn_texts(figure: Figure) -> tuple[str, ...]:
+    """Give every non-empty text the figure draws, line breaks of wrapping undone."""
+    from matplotlib.text import Text
+
+    texts = (t.get_text() for t in figure.findobj(Text) if t.get_visible())
+    return tuple(" ".join(t.split()) for t in texts if t.strip())
+
+
+def drawing(figure: Figure, alt: str) -> Drawing:
+    """Give the finished figure as a :class:`Drawing`."""
+    texts = drawn_texts(figure)  # before saving: saving draws, and tick labels read only then are the ones set
+    return Drawing(to_svg(figure), alt, texts)
 
 
 def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool, width_chars: int) -> None:
@@ -84,59 +100,94 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
 
 
-def _flow(rows: list[tuple[str, str, bool]], label_width: float, arrows: list[bool] | None = None) -> Figure:
-    """Draw boxes top to bottom: each row is (label at left, box text, stated?); ``arrows[i]`` says whether an
-    arrow joins box ``i`` to the next (default: every box)."""
+def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: list[bool] | None = None) -> Figure:
+    """Draw rows of boxes top to bottom: each row is (label at left, box texts side by side, stated?);
+    ``arrows[i]`` says whether an arrow joins row ``i`` to the next (default: every row)."""
     width, box_h, gap = FIGURE_WIDTH, 0.95, 0.42
-    heights = [box_h + 0.22 * max(0, len(textwrap.wrap(text, BOX_CHARS)) - 2) for _, text, _ in rows]
+    heights = []
+    for _, texts, _ in rows:
+        chars = max(8, int(BOX_CHARS / len(texts)) - 2)
+        lines = max(len(textwrap.wrap(text, chars)) for text in texts)
+        heights.append(box_h + 0.22 * max(0, lines - 2))
     total = sum(heights) + gap * (len(rows) - 1)
     figure = Figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(-0.05, total + 0.05)
     ax.axis("off")
-    box_x = label_width + (width - label_width) / 2
-    box_w = width - label_width - 0.1
+    area_x, area_w = label_width + 0.05, width - label_width - 0.1
+    box_x = area_x + area_w / 2
     top = total
-    for index, ((label, text, stated), height) in enumerate(zip(rows, heights)):
+    for index, ((label, texts, stated), height) in enumerate(zip(rows, heights)):
         y = top - height / 2
-        _box(ax, box_x, y, box_w, height, text, stated=stated, width_chars=BOX_CHARS)
-        ax.text(label_width - 0.12, y, textwrap.fill(label, 12), ha="right", va="center", fontsize=11,
-                weight="bold", color=ACCENT)
+        count = len(texts)
+        chars = max(8, int(BOX_CHARS / count) - 2)
+        each = area_w / count
+        for k, text in enumerate(texts):
+            _box(ax, area_x + each * (k + 0.5), y, each - 0.08, height, text, stated=stated, width_chars=chars)
+        if label:
+            ax.text(label_width - 0.12, y, textwrap.fill(label, 12), ha="right", va="center", fontsize=11,
+                    weight="bold", color=ACCENT)
         if index < len(rows) - 1 and (arrows is None or arrows[index]):
             _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
         top -= height + gap
     return figure
 
 
+def mechanism_groups(therapy: Therapy) -> list[tuple[list[str], bool]]:
+    """Give the statements of how the cells act as rows to draw: each row the statements side by side (joined
+    by "while" or "and"), and whether the source joins it to the row before by a sequence or a cause."""
+    rows: list[tuple[list[str], bool]] = []
+    for step in therapy.mechanism.actions():
+        if rows and step.joined in SIDE_BY_SIDE_WORDS:
+            rows[-1][0].append(step.value)
+        else:
+            rows.append(([step.value], bool(rows) and step.joined in SEQUENCE_WORDS))
+    return rows
+
+
 def mechanism_flow(therapy: Therapy) -> Drawing:
-    """Give the mechanism as a top-to-bottom flow of numbered boxes, one per stated step."""
-    steps = [step.value for step in therapy.mechanism.steps]
-    figure = _flow([(str(i), text, True) for i, text in enumerate(steps, start=1)], label_width=0.45)
-    listing = "; ".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
-    alt = (f"Flow diagram of the mechanism of {therapy.name.value} as {len(steps)} statements of the source, "
-           f"top to bottom in the source's order: {listing}.")
-    return Drawing(to_svg(figure), alt)
+    """Give how the cells act, as the source states it: boxes top to bottom in the source's order, an arrow
+    only where it states a sequence or a cause, statements it joins by "while" or "and" side by side."""
+    groups = mechanism_groups(therapy)
+    arrows = [after for _, after in groups[1:]]
+    figure = _flow([("", texts, True) for texts, _ in groups], label_width=0.05, arrows=arrows)
+    described = []
+    for index, (texts, after) in enumerate(groups):
+        joint = "" if index == 0 else ("then (arrow): " if after else "next, with no sequence stated: ")
+        described.append(joint + " — side by side with — ".join(texts))
+    alt = (f"Flow diagram of how the cells of {therapy.name.value} act, in the words of the source: "
+           + "; ".join(described) + ".")
+    return drawing(figure, alt)
 
 
-def regimen_timeline(therapy: Therapy) -> Drawing:
-    """Give the regimen as its three stages top to bottom, gaps dashed; no days or durations are drawn.
+def construct(therapy: Therapy) -> Drawing | None:
+    """Give the parts of the CAR the source names, side by side in its order and words, or ``None`` where it
+    names none. Nothing the source does not name (hinge, domains) is drawn."""
+    parts = therapy.car_components
+    if isinstance(parts, NotStated):
+        return None
+    texts = [part.value for part in parts]
+    figure = _flow([("", texts, True)], label_width=0.05)
+    alt = (f"The parts of the chimeric antigen receptor of {therapy.name.value} that the source names, side by side "
+           f"in its order: {'; '.join(texts)}.")
+    return drawing(figure, alt)
 
-    An arrow joins two stages only where the source states both and gives the order: without it, the
-    stages are listed, not put in a sequence the source does not give."""
+
+def regimen_timeline(therapy: Therapy) -> Drawing | None:
+    """Give the regimen as its three stages top to bottom, gaps dashed, joined by arrows in the order the source
+    gives; ``None`` where the source gives no order (no sequence is drawn that it does not state)."""
+    if isinstance(therapy.regimen.order, NotStated):
+        return None
     rows = []
-    for label, stage in regimen_stages(therapy):
+    for _, label, stage in regimen_stages(therapy):
         stated = isinstance(stage, Step)
-        rows.append((label, display_value(stage) if stated else NOT_STATED, stated))
-    ordered = not isinstance(therapy.regimen.order, NotStated)
-    arrows = [ordered and rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
+        rows.append((label, [display_value(stage) if stated else NOT_STATED], stated))
+    arrows = [rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
     figure = _flow(rows, label_width=1.35, arrows=arrows)
-    described = "; ".join(f"{label}: {text}" for label, text, _ in rows)
-    sequence = ("listed top to bottom, without arrows: the source gives no order" if not ordered else
-                "in the order the source gives, joined by arrows" if all(arrows) else
-                "listed top to bottom; arrows join only neighbouring stages the source states")
-    alt = f"Regimen of {therapy.name.value} as three stages, {sequence}, without days or doses: {described}."
-    return Drawing(to_svg(figure), alt)
+    described = "; ".join(f"{label}: {texts[0]}" for label, texts, _ in rows)
+    alt = f"Regimen of {therapy.name.value} as three stages in the order the source gives, without days or doses: {described}."
+    return drawing(figure, alt)
 
 
 def age_range(therapy: Therapy) -> Drawing | None:
@@ -157,35 +208,8 @@ def age_range(therapy: Therapy) -> Drawing | None:
         ax.spines[side].set_visible(False)
     label = f"{format_number(low)} to {format_number(high)} {plural(ages.unit, high)}"
     ax.text((low + high) / 2, 0, label, ha="center", va="center", fontsize=11, weight="bold", color=INK)
-    alt = f"Horizontal bar on an age axis showing that {therapy.name.value} admits ages {label}."
-    return Drawing(to_svg(figure), alt)
-
-
-def dose_levels(therapy: Therapy) -> Drawing | None:
-    """Give the stated dose levels as labelled bars, or ``None`` when the source states no dose."""
-    doses = therapy.regimen.dose
-    if isinstance(doses, NotStated):
-        return None
-    units = {dose.unit for dose in doses}
-    figure = Figure(figsize=(FIGURE_WIDTH, 1.1 + 0.6 * len(doses)), facecolor="white")
-    ax = figure.add_axes((0.18, 0.32 if len(doses) > 1 else 0.4, 0.78, 0.6))
-    label = dose_label(therapy)
-    labels = [f"{label} {i}" for i in range(1, len(doses) + 1)] if len(doses) > 1 else [label]
-    values = [dose.value for dose in doses]
-    ax.barh(labels, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4, height=0.55)
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(values) * 2.1)
-    ax.set_xticks([0, *values], ["0", *(format_number(v) for v in values)])  # ticks only at stated levels
-    for index, dose in enumerate(doses):
-        ax.text(dose.value, index, f"  {display_value(dose)}", va="center", fontsize=10.5, color=INK)
-    ax.set_xlabel(" / ".join(sorted(units)))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    listing = "; ".join(f"{label}: {display_value(d)}" for label, d in zip(labels, doses))
-    stated = therapy.regimen.dose_phrase() or display_value(doses)
-    counted = "dose" if len(doses) == 1 else f"{len(doses)} {label.lower()}s"  # "2 dose options": alternatives
-    alt = f"Bar chart of the {counted} stated for {therapy.name.value}, {stated}: {listing}."
-    return Drawing(to_svg(figure), alt)
+    alt = f"Horizontal bar on an age axis showing that the source admits ages {label}."
+    return drawing(figure, alt)
 
 
 def stated_grid(matrix: pd.DataFrame) -> Drawing:
@@ -218,4 +242,4 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
     gaps = "; ".join(f"{c}'s source does not state: " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "(nothing)")
                      for c in columns)
     alt = f"Grid of {len(rows)} facets by {len(columns)} therapies showing which facts each source states. {counts}. {gaps}."
-    return Drawing(to_svg(figure), alt)
+    return drawing(figure, alt)

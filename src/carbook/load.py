@@ -19,12 +19,16 @@ from typing import Any, Iterator
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import framing
+from .coverage import coverage
 from .models import (
     SOURCE_UNAVAILABLE,
     UNION_TAGS,
     Glossary,
     GlossaryEntry,
     NotStated,
+    Passage,
+    Quoted,
     SourcePassage,
     Step,
     Therapy,
@@ -256,6 +260,9 @@ def _load_therapy(
         found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
                          f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
     found += _located(name, lines, _check_steps(therapy))
+    if source is not None and not found:
+        found += _located(name, lines, _check_framing(therapy, source))
+        found += _coverage_problems(therapy, source, name, lines)
     return therapy, found, lines
 
 
@@ -331,6 +338,48 @@ def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Itera
                 if str(value).strip() and not value_in_quote(str(value), quote):
                     yield (loc, f"{value!r} is not written in its quote",
                            "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
+
+
+def model_items(item: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+    """Give every ``(location, item)`` of a validated model, the whole first, depth first (locations as in the file)."""
+    yield loc, item
+    if isinstance(item, BaseModel):
+        for name in type(item).model_fields:
+            yield from model_items(getattr(item, name), (*loc, name))
+    elif isinstance(item, list):
+        for index, one in enumerate(item):
+            yield from model_items(one, (*loc, index))
+
+
+def _check_framing(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
+    """Check that no fact drops the hedge, attribution or aim of its sentence, and none rests on an example."""
+    for loc, item in model_items(therapy):
+        if isinstance(item, NotStated) and item.nearby:
+            for message, fix in framing.check_nearby(source, item.nearby):
+                yield ((*loc, "nearby"), message, fix)
+        elif isinstance(item, Passage):
+            for message, fix in framing.check_fact(source, item.quote, None, item.rests_on):
+                yield ((*loc, "quote"), message, fix)
+        elif isinstance(item, Quoted) and loc and loc[0] != "not_used":
+            if loc[0] == "aims" and item.rests_on != "aim":
+                yield ((*loc, "rests_on"), "an aim of the study must rest on an aim", "set rests_on: aim")
+                continue
+            value = getattr(item, "value", None)
+            value = value if isinstance(value, str) else None
+            for message, fix in framing.check_fact(source, item.quote, value, item.rests_on):
+                yield (loc, message, fix)
+
+
+def _coverage_problems(therapy: Therapy, source: SourceDocument, name: str, lines: dict[Loc, int]) -> list[Problem]:
+    """Give a problem for each sentence of the source that the chapter neither shows nor lists as not used."""
+    found = coverage(therapy, source)
+    line = lines.get(("not_used",)) or lines.get(("id",))
+    return [Problem(name, line, "not_used",
+                    f"{source.name} says “{sentence.text[:120]}” and the chapter does not show it"
+                    f" ({found.percent:.0f} % of the source accounted for)",
+                    "quote it in a fact or under also_stated: (with rests_on), or list it under not_used: with the reason "
+                    "(page debris, link text) if it is not content")
+            for sentence in found.missing]
 
 
 def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:

@@ -53,10 +53,30 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: What a fact rests on, as the source states it. A page shows the kind beside the value (``Aim:``,
+#: ``Earlier studies found:``), so a plan, a reported finding or a hedged claim never reads as a plain fact.
+RestsOn = Literal["statement", "identifier", "definition", "description", "aim", "finding", "hedged", "naming"]
+
+#: The words a page puts before a value of each kind; a plain statement or identifier needs none.
+RESTS_ON_PREFIX: dict[str, str] = {
+    "definition": "Definition: ",
+    "description": "Described as: ",
+    "aim": "Aim: ",
+    "finding": "Earlier studies found: ",
+    "hedged": "Hedged in the source: ",
+    "naming": "Named: ",
+}
+
+
 class Quoted(Strict):
     """Anything backed by a verbatim passage of the source document."""
 
     quote: Text = Field(description="Verbatim passage of the source that states this (whitespace may differ).")
+    rests_on: RestsOn = Field(
+        default="statement",
+        description="What the fact rests on: a plain statement, an identifier, a definition, a description of "
+                    "the product, an aim or plan, an earlier finding, a hedged claim, or a naming.",
+    )
     paraphrase: Text | None = Field(
         default=None,
         description="Why the value is editorial wording not found in the quote; leave out when it is.",
@@ -219,9 +239,37 @@ class Trial(Strict):
     status: maybe(Fact)
 
 
+#: How a mechanism statement joins the one before it, by the source's own word: a sequence or a cause
+#: (drawn as an arrow) or statements side by side (``while``, ``and``: drawn next to each other).
+SEQUENCE_WORDS = ("after", "then", "which", "that")
+SIDE_BY_SIDE_WORDS = ("while", "and")
+
+
+class Statement(Fact):
+    """A statement of the source about how the cells act, with how it joins the statement before it."""
+
+    joined: Literal["after", "then", "which", "that", "while", "and"] | None = Field(
+        default=None,
+        description="The source's word that joins this statement to the one before it: after, then, which or "
+                    "that for a sequence or cause; while or and for statements side by side. Leave out for the first.",
+    )
+
+    @model_validator(mode="after")
+    def _joined_as_written(self) -> Statement:
+        if self.joined and not re.search(rf"\b{self.joined}\b", normalise(self.quote), re.IGNORECASE):
+            raise invalid(f"joined: {self.joined} is not a word of the statement's quote",
+                          "quote the passage that includes the joining word, or set joined: to the word the source uses")
+        return self
+
+
 class Mechanism(Strict):
-    steps: list[Fact] = Field(min_length=1, description="The mechanism in the order the source gives it.")
+    steps: list[Statement] = Field(min_length=1, description="The mechanism's statements in the order the source gives them.")
     effector: maybe(Fact)
+
+    def actions(self) -> list[Statement]:
+        """Give the statements of how the cells act (kind ``statement`` or ``description``): what a mechanism
+        figure draws. Aims, findings, namings and hedged claims are shown as such, never drawn as steps."""
+        return [step for step in self.steps if step.rests_on in ("statement", "description")]
 
 
 class Regimen(Strict):
@@ -268,8 +316,25 @@ class NciConcept(Strict):
     code: Identifier
     preferred_term: Fact
     definition: Fact
-    category: maybe(Fact)
-    drug_class: maybe(Fact)
+    claims: list[Fact] = Field(
+        default_factory=list,
+        description="The definition's claims one by one, each with its kind (a hedged claim stays hedged).",
+    )
+
+
+class Passage(Strict):
+    """A verbatim passage shown as it is, with what kind of content it is."""
+
+    quote: Text
+    rests_on: RestsOn = "statement"
+    note: Text | None = Field(default=None, description="What the passage is, in editorial words (e.g. the page's heading).")
+
+
+class NotUsed(Strict):
+    """A passage of the source that is not content, and why (page debris, link text without its link)."""
+
+    quote: Text
+    reason: Text
 
 
 class Question(Strict):
@@ -285,8 +350,9 @@ class Therapy(Strict):
     id: TherapyId
     source: Text = Field(description="File name of the source document in data/sources/.")
     source_format: Literal["text", "record"] = "text"
-    name: Fact
-    title: Fact
+    name: Fact = Field(description="The product as the source names it (not the study's name).")
+    study: maybe(Fact) = Field(description="The study's name, where the source gives one.")
+    title: maybe(Fact)
     modality: Fact
     cell_type: Fact
     target_antigen: Fact
@@ -296,6 +362,12 @@ class Therapy(Strict):
     regimen: Regimen
     eligibility: Eligibility
     nci_concept: maybe(NciConcept)
+    aims: list[Fact] = Field(default_factory=list, description="What the study means to learn, as the source states it.")
+    also_stated: list[Passage] = Field(default_factory=list,
+                                       description="Other content of the source (background, earlier findings, headings), "
+                                                   "shown under 'Also stated in the source' with what it rests on.")
+    not_used: list[NotUsed] = Field(default_factory=list,
+                                    description="Passages of the source that are not content, with the reason.")
     questions: list[Question] = Field(min_length=3, max_length=5, description="3 to 5 self-check questions.")
 
     @model_validator(mode="after")

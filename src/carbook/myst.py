@@ -11,8 +11,6 @@ import json
 import re
 from typing import TYPE_CHECKING, Callable
 
-from .tables import Passage
-
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -55,23 +53,21 @@ def source_link(document: str) -> str:
     return f"{{ref}}`{document} <{source_label(document)}>`"
 
 
-def cite(passage: Passage, link: Link = escape) -> str:
-    """Give a passage as MyST: the quote (or gap note) and a link to the source document."""
-    return f"{link(str(passage))} ({source_link(passage.document)})"
-
-
-def cell(value: object, link: Link = escape) -> str:
-    return cite(value, link) if isinstance(value, Passage) else link(str(value))
-
-
 def table(frame: pd.DataFrame, caption: str, name: str, link: Link = escape) -> Markdown:
     """Give a captioned MyST list-table of ``frame`` with a header row; ``name`` is its label.
 
     ``link`` turns each cell's text into MyST (default: plain escaped text)."""
-    lines = [f"````{{list-table}} {escape(caption)}", ":header-rows: 1", f":name: {name}", ":class: carbook-table", ""]
-    lines.append("* - " + "\n  - ".join(escape(column) for column in frame.columns))
-    for row in frame.itertuples(index=False):
-        lines.append("* - " + "\n  - ".join(cell(value, link) for value in row))
+    rows = [[link(str(value)) for value in row] for row in frame.itertuples(index=False)]
+    return list_table(caption, name, [escape(column) for column in frame.columns], rows)
+
+
+def list_table(caption: str, name: str, header: list[str], rows: list[list[str]], css: str = "carbook-table") -> Markdown:
+    """Give a captioned MyST list-table of cells already written as MyST, with a header row."""
+    title = f" {escape(caption)}" if caption else ""
+    lines = [f"````{{list-table}}{title}", ":header-rows: 1", f":name: {name}", f":class: {css}", ""]
+    lines.append("* - " + "\n  - ".join(header))
+    for row in rows:
+        lines.append("* - " + "\n  - ".join(cell or "—" for cell in row))
     lines.append("````")
     return Markdown("\n".join(lines))
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from . import __version__
 from .load import Library
-from .models import AgeRange, NotStated, Quantity, Therapy, format_number
-from .tables import SECTIONS, one_per_row, passage, row_value
+from .labels import LABELS
+from .models import Therapy
+from .tables import Row, all_rows
 
 PACKAGE_NAME = "car-cell-therapies"
 LICENSE = {
@@ -26,8 +27,10 @@ LICENSE = {
 FACT_FIELDS: list[tuple[str, str, str]] = [
     ("therapy", "string", "Therapy id, as in data/therapies/<id>.yaml."),
     ("section", "string", "Chapter section that shows the fact."),
-    ("fact", "string", "What the fact is, as the chapter's table labels it."),
+    ("path", "string", "Where the fact is in the therapy's data (dotted path), the key of labels.json."),
+    ("fact", "string", "What the fact is: its one label on every page (labels.json)."),
     ("value", "string", "The value as the chapter shows it; 'Not stated in the source' for a gap."),
+    ("rests_on", "string", "What the fact rests on: statement, identifier, definition, description, aim, finding, hedged or naming."),
     ("number", "number", "The number, for a dose or an age limit."),
     ("unit", "string", "The unit of the number."),
     ("stated", "boolean", "False where the source is silent."),
@@ -39,34 +42,29 @@ FACT_FIELDS: list[tuple[str, str, str]] = [
 
 
 def fact_rows(library: Library) -> list[dict[str, Any]]:
-    """Give one row per fact the chapters' tables show, in page order, with its passage."""
+    """Give one row per fact the chapters show, in page order, with its passage."""
     return [
-        _row(therapy, section, label, item)
+        _row(therapy, section, row)
         for therapy in library.therapies.values()
-        for section, facts in SECTIONS.items()
-        for label, item in one_per_row(facts(therapy))
+        for section, row in all_rows(therapy, library.source_of(therapy))
     ]
 
 
-def _row(therapy: Therapy, section: str, label: str, item: Any) -> dict[str, Any]:
-    cited = passage(item, therapy.source)
-    number, unit = None, None
-    if isinstance(item, Quantity):
-        number, unit = format_number(item.value), item.unit
-    elif isinstance(item, AgeRange):
-        number, unit = None, item.unit
+def _row(therapy: Therapy, section: str, row: Row) -> dict[str, Any]:
     return {
         "therapy": therapy.id,
         "section": section,
-        "fact": label,
-        "value": row_value(item),
-        "number": number,
-        "unit": unit,
-        "stated": not isinstance(item, NotStated),
+        "path": row.path,
+        "fact": row.label,
+        "value": row.value,
+        "rests_on": row.rests_on if row.stated else None,
+        "number": row.number,
+        "unit": row.unit,
+        "stated": row.stated,
         "source_document": therapy.source,
-        "record_field": cited.record_field,
-        "quote": cited.quote,
-        "note": cited.gap,
+        "record_field": row.record_field,
+        "quote": " ".join(row.passages) or None,
+        "note": row.gap,
     }
 
 
@@ -101,6 +99,8 @@ def descriptor(library: Library) -> dict[str, Any]:
              "format": "json", "mediatype": "application/json", "encoding": "utf-8"}
             for t in library.therapies.values()
         ),
+        {"name": "labels", "path": "labels.json", "title": "The one label of each fact, by its dotted path",
+         "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
         {"name": "therapy-schema", "path": "schema/therapy.json", "title": "JSON Schema of a therapy's data",
          "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
         *(
@@ -130,6 +130,7 @@ def write_package(library: Library, folder: Path) -> Path:
     for therapy in library.therapies.values():
         data = therapy.model_dump(mode="json", exclude_none=True)
         (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")
+    (folder / "labels.json").write_text(_json(LABELS), encoding="utf-8")
     (folder / "schema" / "therapy.json").write_text(_json(Therapy.model_json_schema()), encoding="utf-8")
     for document in sorted({t.source for t in library.therapies.values()}):
         shutil.copyfile(library.sources[document].path, folder / "sources" / document)

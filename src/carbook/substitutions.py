@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from .load import Library
-from .models import Therapy
+from .models import NotStated, Therapy
 from .myst import escape
 from .tables import display_value
+
+
+def heading(therapy: Therapy) -> str:
+    """Give a therapy's chapter heading: the product, with its study where the source names one
+    (``HER2 … T cells (HEROS 3.0 study)``), else with its modality and target (``CT-0525: CAR monocytes against HER2``)."""
+    if not isinstance(therapy.study, NotStated):
+        return f"{therapy.name.value} ({therapy.study.value} study)"
+    return f"{therapy.name.value}: {therapy.modality.value} against {therapy.target_antigen.value}"
+
+
+def short_name(therapy: Therapy) -> str:
+    """Give the name a table column or list uses for a therapy: the product, with its study in brackets."""
+    study = "" if isinstance(therapy.study, NotStated) else f" ({therapy.study.value})"
+    return f"{therapy.name.value}{study}"
 
 
 def for_therapy(therapy: Therapy) -> dict[str, str]:
@@ -13,22 +27,23 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
     values = {
         "id": therapy.id,
         "name": therapy.name.value,
-        "title": therapy.title.value,
+        "short_name": short_name(therapy),
+        "study": display_value(therapy.study),
         "modality": therapy.modality.value,
         "cell_type": therapy.cell_type.value,
         "target_antigen": therapy.target_antigen.value,
         "source": therapy.source,
         "nct_id": display_value(therapy.trial.nct_id),
         "nci_code": display_value(therapy.fact_or_gap("nci_concept.code")),
+        "heading": heading(therapy),
     }
-    values["heading"] = f"{values['name']}: {values['modality']} targeting {values['target_antigen']}"
     return {key: escape(value) for key, value in values.items()}
 
 
 def for_library(library: Library) -> dict[str, object]:
     """Give the substitutions every page can use: ``therapies`` by id, ``therapy_count`` and
     ``therapy_list`` (each therapy with the cell it engineers)."""
-    described = [f"{escape(t.name.value)} ({escape(t.modality.value)}; engineered cells: {escape(t.cell_type.value)})"
+    described = [f"{escape(short_name(t))} ({escape(t.modality.value)}; engineered cells: {escape(t.cell_type.value)})"
                  for t in library.therapies.values()]
     listing = described[0] if len(described) == 1 else "; ".join(described[:-1]) + "; and " + described[-1] if described else ""
     return {

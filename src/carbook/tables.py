@@ -1,37 +1,63 @@
-"""Tables of facts as pandas DataFrames, one row a fact, each with the passage that supports it.
-
-Every table has the columns of :data:`FACT_COLUMNS`: what the fact is, its value as the page shows it,
-and the source passage (or, for a gap, "Not stated in the source" and what the source says nearby).
+"""The facts of a therapy as rows: what each fact is (one label, from :mod:`carbook.labels`), its value as
+a page shows it, what it rests on, and the passages that state it (or, for a gap, the note and the
+passage nearby). Chapters, the comparison and ``facts.csv`` all read facts through these rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from .models import NOT_STATED, AgeRange, Fact, NotStated, Quantity, Quoted, Step, Therapy, format_number
+from .labels import label, record_field_label
+from .models import (
+    NOT_STATED,
+    RESTS_ON_PREFIX,
+    AgeRange,
+    Fact,
+    NotStated,
+    Quantity,
+    Quoted,
+    Step,
+    Therapy,
+    format_number,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FACT_COLUMNS = ["Fact", "Value", "Source passage"]
+    from .sources import SourceDocument
+
+#: The columns of a chapter's fact table: what the fact is, its value, and the marker of its passage.
+FACT_COLUMNS = ["Fact", "Value", "Source"]
 
 
 @dataclass(frozen=True)
-class Passage:
-    """Where a table cell's value comes from: a verbatim quote (or a gap note) and its document."""
+class Row:
+    """One fact as a page shows it."""
 
-    quote: str | None
-    document: str
-    record_field: str | None = None
+    path: str
+    label: str
+    value: str
+    passages: tuple[str, ...]
+    rests_on: str = "statement"
     gap: str | None = None
+    record_field: str | None = None
+    number: str | None = None
+    unit: str | None = None
 
-    def __str__(self) -> str:
-        if self.gap is not None:
-            nearby = f" Nearby, the source says: “{self.quote}”" if self.quote else ""
-            return f"{self.gap}{nearby}"
-        field = f" (field {self.record_field})" if self.record_field else ""
-        return f"“{self.quote}”{field}"
+    @property
+    def stated(self) -> bool:
+        return self.gap is None
+
+    @property
+    def shown_value(self) -> str:
+        """Give the value with what it rests on before it (``Aim: …``), as a table cell shows it."""
+        return RESTS_ON_PREFIX.get(self.rests_on, "") + self.value
+
+
+def plural(unit: str, count: float) -> str:
+    """Give ``unit`` in the plural for counts other than one (``year`` → ``years``)."""
+    return unit if count == 1 or unit.endswith("s") else f"{unit}s"
 
 
 def display_value(item: Any) -> str:
@@ -52,133 +78,160 @@ def display_value(item: Any) -> str:
     raise TypeError(f"no display for {type(item).__name__}")
 
 
-def row_value(item: Any) -> str:
-    """Give a fact's value as a table row of its own shows it: a step as what is given, because each of its
-    agents has a row, with its passage, of its own; anything else as :func:`display_value` gives it."""
-    return display_value(item.what) if isinstance(item, Step) else display_value(item)
-
-
 def display_fact(therapy: Therapy, path: str, item: Any) -> str:
-    """Give ``item``, the fact at ``path`` of ``therapy``, as one cell shows it: several doses joined as the
-    source joins them (``3 or 10 billion CAR+ cells``), anything else as :func:`display_value` gives it."""
+    """Give the fact at ``path`` as one cell shows it: several doses joined as the source joins them
+    (``3 or 10 billion CAR+ cells``), anything else as :func:`display_value` gives it."""
     if path == "regimen.dose" and (phrase := therapy.regimen.dose_phrase()):
         return phrase
     return display_value(item)
 
 
-def dose_label(therapy: Therapy) -> str:
-    """Give the row label of each dose: "Dose option" where the source gives one of several doses."""
-    return "Dose option" if therapy.regimen.dose_joined_by == "or" else "Dose"
-
-
-def passage(item: Any, document: str) -> Passage:
-    """Give the passage behind a fact (for a step, its own quote; for a gap, the nearby passage)."""
+def _passages(item: Any) -> tuple[str, ...]:
     if isinstance(item, NotStated):
-        return Passage(item.nearby, document, gap=item.not_stated)
+        return (item.nearby,) if item.nearby else ()
     if isinstance(item, Step):
-        return passage(item.what, document)
+        return (item.what.quote,)
+    if isinstance(item, list):
+        return tuple(dict.fromkeys(q for one in item for q in _passages(one)))
     if isinstance(item, Quoted):
-        return Passage(item.quote, document, getattr(item, "record_field", None))
-    raise TypeError(f"no passage for {type(item).__name__}")
+        return (item.quote,)
+    return ()
 
 
-def one_per_row(facts: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
-    """Give each ``(label, fact)``; a list of facts as one pair per item, labelled ``label 1``, ``label 2``…"""
-    for label, item in facts:
-        items = item if isinstance(item, list) else [item]
-        for index, one in enumerate(items, start=1):
-            yield (f"{label} {index}" if len(items) > 1 else label), one
+def row(therapy: Therapy, path: str, item: Any) -> Row:
+    """Give the fact ``item`` at ``path`` as a row."""
+    if isinstance(item, NotStated):
+        return Row(path, label(path), NOT_STATED, _passages(item), gap=item.not_stated)
+    number = unit = None
+    if isinstance(item, Quantity):
+        number, unit = format_number(item.value), item.unit
+    elif isinstance(item, AgeRange):
+        unit = item.unit
+    value = display_fact(therapy, path, item) if not isinstance(item, Step) else item.what.value
+    first = item[0] if isinstance(item, list) and item else item
+    return Row(path, label(path), value, _passages(item), getattr(first, "rests_on", "statement"),
+               record_field=getattr(first, "record_field", None), number=number, unit=unit)
 
 
-def fact_table(facts: Iterable[tuple[str, Any]], document: str) -> pd.DataFrame:
-    """Give one row per ``(label, fact)``; a list of facts becomes one row per item."""
-    import pandas as pd  # here, not at the top: pages without tables start faster
-
-    rows = [{"Fact": label, "Value": row_value(one), "Source passage": passage(one, document)}
-            for label, one in one_per_row(facts)]
-    return pd.DataFrame(rows, columns=FACT_COLUMNS)
+def _agents_row(therapy: Therapy, path: str, step: Any) -> list[Row]:
+    if not isinstance(step, Step) or not step.agents:
+        return []
+    return [Row(f"{path}.agents", label(f"{path}.agents"), step.agents_phrase(), _passages(step.agents))]
 
 
-def glance_facts(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give the chapter's opening facts: name, modality, cell, target, trial, phase, status and NCI concept."""
-    return [
-        ("Name", therapy.name),
-        ("Title", therapy.title),
-        ("Modality", therapy.modality),
-        ("Cell type engineered", therapy.cell_type),
-        ("Target antigen", therapy.target_antigen),
-        ("Trial identifier", therapy.trial.nct_id),
-        *((identifier.kind, identifier) for identifier in therapy.trial.other_ids),
-        ("Phase", therapy.trial.phase),
-        ("Status", therapy.trial.status),
-        ("NCI Thesaurus concept", therapy.fact_or_gap("nci_concept.code")),
-    ]
+def _each(therapy: Therapy, path: str, items: Any) -> list[Row]:
+    if isinstance(items, list):
+        return [row(therapy, f"{path}.{i}", one) for i, one in enumerate(items)]
+    return [row(therapy, path, items)]
 
 
-def mechanism_facts(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give the mechanism as the source orders it, one step a fact, then effector and CAR components."""
-    steps = [(f"Step {i}", step) for i, step in enumerate(therapy.mechanism.steps, start=1)]
-    return [*steps, ("Effector mechanism", therapy.mechanism.effector), ("CAR components", therapy.car_components)]
+def summary_rows(therapy: Therapy) -> list[Row]:
+    """Give the facts of the chapter's lead: product, modality, cell type and target."""
+    return [row(therapy, p, therapy.fact_at(p)) for p in ("name", "modality", "cell_type", "target_antigen")]
 
 
-def regimen_stages(therapy: Therapy) -> list[tuple[str, Step | NotStated]]:
-    """Give the regimen's three stages, in the order a regimen gives them, stated or not."""
+def mechanism_rows(therapy: Therapy) -> list[Row]:
+    """Give the mechanism's statements that its figure does not draw (aims, findings, namings, hedged claims),
+    then the effector and the CAR components the source names."""
+    drawn = set(map(id, therapy.mechanism.actions()))
+    rows = [row(therapy, f"mechanism.steps.{i}", s) for i, s in enumerate(therapy.mechanism.steps) if id(s) not in drawn]
+    return [*rows, row(therapy, "mechanism.effector", therapy.mechanism.effector),
+            *_each(therapy, "car_components", therapy.car_components)]
+
+
+def regimen_stages(therapy: Therapy) -> list[tuple[str, str, Step | NotStated]]:
+    """Give the regimen's three stages as ``(path, label, stage)``, in the order a regimen gives them."""
     regimen = therapy.regimen
-    return [
-        ("Conditioning", regimen.conditioning),
-        ("CAR cell infusion", regimen.cell_infusion),
-        ("Combination", regimen.combination),
-    ]
+    return [(p, label(p), getattr(regimen, p.split(".")[1]))
+            for p in ("regimen.conditioning", "regimen.cell_infusion", "regimen.combination")]
 
 
-def with_agents(label: str, item: Any) -> list[tuple[str, Any]]:
-    """Give ``(label, item)`` and, for a stated step, each of its agents as ``(label: agent, agent)``."""
-    agents = item.agents if isinstance(item, Step) else []
-    return [(label, item), *((f"{label}: agent", agent) for agent in agents)]
-
-
-def regimen_facts(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give the regimen: the stages with their agents, then order, dose and route."""
+def regimen_rows(therapy: Therapy, agents_apart: bool = True) -> list[Row]:
+    """Give the regimen: each stage and its agents (a row of their own, or with the stage: ``lymphodepletion:
+    cyclophosphamide and fludarabine``), then order, dose and route."""
+    rows: list[Row] = []
+    for path, _, stage in regimen_stages(therapy):
+        if agents_apart:
+            rows += [row(therapy, path, stage), *_agents_row(therapy, path, stage)]
+        else:
+            one = row(therapy, path, stage)
+            agents = _agents_row(therapy, path, stage)
+            if agents:
+                one = Row(one.path, one.label, display_value(stage), tuple(dict.fromkeys([*one.passages, *agents[0].passages])),
+                          one.rests_on)
+            rows.append(one)
     regimen = therapy.regimen
-    stages = [pair for label, step in regimen_stages(therapy) for pair in with_agents(label, step)]
-    return [*stages, ("Order", regimen.order), (dose_label(therapy), regimen.dose), ("Route", regimen.route)]
+    order = row(therapy, "regimen.order", regimen.order)
+    if order.stated:
+        stated = [lbl for _, lbl, stage in regimen_stages(therapy) if isinstance(stage, Step)]
+        order = Row(order.path, order.label, ", then ".join(stated) + " (in the source's order)", order.passages,
+                    order.rests_on)
+    return [*rows, order, row(therapy, "regimen.dose", regimen.dose), row(therapy, "regimen.route", regimen.route)]
 
 
-def eligibility_facts(therapy: Therapy) -> list[tuple[str, Any]]:
+def eligibility_rows(therapy: Therapy) -> list[Row]:
     """Give who may take part: the condition, the ages and any other criteria."""
     e = therapy.eligibility
-    return [("Condition", e.condition), ("Ages", e.ages), ("Other criteria", e.criteria)]
+    return [row(therapy, "eligibility.condition", e.condition), row(therapy, "eligibility.ages", e.ages),
+            *_each(therapy, "eligibility.criteria", e.criteria)]
 
 
-def nci_concept_facts(therapy: Therapy) -> list[tuple[str, Any]]:
-    """Give the NCI Thesaurus concept: code, preferred term, definition, category and class."""
+def nci_concept_rows(therapy: Therapy, definition_with_claims: bool = True) -> list[Row]:
+    """Give the NCI Thesaurus concept: code, preferred term, definition and its claims one by one (a chapter
+    leaves out the definition's row where its claims give it sentence by sentence)."""
     concept = therapy.nci_concept
     if isinstance(concept, NotStated):
-        return [("NCI Thesaurus concept", concept)]
-    return [
-        ("Concept code", concept.code),
-        ("Preferred term", concept.preferred_term),
-        ("Definition", concept.definition),
-        ("Drug category (a field of the record)", concept.category),
-        ("Drug class (a field of the record)", concept.drug_class),
-    ]
+        return [row(therapy, "nci_concept", concept)]
+    parts = ("code", "preferred_term", "definition") if definition_with_claims or not concept.claims else ("code", "preferred_term")
+    rows = [row(therapy, f"nci_concept.{p}", getattr(concept, p)) for p in parts]
+    return [*rows, *_each(therapy, "nci_concept.claims", concept.claims)]
 
 
-#: The tables of a chapter, by section, in page order: what each section shows.
+def study_rows(therapy: Therapy) -> list[Row]:
+    """Give the study: its name and title, the trial's identifiers, phase and status."""
+    t = therapy.trial
+    return [row(therapy, "study", therapy.study), row(therapy, "title", therapy.title),
+            row(therapy, "trial.nct_id", t.nct_id), *_each(therapy, "trial.other_ids", t.other_ids),
+            row(therapy, "trial.phase", t.phase), row(therapy, "trial.status", t.status)]
+
+
+def aim_rows(therapy: Therapy) -> list[Row]:
+    """Give what the study aims to learn, as the source states it."""
+    return _each(therapy, "aims", therapy.aims)
+
+
+def record_field_rows(therapy: Therapy, source: SourceDocument) -> list[Row]:
+    """Give each field of a record source that no fact takes, as the record states it, labelled as its field."""
+    from .coverage import unused_record_fields
+
+    return [Row(f"record_fields.{name}", record_field_label(name), source.record[name], (source.record[name],),
+                record_field=name)
+            for name in unused_record_fields(therapy, source)]
+
+
+#: The rows of each part of a chapter, in page order.
 SECTIONS = {
-    "At a glance": glance_facts,
-    "Mechanism": mechanism_facts,
-    "Regimen": regimen_facts,
-    "Eligibility": eligibility_facts,
-    "NCI concept": nci_concept_facts,
+    "Summary": summary_rows,
+    "Mechanism": mechanism_rows,
+    "Regimen": regimen_rows,
+    "Eligibility": eligibility_rows,
+    "NCI concept": nci_concept_rows,
+    "Study": study_rows,
+    "Aims": aim_rows,
 }
 
 
-def section_table(therapy: Therapy, section: str) -> pd.DataFrame:
-    """Give one section's table of a therapy's chapter (a key of :data:`SECTIONS`)."""
-    return fact_table(SECTIONS[section](therapy), therapy.source)
+def all_rows(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[str, Row]]:
+    """Give every fact the chapter shows as ``(section, row)``, in page order, record fields last."""
+    for section, rows in SECTIONS.items():
+        for one in rows(therapy):
+            yield section, one
+    for one in record_field_rows(therapy, source):
+        yield "Record fields", one
 
 
-def plural(unit: str, count: float) -> str:
-    """Give ``unit`` in the plural for counts other than one (``year`` → ``years``)."""
-    return unit if count == 1 or unit.endswith("s") else f"{unit}s"
+def frame(rows: list[Row]) -> pd.DataFrame:
+    """Give rows as a DataFrame with the columns of :data:`FACT_COLUMNS`; the Source column holds each row."""
+    import pandas as pd  # here, not at the top: pages without tables start faster
+
+    return pd.DataFrame([{"Fact": r.label, "Value": r.shown_value, "Source": r} for r in rows], columns=FACT_COLUMNS)

@@ -1,0 +1,124 @@
+"""Every sentence of a source accounted for: shown on its therapy's chapter, or listed as not used.
+
+A chapter shows every passage its data quotes (facts, nearby passages of gaps, passages also
+stated) and, for a field/value record, every field no fact takes (its "Record fields" table). A
+sentence of the source is accounted for when those passages, with the data's ``not_used`` list,
+cover every letter and digit of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from pydantic import BaseModel
+
+from .framing import Sentence, locate, record_spans, sentences
+from .models import NotStated, Passage, Quoted, Therapy
+from .sources import SourceDocument
+
+_CONTENT = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How a therapy's chapter accounts for its source's sentences."""
+
+    therapy: str
+    source: str
+    shown: list[Sentence]
+    not_used: list[Sentence]
+    missing: list[Sentence]
+
+    @property
+    def total(self) -> int:
+        return len(self.shown) + len(self.not_used) + len(self.missing)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.total - len(self.missing)) / self.total if self.total else 100.0
+
+    def summary(self) -> str:
+        """Give one line such as ``heros-3: 19 of 19 sentences of baylor-heros-3.0.txt accounted for (17 shown, 2 not used)``."""
+        accounted = len(self.shown) + len(self.not_used)
+        return (f"{self.therapy}: {accounted} of {self.total} sentences of {self.source} accounted for "
+                f"({len(self.shown)} shown, {len(self.not_used)} not used) — {self.percent:.0f} %")
+
+
+def quoted_passages(therapy: Therapy) -> Iterator[str]:
+    """Give every passage the therapy's data quotes: facts' quotes, gaps' nearby passages, passages also stated."""
+    def walk(item: Any) -> Iterator[str]:
+        if isinstance(item, (Quoted, Passage)):
+            yield item.quote
+        if isinstance(item, NotStated) and item.nearby:
+            yield item.nearby
+        if isinstance(item, BaseModel):
+            for name in type(item).model_fields:
+                if name not in ("not_used", "questions"):
+                    yield from walk(getattr(item, name))
+        elif isinstance(item, list):
+            for one in item:
+                yield from walk(one)
+
+    yield from walk(therapy)
+
+
+def unused_record_fields(therapy: Therapy, source: SourceDocument) -> list[str]:
+    """Give the fields of a record source that no fact of the therapy takes (``record_field``) and that its
+    quotes do not already show in full: what the chapter's "Record fields" table lists."""
+    if source.format != "record":
+        return []
+    taken = {fact.record_field for fact in _facts(therapy) if getattr(fact, "record_field", None)}
+    quoted = [p for p in quoted_passages(therapy)]
+    covered = _covered(source, quoted)
+    spans = record_spans(source)
+    return [name for name in source.record if name not in taken and name in spans
+            and not _all_covered(source.normalised, *spans[name], covered)]
+
+
+def coverage(therapy: Therapy, source: SourceDocument) -> Coverage:
+    """Give which sentences of ``source`` the therapy's chapter shows, lists as not used, or misses."""
+    shown_cover = _covered(source, list(quoted_passages(therapy)))
+    spans = record_spans(source)
+    for name in [*unused_record_fields(therapy, source), *_taken_fields(therapy)]:
+        if name in spans:
+            shown_cover.update(range(*spans[name]))
+    unused_cover = _covered(source, [item.quote for item in therapy.not_used])
+    shown, unused, missing = [], [], []
+    for sentence in sentences(source):
+        if _all_covered(source.normalised, sentence.start, sentence.end, shown_cover):
+            shown.append(sentence)
+        elif _all_covered(source.normalised, sentence.start, sentence.end, shown_cover | unused_cover):
+            unused.append(sentence)
+        else:
+            missing.append(sentence)
+    return Coverage(therapy.id, source.name, shown, unused, missing)
+
+
+def _taken_fields(therapy: Therapy) -> list[str]:
+    return [f.record_field for f in _facts(therapy) if getattr(f, "record_field", None)]
+
+
+def _facts(item: Any) -> Iterator[Quoted]:
+    if isinstance(item, Quoted):
+        yield item
+    if isinstance(item, BaseModel):
+        for name in type(item).model_fields:
+            yield from _facts(getattr(item, name))
+    elif isinstance(item, list):
+        for one in item:
+            yield from _facts(one)
+
+
+def _covered(source: SourceDocument, passages: list[str]) -> set[int]:
+    covered: set[int] = set()
+    for passage in passages:
+        length = len(" ".join(passage.split()))
+        for start in locate(source, passage):
+            covered.update(range(start, start + length))
+    return covered
+
+
+def _all_covered(text: str, start: int, end: int, covered: set[int]) -> bool:
+    return all(i in covered for i in range(start, end) if _CONTENT.match(text[i]))
