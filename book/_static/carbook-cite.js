@@ -8,7 +8,9 @@
   function passageOf(marker) {
     var id = decodeURIComponent((marker.getAttribute("href") || "").slice(1));
     var entry = id && document.getElementById(id);
-    var quote = entry && entry.querySelector("q");
+    if (!entry) return null;
+    if (entry.dataset.passage) return entry.dataset.passage;  // the passage is quoted in full in the text above
+    var quote = entry.querySelector("q");
     return quote ? quote.textContent : null;
   }
 

@@ -1,8 +1,8 @@
 """The parts of a therapy chapter, as MyST the chapter's cells display.
 
 A chapter notebook only says which therapy it is about and calls these in order, so every chapter
-has the same skeleton: a lead, Mechanism, Regimen, Eligibility, NCI concept, Study, Check yourself
-and Source passages. Every fact carries a numbered marker; each passage is printed once, in the
+has the same skeleton: a lead, Mechanism, Regimen, Eligibility, NCI concept, Check yourself and
+Source passages. Every fact carries a numbered marker; each passage is printed once, in the
 list at the end (:mod:`carbook.citations`).
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import figures, links, tables
-from .citations import LONG, Citations, excerpt
+from .citations import Citations
 from .labels import label
 from .load import Library, load_library
 from .models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
@@ -50,10 +50,12 @@ class Chapter:
         return (self.terms.link(text) if link else escape(text)) + self._mark(*_quotes(fact))
 
     def _cell(self, row: tables.Row) -> str:
-        """Give a row's value cell: a long value cut from its passage shows its start (the list prints it)."""
+        """Give a row's value cell; a value that is its passage's whole text is shown here in quotation marks,
+        and the list of passages points here instead of printing it again."""
         text = row.value
-        if len(normalise(text)) >= LONG and any(normalise(text).lower() in normalise(p).lower() for p in row.passages):
-            return f"{_prefix(row.rests_on)}“{escape(excerpt(text))}” (in full: passage below)"
+        anchor = self.citations.shown_in_body(text, row.passages, row.label.lower()) if row.gap is None else None
+        if anchor:
+            return f"{_prefix(row.rests_on)}{anchor}“{escape(text)}”"
         if row.gap is not None:
             return f"*{escape(NOT_STATED)}.* {escape(row.gap)}"
         return _prefix(row.rests_on) + self.terms.link(text)
@@ -98,6 +100,7 @@ class Chapter:
             fact = t.fact_at(path)
             (silent if isinstance(fact, NotStated) else stated).append((path, fact))
         parts = [(f"the {self._value(fact)} study" if path == "study" else self._value(fact)) for path, fact in stated]
+        parts += [f"{escape(i.kind)} {self._value(i)}" for i in t.trial.other_ids]
         if isinstance(t.trial.status, NotStated):
             silent.append(("trial.status", t.trial.status))
         gaps = f"; {_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
@@ -173,16 +176,19 @@ class Chapter:
         if actions:
             marks = self._mark(*(s.quote for s in actions))
             parts.append(figure(figures.mechanism_flow(t),
-                                f"How the cells act, in {self.source_word}'s words and order: an arrow where it states a "
-                                "sequence or a cause, boxes side by side where it joins statements with “while” or “and”.",
+                                Markdown(escape(f"How the cells act, in {self.source_word}'s words: arrows where it states a "
+                                                "sequence or a cause, side by side where it says “while” or “and”. Drawn from")
+                                         + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))
-            parts.append(paragraph(f"Drawn from {marks}."))
         construct = figures.construct(t)
         if construct is not None:
-            parts.append(figure(construct, "The parts of the CAR that the source names, in its words and order; "
-                                "nothing it does not name is drawn.", f"fig-{self._label('construct')}"))
-        parts.append(self._table(tables.mechanism_rows(t), "Mechanism: what is not drawn, the effector and the CAR components.",
-                                 "mechanism"))
+            marks = self._mark(*(part.quote for part in t.car_components))
+            parts.append(figure(construct, Markdown(f"The parts of the CAR the source names, in its words{marks}\\; "
+                                                    "nothing else is drawn\\."), f"fig-{self._label('construct')}"))
+        drawn = " ".join(s.value for s in actions).lower()
+        rows = [r for r in tables.mechanism_rows(t)
+                if not (r.path == "mechanism.effector" and r.stated and r.value.lower() in drawn)]  # drawn above
+        parts.append(self._table(rows, "Mechanism.", "mechanism"))
         return _join(parts)
 
     def regimen(self) -> Markdown:
@@ -193,10 +199,9 @@ class Chapter:
         timeline = figures.regimen_timeline(t)
         rows = tables.regimen_rows(t, agents_apart=False)
         if timeline is not None:
-            parts.append(figure(timeline, "The regimen in the order the source gives, without days or doses; a dashed "
-                                "box is a stage the source does not mention.", f"fig-{self._label('regimen')}"))
             order = next(r for r in rows if r.path == "regimen.order")
-            parts.append(paragraph(f"The order rests on {self._mark(*order.passages)}."))
+            parts.append(figure(timeline, Markdown(f"The regimen in the order the source gives{self._mark(*order.passages)}"
+                                                   "\\, without days or doses\\."), f"fig-{self._label('regimen')}"))
             rows = [r for r in rows if r.path != "regimen.order"]
         parts.append(self._table(rows, "Regimen.", "regimen"))
         return _join(parts)
@@ -216,15 +221,6 @@ class Chapter:
         return self._table(tables.nci_concept_rows(self.therapy, definition_with_claims=False), "NCI Thesaurus concept.",
                            "nci-concept")
 
-    def study(self) -> Markdown:
-        """Give the study's identifiers, and for a record every field no fact takes, labelled as the record's."""
-        parts = [self._table(tables.study_rows(self.therapy), "The study and its identifiers.", "study")]
-        fields = tables.record_field_rows(self.therapy, self.source)
-        if fields:
-            parts.append(self._table(fields, "Record fields: what the record states that the sections above do not use.",
-                                     "record-fields"))
-        return _join(parts)
-
     def check_yourself(self) -> Markdown:
         """Give the self-check questions, each answer hidden until opened and citing its passage."""
         intro = paragraph("Answer each question from this chapter, then open it to check. Every answer is a fact of",
@@ -238,19 +234,22 @@ class Chapter:
     def source_passages(self) -> Markdown:
         """Give every passage the page cites, once each and numbered, then the passages also stated, each
         linked to its place in the Sources appendix."""
+        parts = []
+        fields = tables.record_field_rows(self.therapy, self.source)
+        if fields:
+            parts.append(paragraph("**Fields of the record** that the sections above do not use, as the record states them:"))
+            parts.append(self._table(fields, "", "record-fields"))
         for item in self.therapy.also_stated:
             self.citations.also_stated(item.quote, item.rests_on, item.note)
         intro = paragraph(f"Every passage this chapter rests on, verbatim from {source_link(self.therapy.source)};",
                           "each marker above leads here, and each passage to its place in the source.")
-        return _join([intro, self.citations.passage_list(RESTS_ON_PREFIX)])
+        return _join([*parts, intro, self.citations.passage_list(RESTS_ON_PREFIX)])
 
     def _answer(self, path: str) -> str:
         fact = self.therapy.fact_at(path)
         if isinstance(fact, NotStated):
             return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}{self._mark(fact.nearby)}"
         shown = escape(tables.display_fact(self.therapy, path, fact))
-        if len(shown) >= LONG:
-            shown = f"“{escape(excerpt(tables.display_fact(self.therapy, path, fact), 12))}”"
         prefix = _prefix(getattr(fact, "rests_on", ""))
         return f"**Answer:** {prefix}{shown}{self._mark(*_quotes(fact))}"
 

@@ -23,6 +23,10 @@ LONG = 60
 def sentence_spans(source: SourceDocument, passage: str) -> list[tuple[int, int]]:
     """Give where each whole sentence that holds ``passage`` lies in the source's normalised text: a page
     prints a passage's sentences, so a clause is read with its hedge, and overlapping passages once."""
+    if source.format == "record":  # a field's whole value: that field, not the same words inside another
+        for name, span in record_spans(source).items():
+            if source.record[name] == normalise(passage) and source.normalised[span[0]:span[1]] == normalise(passage):
+                return [span]
     starts = locate(source, passage)
     if not starts:
         return []
@@ -55,6 +59,7 @@ class Entry:
     rests_on: str | None = None
     note: str | None = None
     source: str = ""
+    shown_as: str | None = None  # the label under which the page's body shows this passage in full
 
 
 @dataclass
@@ -92,6 +97,18 @@ class Citations:
                        f'aria-label="Source passage {e.number}">[{e.number}]</a></sup>' for e in entries.values())
 
 
+    def shown_in_body(self, value: str, passages: tuple[str, ...], label: str) -> str | None:
+        """Tell the list that the body shows ``value`` in full where it is (nearly) its passages' whole text,
+        so the list points there instead of printing it twice; give the HTML anchor to put beside the value,
+        or None where the value is only part of its passages."""
+        entries = [e for p in passages for e in self.entries_for(p)]
+        whole = sum(len(e.passage) for e in {e.anchor: e for e in entries}.values())
+        if not entries or len(normalise(value)) < LONG or len(normalise(value)) < 0.8 * whole:
+            return None
+        for entry in entries:
+            entry.shown_as = entry.shown_as or label
+        return "".join(f'<span id="v-{e.anchor}"></span>' for e in {e.anchor: e for e in entries}.values())
+
     def also_stated(self, passage: str, rests_on: str, note: str | None) -> None:
         """Add a passage shown only in the list's "Also stated in the source" part."""
         for span in sentence_spans(self.source, passage):
@@ -105,7 +122,12 @@ class Citations:
             label = kind_prefix.get(entry.rests_on or "", "")
             note = f'<span class="cb-note">{html.escape(entry.note)}</span> ' if entry.note else ""
             kind = f'<span class="cb-kind">{html.escape(label.rstrip(": "))}:</span> ' if label else ""
-            return (f'<li id="p-{entry.anchor}" value="{number}">{note}{kind}<q class="cb-passage">{html.escape(entry.passage)}</q> '
+            if entry.shown_as:
+                text = (f'Quoted in full above, as the <a href="#v-{entry.anchor}">{html.escape(entry.shown_as)}</a>.')
+                passage = f' data-passage="{html.escape(entry.passage)}"'
+            else:
+                text, passage = f'<q class="cb-passage">{html.escape(entry.passage)}</q>', ""
+            return (f'<li id="p-{entry.anchor}" value="{number}"{passage}>{note}{kind}{text} '
                     f'<a class="cb-in-source" href="{self.sources_page}#src-{entry.anchor}">in {html.escape(entry.source)}</a></li>')
 
         numbered = list(self.entries.values())

@@ -49,6 +49,12 @@ def column_names(library: Library) -> dict[str, str]:
     return {t.id: short_name(t) for t in library.therapies.values()}
 
 
+def grid_names(library: Library) -> dict[str, str]:
+    """Give each therapy's short column label in the stated/not-stated grid, by id: the study's name where the
+    source gives one, else the product's (the grid compares what each source states)."""
+    return {t.id: (t.name.value if isinstance(t.study, NotStated) else t.study.value) for t in library.therapies.values()}
+
+
 def stated_matrix(library: Library) -> pd.DataFrame:
     """Give True where a therapy's source states a facet and False where it is silent; columns keyed by id."""
     columns = {t.id: [not isinstance(fact, NotStated) for _, fact in facts(t)] for t in library.therapies.values()}

@@ -103,25 +103,29 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
 def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: list[bool] | None = None) -> Figure:
     """Draw rows of boxes top to bottom: each row is (label at left, box texts side by side, stated?);
     ``arrows[i]`` says whether an arrow joins row ``i`` to the next (default: every row)."""
-    width, box_h, gap = FIGURE_WIDTH, 0.95, 0.42
+    width, gap = FIGURE_WIDTH, 0.42
+    area_w = width - label_width - 0.1
+
+    def chars_for(count: int) -> int:  # what fits on a line of a box, at 11 pt
+        return max(8, int((area_w / count - 0.15) * 8.4))
+
     heights = []
     for _, texts, _ in rows:
-        chars = max(8, int(BOX_CHARS / len(texts)) - 2)
-        lines = max(len(textwrap.wrap(text, chars)) for text in texts)
-        heights.append(box_h + 0.22 * max(0, lines - 2))
+        lines = max(len(textwrap.wrap(text, chars_for(len(texts)))) for text in texts)
+        heights.append(0.4 + 0.24 * lines)
     total = sum(heights) + gap * (len(rows) - 1)
     figure = Figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(-0.05, total + 0.05)
     ax.axis("off")
-    area_x, area_w = label_width + 0.05, width - label_width - 0.1
+    area_x = label_width + 0.05
     box_x = area_x + area_w / 2
     top = total
     for index, ((label, texts, stated), height) in enumerate(zip(rows, heights)):
         y = top - height / 2
         count = len(texts)
-        chars = max(8, int(BOX_CHARS / count) - 2)
+        chars = chars_for(count)
         each = area_w / count
         for k, text in enumerate(texts):
             _box(ax, area_x + each * (k + 0.5), y, each - 0.08, height, text, stated=stated, width_chars=chars)
@@ -131,6 +135,29 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
         if index < len(rows) - 1 and (arrows is None or arrows[index]):
             _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
         top -= height + gap
+    return figure
+
+
+def _across(rows: list[tuple[str, list[str], bool]], arrows: list[bool]) -> Figure:
+    """Draw stages left to right, each a label above its box; ``arrows[i]`` joins stage ``i`` to the next."""
+    width, count, gap = FIGURE_WIDTH, len(rows), 0.28
+    box_w = (width - gap * (count - 1)) / count
+    chars = 14
+    lines = max(len(textwrap.wrap(texts[0], chars)) for _, texts, _ in rows)
+    box_h = 0.35 + 0.21 * lines
+    label_h = 0.42
+    height = box_h + label_h + 0.1
+    figure = Figure(figsize=(width, height * 0.8), facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    for index, (label, texts, stated) in enumerate(rows):
+        x = box_w / 2 + index * (box_w + gap)
+        _box(ax, x, box_h / 2 + 0.05, box_w, box_h, texts[0], stated=stated, width_chars=chars)
+        ax.text(x, box_h + 0.05 + label_h / 2, label, ha="center", va="center", fontsize=10.5, weight="bold", color=ACCENT)
+        if index < count - 1 and arrows[index]:
+            _arrow(ax, (x + box_w / 2, box_h / 2 + 0.05), (x + box_w / 2 + gap, box_h / 2 + 0.05))
     return figure
 
 
@@ -175,7 +202,7 @@ def construct(therapy: Therapy) -> Drawing | None:
 
 
 def regimen_timeline(therapy: Therapy) -> Drawing | None:
-    """Give the regimen as its three stages top to bottom, gaps dashed, joined by arrows in the order the source
+    """Give the regimen as its three stages left to right, gaps dashed, joined by arrows in the order the source
     gives; ``None`` where the source gives no order (no sequence is drawn that it does not state)."""
     if isinstance(therapy.regimen.order, NotStated):
         return None
@@ -184,7 +211,7 @@ def regimen_timeline(therapy: Therapy) -> Drawing | None:
         stated = isinstance(stage, Step)
         rows.append((label, [display_value(stage) if stated else NOT_STATED], stated))
     arrows = [rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
-    figure = _flow(rows, label_width=1.35, arrows=arrows)
+    figure = _across(rows, arrows)
     described = "; ".join(f"{label}: {texts[0]}" for label, texts, _ in rows)
     alt = f"Regimen of {therapy.name.value} as three stages in the order the source gives, without days or doses: {described}."
     return drawing(figure, alt)
@@ -196,8 +223,8 @@ def age_range(therapy: Therapy) -> Drawing | None:
     if not isinstance(ages, AgeRange):
         return None
     low, high = ages.minimum, ages.maximum
-    figure = Figure(figsize=(FIGURE_WIDTH, 1.9), facecolor="white")
-    ax = figure.add_axes((0.06, 0.38, 0.9, 0.5))
+    figure = Figure(figsize=(FIGURE_WIDTH, 1.2), facecolor="white")
+    ax = figure.add_axes((0.06, 0.42, 0.9, 0.5))
     ax.barh([0], [high - low], left=[low], height=0.5, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4)
     ax.set_xlim(0, high * 1.15 if high else 1)
     ax.set_ylim(-0.6, 0.6)

@@ -84,7 +84,7 @@ def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
                 f"name: {name}",
                 "class: carbook-figure",
                 "---",
-                escape(caption),
+                caption if isinstance(caption, Markdown) else escape(caption),
                 "````",
             ]
         )

@@ -111,8 +111,8 @@ def _highlighted(library: Library, name: str) -> str:
     used = used_sentences(library, name)
     pieces, at = [], 0
     for (start, end) in sorted(used):
-        if start < at or end > len(positions):
-            continue
+        if end > len(positions) or positions[start] < at:
+            continue  # overlapping an earlier highlight
         raw_start, raw_end = positions[start], positions[end - 1] + 1
         pieces.append(html.escape(text[at:raw_start]))
         pieces.append(f'<mark id="src-{anchor(source, (start, end))}">{html.escape(text[raw_start:raw_end])}</mark>')
@@ -153,7 +153,7 @@ def comparison(library: Library) -> Markdown:
     parts = [
         list_table("The therapies side by side: one column per therapy, one row per facet.", "tbl-comparison", header, rows,
                    css="carbook-table carbook-comparison"),
-        figure(figures.stated_grid(compare.stated_matrix(library).rename(columns=names)),
+        figure(figures.stated_grid(compare.stated_matrix(library).rename(columns=compare.grid_names(library))),
                "What each source states and what it leaves out, facet by facet. "
                "A gap means the source is silent, not that the therapy lacks it.",
                "fig-comparison-stated"),
