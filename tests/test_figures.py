@@ -1,37 +1,19 @@
+"""Figures draw what the source states and nothing else: every text a figure draws is a stated value."""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 from carbook import figures
+from carbook.compare import stated_matrix
+from carbook.labels import label
 from carbook.load import load_library
+from carbook.models import NOT_STATED
+from carbook.tables import display_value, regimen_stages
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)
 HEROS, CT = LIBRARY.therapies["heros-3"], LIBRARY.therapies["ct-0525"]
-
-
-def test_figures_are_byte_identical_when_drawn_twice():
-    assert figures.mechanism_flow(HEROS).svg == figures.mechanism_flow(HEROS).svg
-    assert figures.regimen_timeline(CT).svg == figures.regimen_timeline(CT).svg
-
-
-def test_svg_carries_no_date_and_an_opaque_background():
-    svg = figures.regimen_timeline(HEROS).svg.decode()
-    assert "<dc:date>" not in svg
-    assert "fill: #ffffff" in svg
-
-
-def test_mechanism_alt_text_lists_every_step_in_order():
-    alt = figures.mechanism_flow(CT).alt
-    steps = [s.value for s in CT.mechanism.steps]
-    positions = [alt.index(step) for step in steps]
-    assert positions == sorted(positions)
-    assert f"as {len(steps)} statements of the source" in alt
-
-
-def test_timeline_marks_unstated_stages_and_draws_no_days():
-    drawing = figures.regimen_timeline(CT)
-    assert "Conditioning: Not stated in the source" in drawing.alt
-    assert "CAR cell infusion: single IV infusion" in drawing.alt
-    assert "day" not in drawing.alt.lower().replace("days or doses", "")
 
 
 def arrows_drawn(monkeypatch, draw) -> int:
@@ -41,25 +23,69 @@ def arrows_drawn(monkeypatch, draw) -> int:
     return len(drawn)
 
 
-def test_timeline_joins_stages_by_arrows_only_where_the_source_gives_their_order(monkeypatch):
-    # HEROS 3.0 states all three stages and their order; the CT-0525 record states one stage and no order.
+def test_figures_are_byte_identical_when_drawn_twice():
+    assert figures.mechanism_flow(CT).svg == figures.mechanism_flow(CT).svg
+    assert figures.regimen_timeline(HEROS).svg == figures.regimen_timeline(HEROS).svg
+
+
+def test_svg_carries_no_date_and_an_opaque_background():
+    svg = figures.regimen_timeline(HEROS).svg.decode()
+    assert "<dc:date>" not in svg
+    assert "fill: #ffffff" in svg
+
+
+def test_mechanism_figure_draws_exactly_the_statements_of_how_the_cells_act():
+    drawing = figures.mechanism_flow(CT)
+    assert sorted(drawing.texts) == sorted(step.value for step in CT.mechanism.actions())
+    assert len(CT.mechanism.actions()) == 5
+
+
+def test_mechanism_figure_draws_no_aim_finding_or_naming():
+    # HEROS 3.0's only mechanism statement is an aim ("want to see if"): it is not drawn as a step.
+    assert HEROS.mechanism.actions() == []
+    assert HEROS.mechanism.steps[0].rests_on == "aim"
+
+
+def test_mechanism_arrows_only_where_the_source_states_a_sequence_and_while_is_side_by_side(monkeypatch):
+    groups = figures.mechanism_groups(CT)
+    assert [len(texts) for texts, _ in groups] == [1, 1, 1, 2]  # "… functions, while presenting …" side by side
+    assert [after for _, after in groups] == [False, True, True, True]  # after, which, that
+    assert arrows_drawn(monkeypatch, lambda: figures.mechanism_flow(CT)) == 3
+
+
+def test_construct_figure_draws_only_the_parts_the_source_names():
+    drawing = figures.construct(HEROS)
+    assert list(drawing.texts) == [part.value for part in HEROS.car_components]
+    assert figures.construct(CT) is None  # the record names no part of the receptor
+
+
+def test_regimen_figure_draws_stage_labels_and_stated_values_only():
+    drawing = figures.regimen_timeline(HEROS)
+    allowed = {label(path) for path, _, _ in regimen_stages(HEROS)} | {display_value(s) for _, _, s in regimen_stages(HEROS)}
+    assert set(drawing.texts) <= allowed | {NOT_STATED}
+    assert "lymphodepletion: cyclophosphamide and fludarabine" in drawing.texts
+
+
+def test_no_regimen_sequence_is_drawn_for_a_source_that_gives_none(monkeypatch):
+    assert figures.regimen_timeline(CT) is None
     assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(HEROS)) == 2
-    assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(CT)) == 0
-    assert "without arrows: the source gives no order" in figures.regimen_timeline(CT).alt
-    unordered = HEROS.model_copy(update={"regimen": HEROS.regimen.model_copy(update={"order": CT.regimen.order})})
-    assert arrows_drawn(monkeypatch, lambda: figures.regimen_timeline(unordered)) == 0
 
 
-def test_dose_and_age_figures_only_where_the_source_states_them():
-    assert figures.dose_levels(HEROS) is None
+def test_age_figure_ticks_only_at_the_stated_ages():
+    drawing = figures.age_range(HEROS)
+    assert set(drawing.texts) == {"1", "25", "Age (years)", "1 to 25 years"}
     assert figures.age_range(CT) is None
-    assert "the 2 dose options stated for CT-0525, 3 or 10 billion CAR+ cells" in figures.dose_levels(CT).alt
-    assert "1 to 25 years" in figures.age_range(HEROS).alt
+
+
+def test_stated_grid_draws_facet_labels_column_names_and_stated_or_not():
+    matrix = stated_matrix(LIBRARY)
+    drawing = figures.stated_grid(matrix)
+    assert set(drawing.texts) == set(matrix.index) | set(matrix.columns) | {"stated", "not stated"}
 
 
 def test_dollar_signs_and_markup_in_data_are_drawn_as_plain_text():
-    tricky = HEROS.model_copy(update={"mechanism": HEROS.mechanism.model_copy(update={"steps": [
-        HEROS.mechanism.steps[0].model_copy(update={"value": "costs $5 and $x^2$ <script>alert(1)</script>"})]})})
+    step = CT.mechanism.steps[0].model_copy(update={"value": "costs $5 and $x^2$ <script>alert(1)</script>"})
+    tricky = CT.model_copy(update={"mechanism": CT.mechanism.model_copy(update={"steps": [step]})})
     drawing = figures.mechanism_flow(tricky)
     assert b"<script" not in drawing.svg
     assert "$x^2$ <script>alert(1)</script>" in drawing.alt

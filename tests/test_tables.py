@@ -1,3 +1,7 @@
+"""Facts as rows: one label per fact, the value as a page shows it, what it rests on, and its passages."""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 from carbook import tables
@@ -9,62 +13,55 @@ LIBRARY = load_library(ROOT)
 HEROS, CT = LIBRARY.therapies["heros-3"], LIBRARY.therapies["ct-0525"]
 
 
-def rows(frame):
-    return {row["Fact"]: row for _, row in frame.iterrows()}
+def by_path(rows):
+    return {row.path: row for row in rows}
 
 
-def test_every_row_has_a_passage_from_its_source():
+def test_every_row_rests_on_passages_of_its_own_source():
     for therapy in (HEROS, CT):
-        for section in tables.SECTIONS:
-            frame = tables.section_table(therapy, section)
-            assert list(frame.columns) == tables.FACT_COLUMNS
-            source = LIBRARY.source_of(therapy)
-            for passage in frame["Source passage"]:
-                assert passage.document == therapy.source
-                assert passage.quote is None or source.contains(passage.quote)
+        source = LIBRARY.source_of(therapy)
+        for _, row in tables.all_rows(therapy, source):
+            assert all(source.contains(p) for p in row.passages), row.path
+            assert row.stated or row.value == NOT_STATED
 
 
-def test_regimen_table_keeps_the_sources_order_and_agents():
-    frame = tables.section_table(HEROS, "Regimen")
-    pairs = list(zip(frame["Fact"], frame["Value"]))
-    assert pairs[:3] == [("Conditioning", "lymphodepletion"), ("Conditioning: agent", "cyclophosphamide"),
-                         ("Conditioning: agent", "fludarabine")]
-    assert ("Combination: agent", "nivolumab") in pairs
-    assert rows(frame)["Dose"]["Value"] == NOT_STATED
+def test_regimen_rows_keep_the_sources_order_and_its_joining_words():
+    rows = by_path(tables.regimen_rows(HEROS))
+    assert rows["regimen.conditioning"].value == "lymphodepletion"
+    assert rows["regimen.conditioning.agents"].value == "cyclophosphamide and fludarabine"
+    assert rows["regimen.combination.agents"].value == "pembrolizumab or nivolumab"
+    assert rows["regimen.order"].value == "Conditioning, then CAR cell infusion, then Combination (in the source's order)"
+    joined = by_path(tables.regimen_rows(HEROS, agents_apart=False))
+    assert joined["regimen.conditioning"].value == "lymphodepletion: cyclophosphamide and fludarabine"
 
 
-def test_a_stage_row_shows_only_what_its_own_passage_states():
-    # The lymphodepletion passage names no drug; each agent has a row with the passage that names it.
-    table = rows(tables.section_table(HEROS, "Regimen"))
-    assert table["Conditioning"]["Value"] == "lymphodepletion"
-    assert "cyclophosphamide" not in table["Conditioning"]["Source passage"].quote
-    agents = tables.section_table(HEROS, "Regimen").query("Fact == 'Conditioning: agent'")
-    assert all(value in cited.quote for value, cited in zip(agents["Value"], agents["Source passage"]))
-    assert tables.display_value(HEROS.regimen.conditioning) == "lymphodepletion: cyclophosphamide and fludarabine"
+def test_several_doses_read_in_one_row_as_the_source_joins_them():
+    row = by_path(tables.regimen_rows(CT))["regimen.dose"]
+    assert row.value == "3 or 10 billion CAR+ cells" and row.label == "Dose"
+    assert by_path(tables.regimen_rows(HEROS))["regimen.dose"].value == NOT_STATED
 
 
-def test_gap_row_says_not_stated_and_shows_the_nearby_passage():
-    row = rows(tables.section_table(HEROS, "NCI concept"))["NCI Thesaurus concept"]
-    assert row["Value"] == NOT_STATED
-    assert "Nearby, the source says: “NCT#/ ID: NCT04995003”" in str(row["Source passage"])
+def test_a_gap_row_carries_its_note_and_nearby_passage():
+    row = by_path(tables.regimen_rows(HEROS))["regimen.route"]
+    assert row.gap and not row.stated
+    assert row.passages == (HEROS.regimen.route.nearby,)
 
 
-def test_alternative_doses_show_as_options_with_number_and_unit():
-    # The record gives "3 or 10 billion CAR+ cells" for a single infusion: one of them, not two doses.
-    table = rows(tables.section_table(CT, "Regimen"))
-    assert table["Dose option 1"]["Value"] == "3 billion CAR+ cells"
-    assert table["Dose option 2"]["Value"] == "10 billion CAR+ cells"
-    assert "Dose 1" not in table
-    assert table["Route"]["Value"] == "Intravenous"
+def test_rows_show_what_a_fact_rests_on():
+    claims = [r for r in tables.nci_concept_rows(CT) if r.path.startswith("nci_concept.claims")]
+    hedged = [r for r in claims if r.rests_on == "hedged"]
+    assert len(hedged) == 2 and all(r.shown_value.startswith("Hedged in the source: ") for r in hedged)
+    aims = tables.aim_rows(HEROS)
+    assert aims and all(r.shown_value.startswith("Aim: ") for r in aims)
 
 
-def test_several_doses_read_in_one_cell_as_the_source_joins_them():
-    assert tables.display_fact(CT, "regimen.dose", CT.regimen.dose) == "3 or 10 billion CAR+ cells"
-    both = CT.regimen.model_copy(update={"dose_joined_by": "and"})
-    assert both.dose_phrase() == "3 and 10 billion CAR+ cells"
-    assert tables.display_fact(HEROS, "regimen.dose", HEROS.regimen.dose) == NOT_STATED
+def test_record_fields_are_labelled_as_the_records_never_as_nci_content():
+    rows = tables.record_field_rows(CT, LIBRARY.source_of(CT))
+    assert [r.label for r in rows][:1] == ["Record field drug_type"]
+    assert all("NCI" not in r.label for r in rows)
+    assert by_path(rows)["record_fields.drug_category"].value == "CAR M"
 
 
 def test_ages_read_as_a_range_with_unit():
-    assert rows(tables.section_table(HEROS, "Eligibility"))["Ages"]["Value"] == "1 to 25 years"
-    assert rows(tables.section_table(CT, "Eligibility"))["Ages"]["Value"] == NOT_STATED
+    assert by_path(tables.eligibility_rows(HEROS))["eligibility.ages"].value == "1 to 25 years"
+    assert by_path(tables.eligibility_rows(CT))["eligibility.ages"].value == NOT_STATED

@@ -43,12 +43,16 @@
   }
 
   var touched = false;
-  document.addEventListener("pointerdown", function (event) { touched = event.pointerType === "touch"; }, true);
+  var shownBeforeTap = null;  // focus on tap shows the tip: remember what was shown before the finger came down
+  document.addEventListener("pointerdown", function (event) {
+    touched = event.pointerType === "touch";
+    shownBeforeTap = shownFor;
+  }, true);
 
   document.addEventListener("click", function (event) {
     var marker = event.target.closest && event.target.closest(".cb-cite a");
     if (!marker) { hide(); return; }
-    if (touched && shownFor !== marker) {  // first tap shows the passage; a second tap follows the link
+    if (touched && shownBeforeTap !== marker) {  // first tap shows the passage; a second tap follows the link
       event.preventDefault();
       show(marker);
     }

@@ -186,8 +186,9 @@ class Chapter:
             parts.append(figure(construct, Markdown(f"The parts of the CAR the source names, in its words{marks}\\; "
                                                     "nothing else is drawn\\."), f"fig-{self._label('construct')}"))
         drawn = " ".join(s.value for s in actions).lower()
-        rows = [r for r in tables.mechanism_rows(t)
-                if not (r.path == "mechanism.effector" and r.stated and r.value.lower() in drawn)]  # drawn above
+        rows = [r for r in tables.mechanism_rows(t)  # what the figures above draw (their alt text says it) is not listed again
+                if not (r.path == "mechanism.effector" and r.stated and r.value.lower() in drawn)
+                and not (construct is not None and r.path.startswith("car_components"))]
         parts.append(self._table(rows, "Mechanism.", "mechanism"))
         return _join(parts)
 

@@ -23,14 +23,17 @@ LONG = 60
 def sentence_spans(source: SourceDocument, passage: str) -> list[tuple[int, int]]:
     """Give where each whole sentence that holds ``passage`` lies in the source's normalised text: a page
     prints a passage's sentences, so a clause is read with its hedge, and overlapping passages once."""
+    start = None
     if source.format == "record":  # a field's whole value: that field, not the same words inside another
         for name, span in record_spans(source).items():
-            if source.record[name] == normalise(passage) and source.normalised[span[0]:span[1]] == normalise(passage):
-                return [span]
-    starts = locate(source, passage)
-    if not starts:
-        return []
-    start, end = starts[0], starts[0] + len(normalise(passage))
+            if source.normalised[span[0]:span[1]] == normalise(passage):
+                start, end = span
+                break
+    if start is None:
+        starts = locate(source, passage)
+        if not starts:
+            return []
+        start, end = starts[0], starts[0] + len(normalise(passage))
     inside = [(s.start, s.end) for s in sentences(source) if s.start < end and s.end > start]
     return inside or [(start, end)]
 

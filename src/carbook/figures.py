@@ -81,7 +81,13 @@ def drawing(figure: Figure, alt: str) -> Drawing:
     return Drawing(to_svg(figure), alt, texts)
 
 
-def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool, width_chars: int) -> None:
+def _wrap(text: str, width: int) -> str:
+    """Give ``text`` in lines of about ``width`` characters, never cutting a word."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool, width_chars: int,
+         fontsize: float = 11) -> None:
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2), w, h,
@@ -92,7 +98,7 @@ def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool,
             linewidth=1.4,
         )
     )
-    ax.text(x, y, textwrap.fill(text, width_chars), ha="center", va="center", fontsize=11,
+    ax.text(x, y, _wrap(text, width_chars), ha="center", va="center", fontsize=fontsize,
             color=INK if stated else "#404040", style="normal" if stated else "italic")
 
 
@@ -111,7 +117,7 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
 
     heights = []
     for _, texts, _ in rows:
-        lines = max(len(textwrap.wrap(text, chars_for(len(texts)))) for text in texts)
+        lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
         heights.append(0.4 + 0.24 * lines)
     total = sum(heights) + gap * (len(rows) - 1)
     figure = Figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
@@ -130,34 +136,11 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
         for k, text in enumerate(texts):
             _box(ax, area_x + each * (k + 0.5), y, each - 0.08, height, text, stated=stated, width_chars=chars)
         if label:
-            ax.text(label_width - 0.12, y, textwrap.fill(label, 12), ha="right", va="center", fontsize=11,
+            ax.text(label_width - 0.12, y, _wrap(label, 12), ha="right", va="center", fontsize=11,
                     weight="bold", color=ACCENT)
         if index < len(rows) - 1 and (arrows is None or arrows[index]):
             _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
         top -= height + gap
-    return figure
-
-
-def _across(rows: list[tuple[str, list[str], bool]], arrows: list[bool]) -> Figure:
-    """Draw stages left to right, each a label above its box; ``arrows[i]`` joins stage ``i`` to the next."""
-    width, count, gap = FIGURE_WIDTH, len(rows), 0.28
-    box_w = (width - gap * (count - 1)) / count
-    chars = 14
-    lines = max(len(textwrap.wrap(texts[0], chars)) for _, texts, _ in rows)
-    box_h = 0.35 + 0.21 * lines
-    label_h = 0.42
-    height = box_h + label_h + 0.1
-    figure = Figure(figsize=(width, height * 0.8), facecolor="white")
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
-    for index, (label, texts, stated) in enumerate(rows):
-        x = box_w / 2 + index * (box_w + gap)
-        _box(ax, x, box_h / 2 + 0.05, box_w, box_h, texts[0], stated=stated, width_chars=chars)
-        ax.text(x, box_h + 0.05 + label_h / 2, label, ha="center", va="center", fontsize=10.5, weight="bold", color=ACCENT)
-        if index < count - 1 and arrows[index]:
-            _arrow(ax, (x + box_w / 2, box_h / 2 + 0.05), (x + box_w / 2 + gap, box_h / 2 + 0.05))
     return figure
 
 
@@ -202,7 +185,7 @@ def construct(therapy: Therapy) -> Drawing | None:
 
 
 def regimen_timeline(therapy: Therapy) -> Drawing | None:
-    """Give the regimen as its three stages left to right, gaps dashed, joined by arrows in the order the source
+    """Give the regimen as its three stages top to bottom, gaps dashed, joined by arrows in the order the source
     gives; ``None`` where the source gives no order (no sequence is drawn that it does not state)."""
     if isinstance(therapy.regimen.order, NotStated):
         return None
@@ -211,7 +194,7 @@ def regimen_timeline(therapy: Therapy) -> Drawing | None:
         stated = isinstance(stage, Step)
         rows.append((label, [display_value(stage) if stated else NOT_STATED], stated))
     arrows = [rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
-    figure = _across(rows, arrows)
+    figure = _flow(rows, label_width=1.35, arrows=arrows)
     described = "; ".join(f"{label}: {texts[0]}" for label, texts, _ in rows)
     alt = f"Regimen of {therapy.name.value} as three stages in the order the source gives, without days or doses: {described}."
     return drawing(figure, alt)
@@ -251,11 +234,11 @@ def stated_grid(matrix: pd.DataFrame) -> Drawing:
     ax.set_ylim(0, height)
     ax.axis("off")
     for j, column in enumerate(columns):
-        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, textwrap.fill(column, 10), ha="center", va="center",
+        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, _wrap(column, 10), ha="center", va="center",
                 fontsize=10.5, weight="bold", color=ACCENT)
     for i, row in enumerate(rows):
         y = height - cell_h * (i + 1.9)
-        ax.text(label_w - 0.1, y, textwrap.fill(row, 24), ha="right", va="center", fontsize=10, color=INK)
+        ax.text(label_w - 0.1, y, _wrap(row, 24), ha="right", va="center", fontsize=10, color=INK)
         for j, column in enumerate(columns):
             stated = bool(matrix.loc[row, column])
             x = label_w + cell_w * (j + 0.5)

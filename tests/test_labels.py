@@ -1,0 +1,41 @@
+"""One name per fact: chapters, comparison, introduction, facts.csv and labels.json agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from carbook import compare, pages, publish, tables
+from carbook.labels import LABELS, label
+from carbook.load import load_library
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = load_library(ROOT)
+
+
+def test_every_row_of_every_chapter_uses_the_registry_label_of_its_path():
+    for therapy in LIBRARY.therapies.values():
+        for _, row in tables.all_rows(therapy, LIBRARY.source_of(therapy)):
+            if not row.path.startswith("record_fields."):
+                assert row.label == label(row.path), row.path
+
+
+def test_comparison_and_introduction_use_the_registry_labels():
+    assert [lbl for lbl, _ in compare.FACETS] == [label(path) for path in compare.FACET_PATHS]
+    assert all(path in LABELS for path in pages.OVERVIEW)
+
+
+def test_facts_csv_labels_match_the_registry_and_the_published_labels(tmp_path):
+    rows = publish.fact_rows(LIBRARY)
+    for row in rows:
+        if not row["path"].startswith("record_fields."):
+            assert row["fact"] == label(row["path"])
+    publish.write_package(LIBRARY, tmp_path / "data")
+    assert json.loads((tmp_path / "data" / "labels.json").read_text(encoding="utf-8")) == LABELS
+
+
+def test_a_fact_has_one_label_on_one_page():
+    # CAR M (drug_category) is the record's field only, not also the modality
+    ct = LIBRARY.therapies["ct-0525"]
+    labels_of_car_m = {row.label for _, row in tables.all_rows(ct, LIBRARY.source_of(ct)) if row.value == "CAR M"}
+    assert labels_of_car_m == {"Record field drug_category"}
