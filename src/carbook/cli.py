@@ -7,19 +7,26 @@ import argparse
 import sys
 from pathlib import Path
 
-from .load import check, project_root
+from .coverage import coverage_report
+from .load import check, check_library, project_root
 from .scaffold import ScaffoldError, new_therapy
 
 
 def _check(args: argparse.Namespace) -> int:
     root = project_root()
-    problems = check(root, [Path(p).resolve() for p in args.paths] or None)
+    if args.paths:
+        problems, library = check(root, [Path(p).resolve() for p in args.paths]), None
+    else:
+        library, problems = check_library(root)
     for problem in problems:
         print(problem)
     count = len(problems)
     if count:
         print(f"{count} problem{'s' if count != 1 else ''} found.")
         return 1
+    if library is not None:
+        for line in coverage_report(library):
+            print(line)
     print("All data files are valid.")
     return 0
 

@@ -122,3 +122,9 @@ def _covered(source: SourceDocument, passages: list[str]) -> set[int]:
 
 def _all_covered(text: str, start: int, end: int, covered: set[int]) -> bool:
     return all(i in covered for i in range(start, end) if _CONTENT.match(text[i]))
+
+
+def coverage_report(library: Any) -> list[str]:
+    """Give one line per therapy of a :class:`~carbook.load.Library`: how many sentences of its source the
+    chapter shows, lists as not used, and misses."""
+    return [coverage(t, library.source_of(t)).summary() for t in library.therapies.values()]

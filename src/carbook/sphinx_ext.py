@@ -97,6 +97,10 @@ def _check_data(app: Sphinx) -> None:
                              " `python -m carbook check` checks the data alone.\n")
             raise SystemExit(2)  # a clean stop: the report above is the whole story, no traceback
         app.carbook_library = library
+        from .coverage import coverage_report
+
+        for line in coverage_report(library):
+            logger.info(f"source coverage: {line}")
         state = {
             "fingerprint": fingerprint,
             "substitutions": substitutions.for_library(library),
