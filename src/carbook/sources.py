@@ -177,7 +177,16 @@ class SourceDocument:
     def closest_passage(self, passage: str) -> str:
         """Give the sentence of the document most like ``passage`` (to show beside a failed quote).
 
-        Sentences are compared in plain form and case aside; the one given is in the source's own characters."""
+        Where a good part of the quote agrees with the source (a slip of one character, say), the
+        sentences where it would stand; else the sentence most alike, compared in plain form and case
+        aside. Either way in the source's own characters."""
+        parting = self._parting(passage)
+        if parting is not None and parting.agreed >= min(_GOOD_AGREEMENT, len(parting.quote_plain) / 3):
+            plain, origin = self._folded
+            first, last = (origin[min(at, len(plain) - 1)] for at in parting.source_span)
+            spans = [(start, end) for start, end in self._sentence_spans() if start <= last and end > first]
+            if spans:
+                return _squash(self.text[spans[0][0]:spans[-1][1]])
         needle = normalise(passage).lower()
         best, best_ratio = "", -1.0
         for candidate in self.passages():
@@ -185,6 +194,36 @@ class SourceDocument:
             if ratio > best_ratio:
                 best, best_ratio = candidate, ratio
         return best
+
+    def _sentence_spans(self) -> list[tuple[int, int]]:
+        """Where each of :meth:`passages` stands in the text, as ``(start, end)``."""
+        spans, start = [], 0
+        for separator in _SENTENCE_END.finditer(self.text):
+            if self.text[start:separator.start()].strip():
+                spans.append((start, separator.start()))
+            start = separator.end()
+        if self.text[start:].strip():
+            spans.append((start, len(self.text)))
+        return spans
+
+    def _parting(self, passage: str) -> _Parting | None:
+        """Give how far ``passage`` agrees with the document from its start, or from its end if further.
+
+        ``None`` when the passage occurs, or when fewer than a few of its characters agree."""
+        quote_plain, quote_origin = _fold(passage)
+        plain, origin = self._folded
+        if not quote_plain or quote_plain in plain:
+            return None
+        size = len(quote_plain)
+        head = _longest(lambda k: quote_plain[:k] in plain, size)
+        tail = _longest(lambda k: quote_plain[size - k:] in plain, size)
+        if max(head, tail) < _LEAST_AGREEMENT:
+            return None
+        if head >= tail:
+            begin = plain.find(quote_plain[:head])  # where the agreed part starts in the source
+            return _Parting(quote_plain, quote_origin, True, head, begin, head, begin + head)
+        end = plain.find(quote_plain[size - tail:])  # where the agreed part, the quote's end, starts
+        return _Parting(quote_plain, quote_origin, False, tail, end, size - tail - 1, end - 1)
 
     def difference(self, passage: str) -> str | None:
         """Say where ``passage`` first parts from the document, naming the characters by code point.
@@ -195,23 +234,15 @@ class SourceDocument:
         followed from its start as far as it matches the source, or from its end backwards if that
         reaches further. Gives ``None`` when the passage occurs, or when not even its first or last few
         characters do (the quote is then not a slip of a passage but another text)."""
-        quote_plain, quote_origin = _fold(passage)
+        parting = self._parting(passage)
+        if parting is None:
+            return None
         plain, origin = self._folded
-        if not quote_plain or quote_plain in plain:
-            return None
-        size = len(quote_plain)
-        head = _longest(lambda k: quote_plain[:k] in plain, size)
-        tail = _longest(lambda k: quote_plain[size - k:] in plain, size)
-        if max(head, tail) < _LEAST_AGREEMENT:
-            return None
-        forwards = head >= tail
+        quote_plain, quote_origin, forwards = parting.quote_plain, parting.quote_origin, parting.forwards
+        quote_at, source_at = parting.quote_at, parting.source_at
         if forwards:
-            begin = plain.find(quote_plain[:head])  # where the agreed part starts in the source
-            quote_at, source_at = head, begin + head  # the first characters that differ
             kind = _kind(quote_plain[quote_at:], plain[source_at:])
         else:
-            end = plain.find(quote_plain[size - tail:])  # where the agreed part starts, read backwards: ends
-            quote_at, source_at = size - tail - 1, end - 1
             kind = _kind(quote_plain[:quote_at + 1][::-1], plain[:source_at + 1][::-1])
         mark = {"extra": quote_plain[quote_at], "missing": plain[source_at] if kind == "missing" else ""}.get(kind, "")
         if mark and unicodedata.combining(mark):
@@ -221,9 +252,10 @@ class SourceDocument:
             kind = "changed"
         if forwards:
             stop = origin[source_at] if source_at < len(plain) else len(self.text)
-            where = f"after “{_tail_of(self.text[origin[begin]:stop])}”"
+            where = f"after “{_tail_of(self.text[origin[parting.start]:stop])}”"
         else:
-            where = f"before “{_head_of(self.text[origin[end]:origin[end + tail - 1] + 1])}”"
+            agreed = self.text[origin[parting.start]:origin[parting.start + parting.agreed - 1] + 1]
+            where = f"before “{_head_of(agreed)}”"
         quote_char = describe_character(passage[quote_origin[quote_at]])
         position = f"at character {quote_origin[quote_at] + 1} of the quote"
         if kind == "ends":
@@ -236,8 +268,32 @@ class SourceDocument:
         return f"the source has {source_char} where the quote has {quote_char}, {position}, {where}"
 
 
+@dataclass(frozen=True)
+class _Parting:
+    """How a quote that is not in a document agrees with it, up to where the two part."""
+
+    quote_plain: str
+    quote_origin: list[int]
+    forwards: bool  # the quote's start agrees (else its end)
+    agreed: int  # how many plain characters agree
+    start: int  # where the agreed part starts in the document's plain form
+    quote_at: int  # the first plain character of the quote that differs (the last, read backwards)
+    source_at: int  # the document's plain character in its place (may be one past either end)
+
+    @property
+    def source_span(self) -> tuple[int, int]:
+        """Plain-form positions of the document where the whole quote would stand."""
+        size = len(self.quote_plain)
+        if self.forwards:
+            return self.start, self.start + size - 1
+        end = self.start + self.agreed - 1
+        return max(0, end - size + 1), end
+
+
 #: How many characters of a quote must agree with the source before a difference is worth naming.
 _LEAST_AGREEMENT = 8
+#: How many agreeing characters (or a third of the quote) place a quote in the source for its closest passage.
+_GOOD_AGREEMENT = 20
 #: How many characters after a difference tell a changed character from an extra or a missing one.
 _WINDOW = 8
 
