@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -142,10 +143,24 @@ class SourceDocument:
         """The fields of a ``record`` source as ``{name: value}``; empty for prose."""
         return dict(self.parsed_record.fields) if self.parsed_record is not None else {}
 
+    def _occurrences(self, needle: str) -> Iterator[int]:
+        """Give where the plain-form ``needle`` stands in the document's plain form, on whole characters.
+
+        An occurrence may not begin or end inside the plain form of one character ("..." inside "…"), nor
+        stop short of an accent ("cafe" is not in "café")."""
+        plain, origin = self._folded
+        start = plain.find(needle) if needle else -1
+        while start >= 0:
+            end = start + len(needle)
+            if ((start == 0 or origin[start - 1] != origin[start])
+                    and (end == len(plain) or (origin[end] != origin[end - 1] and not unicodedata.combining(plain[end])))):
+                yield start
+            start = plain.find(needle, start + 1)
+
     def contains(self, passage: str) -> bool:
         """Tell whether ``passage`` occurs verbatim in the document, whitespace and typographic variants aside."""
         needle = normalise(passage)
-        return bool(needle) and needle in self.normalised
+        return bool(needle) and needle in self.normalised and next(self._occurrences(needle), None) is not None
 
     def verbatim(self, passage: str) -> str:
         """Give ``passage`` as the document writes it: the source's own characters, whitespace normalised.
@@ -155,17 +170,14 @@ class SourceDocument:
         occurrence written exactly as typed is preferred, else the first. Raises ``ValueError`` when the
         passage does not occur (:meth:`contains` is false)."""
         needle = normalise(passage)
-        plain, origin = self._folded
+        origin = self._folded[1]
         typed = _squash(passage)
         first: str | None = None
-        start = plain.find(needle) if needle else -1
-        while start >= 0:
-            end = start + len(needle) - 1
-            shown = _squash(self.text[origin[start]:origin[end] + 1])
+        for start in self._occurrences(needle):
+            shown = _squash(self.text[origin[start]:origin[start + len(needle) - 1] + 1])
             if shown == typed:
                 return shown
             first = first if first is not None else shown
-            start = plain.find(needle, start + 1)
         if first is None:
             raise ValueError(f"passage not found in {self.name}: {passage[:60]!r}")
         return first
@@ -212,11 +224,13 @@ class SourceDocument:
         ``None`` when the passage occurs, or when fewer than a few of its characters agree."""
         quote_plain, quote_origin = _fold(passage)
         plain, origin = self._folded
-        if not quote_plain or quote_plain in plain:
+        if not quote_plain or self.contains(passage):
             return None
         size = len(quote_plain)
-        head = _longest(lambda k: quote_plain[:k] in plain, size)
-        tail = _longest(lambda k: quote_plain[size - k:] in plain, size)
+        # the whole quote may stand in the plain form, yet not on whole characters ("cafe" in "café"):
+        # then it parts from the source at its last character
+        head = _longest(lambda k: quote_plain[:k] in plain, size - 1)
+        tail = _longest(lambda k: quote_plain[size - k:] in plain, size - 1)
         if max(head, tail) < _LEAST_AGREEMENT:
             return None
         if head >= tail:
