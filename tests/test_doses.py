@@ -64,6 +64,7 @@ def test_an_approximate_per_kg_range_is_marked_both():
     ("1e6 cells/kg", 1, 6, "e6 cells/kg"),
     ("3 doses of 10^6 cells each", 1, 6, "10^6 cells"),
     ("about 3 million cells", 3, 6, "million cells"),
+    ("given on day 0 as 1×10^6 cells/kg", 1, 6, "×10^6 cells/kg"),
     ("1,000,000 CAR T cells", 1_000_000, 0, "CAR T cells"),
     ("2\u00a0×\u00a010^6 CAR\u2011T cells per kg body weight", 2, 6, "×\u00a010^6 CAR\u2011T cells per kg body weight"),
 ])
@@ -99,6 +100,7 @@ def test_alternatives_that_each_repeat_the_unit_are_one_statement():
     ("10e6 cells", "may mean 10×10^6 or 10^6"),
     ("2 × 106 cells/kg", "lost the power of ten's raised form"),
     ("1, 3, 10 million cells", "commas alone"),
+    ("on day 0, 1×10^6 cells/kg", "commas alone"),  # "0, 1" reads as a list as well
     ("1 or 3 and 10 million cells", "both by 'or' and by 'and'"),
     ("5–3×10^9 cells", "low end is not below its high end"),
     ("500 million to 3 billion cells", "different powers of ten"),

@@ -70,7 +70,8 @@ _BOUND = re.compile(
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
-_NUMBER_BEFORE = re.compile(rf"\d[\s,.;:/^{_TIMES}]*$")
+#: A number joined to the amount's start by a sign ("1,5 × 10^6": a decimal comma the amount cannot include)
+_NUMBER_BEFORE = re.compile(rf"\d(?:[.,:/^]|\s*[{_TIMES}]\s*)$")
 
 
 @dataclass(frozen=True)
