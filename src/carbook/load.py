@@ -314,9 +314,12 @@ def _stated_values(fact: dict[str, Any]) -> list[str]:
 
 
 def _not_found(source: SourceDocument, what: str, passage: str) -> tuple[str, str]:
-    """Give the message and fix for a passage that is not in ``source``, with the source's closest one."""
+    """Give the message and fix for a passage that is not in ``source``: where it parts from the source,
+    by code point (the two may look alike on screen), and the source's closest passage."""
+    difference = source.difference(passage)
     return (f"{what} not found in {source.name}",
-            f"copy the passage exactly from the source; closest passage: “{source.closest_passage(passage)}”")
+            f"copy the passage exactly from the source; {difference + '; ' if difference else ''}"
+            f"closest passage: “{source.closest_passage(passage)}”")
 
 
 def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:

@@ -450,8 +450,13 @@ def format_number(value: float) -> str:
 
 
 def value_in_quote(value: str, quote: str) -> bool:
-    """Tell whether ``value`` is written in ``quote`` (case and whitespace aside; numbers whole)."""
+    """Tell whether ``value`` is written in ``quote``: case, whitespace and typographic variants aside.
+
+    Both are compared in the plain form quotes are matched in (``Gene‑modified`` with U+2011 is written
+    in ``Gene-modified``, ``×`` in ``x``). A number must be written whole: ``3`` is in ``3 or 10`` and in
+    ``0.5–3×10^9``, but not in ``30``, ``3.5``, nor as the base or the power of ``10^3`` or ``10³``."""
     needle, haystack = normalise(value).lower(), normalise(quote).lower()
     if re.fullmatch(r"\d+(\.\d+)?", needle):
-        return re.search(rf"(?<![\d.]){re.escape(needle)}(?![\d]|\.\d)", haystack) is not None
+        whole = rf"(?<![\d.^]){re.escape(needle)}(?![\d^⁰¹²³⁴⁵⁶⁷⁸⁹]|\.\d)"
+        return re.search(whole, haystack) is not None
     return needle in haystack
