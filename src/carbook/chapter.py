@@ -44,15 +44,20 @@ class Chapter:
         """Give the markers of the passages' sentences, each sentence once."""
         return self.citations.marker(*passages)
 
+    def _own(self, text: str) -> str:
+        """Give ``text`` in the source's own characters where the source writes it (``CAR‑NK`` with its
+        non-breaking hyphen, though typed with ``-``)."""
+        return self.source.verbatim(text) if len(text) > 2 and self.source.contains(text) else text
+
     def _value(self, fact: Any, path: str = "", link: bool = True) -> str:
         """Give a stated fact's value as MyST with its marker."""
-        text = tables.display_fact(self.therapy, path, fact) if path else tables.display_value(fact)
+        text = self._own(tables.display_fact(self.therapy, path, fact) if path else tables.display_value(fact))
         return (self.terms.link(text) if link else escape(text)) + self._mark(*_quotes(fact))
 
     def _cell(self, row: tables.Row) -> str:
         """Give a row's value cell; a value that is its passage's whole text is shown here in quotation marks,
         and the list of passages points here instead of printing it again."""
-        text = row.value
+        text = self._own(row.value) if row.gap is None else row.value
         anchor = self.citations.shown_in_body(text, row.passages, row.label.lower()) if row.gap is None else None
         if anchor:
             return f"{_prefix(row.rests_on)}{anchor}“{escape(text)}”"

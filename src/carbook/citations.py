@@ -83,7 +83,7 @@ class Citations:
             key = anchor(source, span)
             if key not in self.entries:
                 self.also.pop(key, None)
-                self.entries[key] = Entry(len(self.entries) + 1, source.normalised[span[0]:span[1]], key,
+                self.entries[key] = Entry(len(self.entries) + 1, source.shown(*span), key,
                                           note=_field_at(source, span[0]), source=source.name)
             found.append(self.entries[key])
         return found
@@ -117,7 +117,7 @@ class Citations:
         for span in sentence_spans(self.source, passage):
             key = anchor(self.source, span)
             if key not in self.entries and key not in self.also:
-                self.also[key] = Entry(0, self.source.normalised[span[0]:span[1]], key, rests_on, note, self.source.name)
+                self.also[key] = Entry(0, self.source.shown(*span), key, rests_on, note, self.source.name)
 
     def passage_list(self, kind_prefix: dict[str, str]) -> Markdown:
         """Give the page's passages as HTML: the numbered list, then the passages also stated."""

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .framing import Sentence, locate, record_spans, sentences
+from .framing import Sentence, debris, locate, record_spans, sentences
 from .models import NotStated, Passage, Quoted, Therapy
 from .sources import SourceDocument
 
@@ -86,6 +86,7 @@ def coverage(therapy: Therapy, source: SourceDocument) -> Coverage:
             shown_cover.update(range(*spans[name]))
     unused_cover = _covered(source, [item.quote for item in therapy.not_used])
     shown, unused, missing = [], [], []
+    unused += debris(source)  # a record's page debris, which its parser skips
     for sentence in sentences(source):
         if _all_covered(source.normalised, sentence.start, sentence.end, shown_cover):
             shown.append(sentence)

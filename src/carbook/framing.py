@@ -53,40 +53,47 @@ class Sentence:
         return self.start + len(self.text)
 
 
+def _lines(source: SourceDocument) -> Iterator[tuple[int, str, int]]:
+    """Give each non-blank line of the source as ``(line number, normalised text, start in the normalised text)``."""
+    offset = 0
+    for number, raw in enumerate(source.text.splitlines(), start=1):
+        line = normalise(raw)
+        if line:
+            yield number, line, offset
+            offset += len(line) + 1
+
+
+def _cut(line: str, offset: int) -> list[Sentence]:
+    found, position = [], 0
+    for piece in _SENTENCE_END.split(line):
+        at = line.index(piece, position)
+        found.append(Sentence(piece, offset + at))
+        position = at + len(piece)
+    return found
+
+
 def sentences(source: SourceDocument) -> list[Sentence]:
     """Give the content sentences of a source, in order: for prose, each line cut into sentences; for a
-    field/value record, each field's value cut into sentences (field names are labels, not content)."""
-    found: list[Sentence] = []
-    offset = 0
-    names = set(source.record) if source.format == "record" else set()
-    for line in (normalise(raw) for raw in source.text.splitlines()):
-        if not line:
-            continue
-        if line not in names:
-            position = 0
-            for piece in _SENTENCE_END.split(line):
-                at = line.index(piece, position)
-                found.append(Sentence(piece, offset + at))
-                position = at + len(piece)
-        offset += len(line) + 1
-    return found
+    field/value record, each field's value cut into sentences (field names are labels, and the page
+    debris the record's parser skips is not content: see :func:`debris`)."""
+    values = set(source.parsed_record.value_lines.values()) if source.format == "record" and source.parsed_record else None
+    return [s for number, line, offset in _lines(source) if values is None or number in values for s in _cut(line, offset)]
+
+
+def debris(source: SourceDocument) -> list[Sentence]:
+    """Give the lines of a record source that its parser skips as page debris (before the first field, after the last)."""
+    if source.format != "record" or not source.parsed_record:
+        return []
+    skipped = {line.number for line in source.parsed_record.skipped}
+    return [Sentence(line, offset) for number, line, offset in _lines(source) if number in skipped]
 
 
 def record_spans(source: SourceDocument) -> dict[str, tuple[int, int]]:
     """Give where each field's value of a record source lies in its normalised text, by field name."""
-    spans: dict[str, tuple[int, int]] = {}
-    offset, name = 0, None
-    fields = set(source.record)
-    for line in (normalise(raw) for raw in source.text.splitlines()):
-        if not line:
-            continue
-        if name is None and line in fields and line not in spans:
-            name = line
-        elif name is not None:
-            spans[name] = (offset, offset + len(line))
-            name = None
-        offset += len(line) + 1
-    return spans
+    if source.format != "record" or not source.parsed_record:
+        return {}
+    line_of = {number: (offset, offset + len(line)) for number, line, offset in _lines(source)}
+    return {name: line_of[number] for name, number in source.parsed_record.value_lines.items() if number in line_of}
 
 
 def locate(source: SourceDocument, passage: str) -> list[int]:

@@ -53,24 +53,6 @@ def overview(library: Library) -> Markdown:
     return Markdown(table_md + "\n\n" + "**Source passages of this table**\n\n" + citations.passage_list(RESTS_ON_PREFIX))
 
 
-def _raw_positions(text: str) -> list[int]:
-    """Give, for each character of the normalised text, where it lies in ``text`` (a run of whitespace
-    becomes the one space at its start)."""
-    positions: list[int] = []
-    in_space = False
-    for index, char in enumerate(text):
-        if char.isspace():
-            if positions and not in_space:
-                positions.append(index)
-            in_space = True
-        else:
-            positions.append(index)
-            in_space = False
-    if in_space and positions:
-        positions.pop()  # normalising trims the end
-    return positions
-
-
 def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
     """Give each sentence of source ``name`` that the book shows, with ``(page, link text)`` for each page
     that shows it: the chapters of the therapies built from it, and the glossary."""
@@ -107,13 +89,13 @@ def _highlighted(library: Library, name: str) -> str:
     from .citations import anchor
 
     source = library.sources[name]
-    text, positions = source.text, _raw_positions(source.text)
+    text = source.text
     used = used_sentences(library, name)
     pieces, at = [], 0
     for (start, end) in sorted(used):
-        if end > len(positions) or positions[start] < at:
+        raw_start, raw_end = source.raw_span(start, end)
+        if raw_start < at:
             continue  # overlapping an earlier highlight
-        raw_start, raw_end = positions[start], positions[end - 1] + 1
         pieces.append(html.escape(text[at:raw_start]))
         pieces.append(f'<mark id="src-{anchor(source, (start, end))}">{html.escape(text[raw_start:raw_end])}</mark>')
         at = raw_end
@@ -121,7 +103,7 @@ def _highlighted(library: Library, name: str) -> str:
     where = []
     for (start, end), places in sorted(used.items()):
         links = ", ".join(f'<a href="{page}">{html.escape(link)}</a>' for page, link in places)
-        where.append(f"<li>“{html.escape(excerpt(source.normalised[start:end]))}” — {links}</li>")
+        where.append(f"<li>“{html.escape(excerpt(source.shown(start, end)))}” — {links}</li>")
     return (f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>\n'
             f"<details class=\"cb-used\"><summary>Where the {len(used)} highlighted passages are used</summary>\n"
             f"<ul>{''.join(where)}</ul></details>")

@@ -162,6 +162,19 @@ class SourceDocument:
         needle = normalise(passage)
         return bool(needle) and needle in self.normalised and next(self._occurrences(needle), None) is not None
 
+    def shown(self, start: int, end: int) -> str:
+        """Give the text between two positions of the plain form (:attr:`normalised`) as the document writes it:
+        its own characters, whitespace normalised."""
+        origin = self._folded[1]
+        if start >= end or end > len(origin):
+            return ""
+        return _squash(self.text[origin[start]:origin[end - 1] + 1])
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Give where the text between two positions of the plain form lies in the document itself."""
+        origin = self._folded[1]
+        return origin[start], origin[end - 1] + 1
+
     def verbatim(self, passage: str) -> str:
         """Give ``passage`` as the document writes it: the source's own characters, whitespace normalised.
 
