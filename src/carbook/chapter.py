@@ -91,8 +91,11 @@ class Chapter:
 
     def _what_is_given(self) -> str:
         t = self.therapy
+        target = (f"against a target not stated in {self.source_word}{self._mark(t.target_antigen.nearby)}"
+                  if isinstance(t.target_antigen, NotStated) else f"against {self._value(t.target_antigen)}")
+        source = "" if isinstance(t.cell_source, NotStated) else f"; cells: {self._value(t.cell_source)}"
         text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
-                f"receptor (CAR) against {self._value(t.target_antigen)} (modality: {self._value(t.modality)})")
+                f"receptor (CAR) {target} (modality: {self._value(t.modality)}{source})")
         combination = t.regimen.combination
         if isinstance(combination, Step):
             text += f", given with {self._value(combination.what)}"
@@ -139,10 +142,10 @@ class Chapter:
             agents = f" ({escape(step.agents_phrase())}{self._mark(*(a.quote for a in step.agents))})" if step.agents else ""
             return f"{self._value(step.what)}{agents}"
 
-        if not isinstance(regimen.order, NotStated):
+        if not isinstance(regimen.order, NotStated) and stated:
             text = f"**Regimen, in the source's order{self._mark(regimen.order.quote)}:** " + ", then ".join(stage(s) for _, s in stated)
         else:
-            text = "**How it is given:** " + "; ".join(stage(s) for _, s in stated)
+            text = "**How it is given:** " + ("; ".join(stage(s) for _, s in stated) or "stages not stated")
         extras = []
         if not isinstance(regimen.dose, NotStated):
             extras.append(f"dose {self._value(regimen.dose, 'regimen.dose')}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .coverage import coverage_report
 from .load import check, check_library, project_root
+from .paths import THERAPY_DIR
 from .scaffold import ScaffoldError, new_therapy
 
 
@@ -27,20 +28,28 @@ def _check(args: argparse.Namespace) -> int:
     if library is not None:
         for line in coverage_report(library):
             print(line)
+        todo = [f"{THERAPY_DIR.as_posix()}/{t.id}.yaml: to do: {item}" for t in library.therapies.values() for item in t.review]
+        for line in todo:
+            print(line)
+        if todo:
+            print(f"{len(todo)} item{'s' if len(todo) != 1 else ''} for an editor to judge (the book builds as it is).")
     print("All data files are valid.")
     return 0
 
 
 def _new(args: argparse.Namespace) -> int:
     root = project_root()
+    reports: list[str] = []
     try:
-        written = new_therapy(root, args.therapy_id, Path(args.source))
+        written = new_therapy(root, args.therapy_id, Path(args.source), reports)
     except ScaffoldError as error:
         print(f"carbook new: {error}", file=sys.stderr)
         return 2
+    for line in reports:
+        print(line)
     for path in written:
         print(f"wrote {path.relative_to(root)}")
-    print(f"Next: fill in data/therapies/{args.therapy_id}.yaml from the source, then run `python -m carbook check`.")
+    print(f"Next: run `python -m carbook check`; it lists what data/therapies/{args.therapy_id}.yaml still needs.")
     return 0
 
 

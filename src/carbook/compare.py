@@ -16,6 +16,7 @@ from .tables import display_fact
 FACET_PATHS: list[str] = [
     "modality",
     "cell_type",
+    "cell_source",
     "target_antigen",
     "car_components",
     "regimen.conditioning",

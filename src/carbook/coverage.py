@@ -73,8 +73,9 @@ def unused_record_fields(therapy: Therapy, source: SourceDocument) -> list[str]:
     quoted = [p for p in quoted_passages(therapy)]
     covered = _covered(source, quoted)
     spans = record_spans(source)
+    not_content = _covered(source, [item.quote for item in therapy.not_used])  # placeholders, listed as not used
     return [name for name in source.record if name not in taken and name in spans
-            and not _all_covered(source.normalised, *spans[name], covered)]
+            and not _all_covered(source.normalised, *spans[name], covered | not_content)]
 
 
 def coverage(therapy: Therapy, source: SourceDocument) -> Coverage:

@@ -186,7 +186,8 @@ def check_fact(source: SourceDocument, quote: str, value: str | None, rests_on: 
         return
     if value is None:
         return
-    generic = generic_wording(quote, value)
+    whole = normalise(value) == normalise(quote) and rests_on in SHOWN_WHOLE  # shown as written, examples and all
+    generic = None if whole else generic_wording(quote, value)
     if generic:
         yield (f"{value!r} is given in {source_name} as an example or a generality (“{generic}”), not as a fact about this product",
                "do not use this passage for the fact: mark the fact `not_stated: <what is missing>`, with the passage as nearby")

@@ -14,6 +14,7 @@ LABELS: dict[str, str] = {
     "title": "Study title",
     "modality": "Modality",
     "cell_type": "Cell type engineered",
+    "cell_source": "Cell source",
     "target_antigen": "Target antigen",
     "car_components": "CAR components",
     "trial.nct_id": "Trial identifier",

@@ -24,7 +24,8 @@ def for_therapy(therapy: Therapy) -> list[tuple[str, str]]:
     if isinstance(therapy.trial.nct_id, Identifier):
         nct = therapy.trial.nct_id.value
         found.append((f"{nct} on ClinicalTrials.gov", trial_url(nct)))
-    if not isinstance(therapy.nci_concept, NotStated):
-        code = therapy.nci_concept.code.value
+    code_fact = therapy.fact_or_gap("nci_concept.code")
+    if isinstance(code_fact, Identifier):  # a code links even where the record gives no term
+        code = code_fact.value
         found.append((f"{code} in NCI Thesaurus (EVS Explore)", concept_url(code)))
     return found

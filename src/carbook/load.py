@@ -400,10 +400,19 @@ def _check_steps(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
     yield from _check_doses(therapy)
 
 
+_RANGE_AFTER = r"\s*(?:-|to)\s*~?\d"  # "0.5-3", "1 to 2" (dashes of every kind are "-" once normalised)
+
+
 def _check_doses(therapy: Therapy) -> Iterator[tuple[Loc, str, str]]:
+    # A number the quote gives as the low end of a range must be written as a range, not as one dose.
+    regimen = therapy.regimen
+    for index, dose in enumerate(regimen.dose if isinstance(regimen.dose, list) else []):
+        number = rf"(?<![\d.]){re.escape(format_number(dose.value))}(?![\d]|\.\d)"
+        if dose.high is None and re.search(number + _RANGE_AFTER, normalise(dose.quote)):
+            yield (("regimen", "dose", index), f"the quote gives a range from {format_number(dose.value)}, not one dose",
+                   "add high: <the range's upper number>, as the source writes it")
     # Several doses are either alternatives ("3 or 10") or all given ("3 and 10"): one of their quotes
     # must give every dose, in order, with the source's word before the last.
-    regimen = therapy.regimen
     phrase = regimen.dose_phrase()
     if phrase is None or not all(value_in_quote(format_number(dose.value), dose.quote) for dose in regimen.dose):
         return  # a dose not written in its quote is reported as such; its join would only repeat that

@@ -146,18 +146,41 @@ def finite_number(value: Any) -> Any:
 
 
 class Quantity(Quoted):
-    """A number with its unit, e.g. a dose level."""
+    """A number with its unit, e.g. a dose: one number, or a range from ``value`` to ``high``, as written.
 
-    value: float = Field(gt=0, description="A positive number.")
+    ``unit`` is the text after the number as the source writes it (``billion CAR+ cells``,
+    ``×10^6 cells/kg``), so a per-kilogram dose or a power of ten stays what it is."""
+
+    value: float = Field(gt=0, description="A positive number; the low end of a range.")
+    high: float | None = Field(default=None, gt=0, description="The high end, where the source gives a range.")
     unit: Text
+    approximate: bool = Field(default=False, description="True where the source marks the number as approximate (~).")
 
-    @field_validator("value", mode="before")
+    @field_validator("value", "high", mode="before")
     @classmethod
     def _number_not_text(cls, value: Any) -> Any:
-        return finite_number(value)
+        return value if value is None else finite_number(value)
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> Quantity:
+        if self.high is not None and self.high <= self.value:
+            raise invalid(f"high ({format_number(self.high)}) is not above value ({format_number(self.value)})",
+                          "give the low end of the range as value and the high end as high, as the source writes them")
+        return self
+
+    def amount(self) -> str:
+        """Give the number or range as a page shows it: ``3``, ``0.5–3``, ``~1–2``."""
+        high = f"–{format_number(self.high)}" if self.high is not None else ""
+        return f"{'~' if self.approximate else ''}{format_number(self.value)}{high}"
+
+    @property
+    def per_kg(self) -> bool:
+        """True for a dose per kilogram of body weight (``cells/kg``, ``per kg``)."""
+        return bool(re.search(r"(/\s*kg|per\s+kg|per\s+kilogram)\b", self.unit, re.IGNORECASE))
 
     def stated_values(self) -> list[str]:
-        return [format_number(self.value), self.unit]
+        high = [format_number(self.high)] if self.high is not None else []
+        return [format_number(self.value), *high, self.unit]
 
 
 class AgeRange(Quoted):
@@ -274,7 +297,7 @@ class Mechanism(Strict):
 
 class Regimen(Strict):
     conditioning: maybe(Step)
-    cell_infusion: Step
+    cell_infusion: maybe(Step)
     combination: maybe(Step)
     order: maybe(Fact)
     dose: maybe(Annotated[list[Quantity], Field(min_length=1)])
@@ -300,9 +323,9 @@ class Regimen(Strict):
             return None
         units = {dose.unit for dose in self.dose}
         if len(units) == 1:
-            parts, unit = [format_number(dose.value) for dose in self.dose], f" {units.pop()}"
+            parts, unit = [dose.amount() for dose in self.dose], f" {units.pop()}"
         else:
-            parts, unit = [f"{format_number(dose.value)} {dose.unit}" for dose in self.dose], ""
+            parts, unit = [f"{dose.amount()} {dose.unit}" for dose in self.dose], ""
         return f"{', '.join(parts[:-1])} {self.dose_joined_by} {parts[-1]}{unit}"
 
 
@@ -313,9 +336,12 @@ class Eligibility(Strict):
 
 
 class NciConcept(Strict):
-    code: Identifier
-    preferred_term: Fact
-    definition: Fact
+    """An NCI Thesaurus concept: its code, preferred term and definition each stated or not, on its own
+    (a record may give a code and no term; the code still links to EVS Explore)."""
+
+    code: maybe(Identifier)
+    preferred_term: maybe(Fact)
+    definition: maybe(Fact)
     claims: list[Fact] = Field(
         default_factory=list,
         description="The definition's claims one by one, each with its kind (a hedged claim stays hedged).",
@@ -355,7 +381,8 @@ class Therapy(Strict):
     title: maybe(Fact)
     modality: Fact
     cell_type: Fact
-    target_antigen: Fact
+    cell_source: maybe(Fact) = Field(description="Whose cells: autologous (the patient's own) or allogeneic, as stated.")
+    target_antigen: maybe(Fact) = Field(description="The target antigen, or a gap where the source does not disclose it.")
     car_components: maybe(Annotated[list[Fact], Field(min_length=1)])
     trial: Trial
     mechanism: Mechanism
@@ -369,6 +396,8 @@ class Therapy(Strict):
     not_used: list[NotUsed] = Field(default_factory=list,
                                     description="Passages of the source that are not content, with the reason.")
     questions: list[Question] = Field(min_length=3, max_length=5, description="3 to 5 self-check questions.")
+    review: list[Text] = Field(default_factory=list,
+                               description="What an editor still has to judge (written by `carbook new`); never shown on pages.")
 
     @model_validator(mode="after")
     def _answers_are_facts(self) -> Therapy:

@@ -9,7 +9,9 @@ from pathlib import Path
 from string import Template
 
 from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
-from .records import RecordFormatError, parse_record
+from .importer import import_record, to_yaml
+from .records import detect_format
+from .sources import read_source
 
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -28,8 +30,12 @@ def chapter_text(therapy_id: str) -> str:
     return template("chapter.md").substitute(therapy_id=therapy_id)
 
 
-def new_therapy(root: Path, therapy_id: str, source: Path) -> list[Path]:
-    """Add therapy ``therapy_id`` built from the document ``source``; give the files written or changed."""
+def new_therapy(root: Path, therapy_id: str, source: Path, reports: list[str] | None = None) -> list[Path]:
+    """Add therapy ``therapy_id`` built from the document ``source``; give the files written or changed.
+
+    A field/value record (debris lines before or after it aside, which are reported and never edited) is
+    imported into a complete data file; prose gets a skeleton. ``reports`` receives what was chosen and why."""
+    reports = [] if reports is None else reports
     if not _ID.fullmatch(therapy_id):
         raise ScaffoldError(f"{therapy_id!r} is not a valid id: use lower-case letters, digits and single hyphens")
     data_file = root / THERAPY_DIR / f"{therapy_id}.yaml"
@@ -44,13 +50,18 @@ def new_therapy(root: Path, therapy_id: str, source: Path) -> list[Path]:
     toc = root / "_toc.yml"
     new_toc = _add_to_toc(toc.read_text(encoding="utf-8"), therapy_id)
 
+    guess = detect_format(text)
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, copy)
     data_file.parent.mkdir(parents=True, exist_ok=True)
-    data_file.write_text(
-        template("therapy.yaml").substitute(therapy_id=therapy_id, source_name=source.name, source_format=_format(text)),
-        encoding="utf-8",
-    )
+    if guess.format == "record":
+        imported = import_record(therapy_id, read_source(copy, "record"))
+        data_file.write_text(to_yaml(therapy_id, imported), encoding="utf-8")
+    else:
+        data_file.write_text(template("therapy.yaml").substitute(therapy_id=therapy_id, source_name=source.name,
+                                                                 source_format="text"), encoding="utf-8")
+    reports.append(f"{source.name}: read as {guess.reason}" if guess.format == "record" else
+                   f"{source.name}: read as prose ({guess.reason}); the data file is a skeleton to fill in")
     chapter.parent.mkdir(parents=True, exist_ok=True)
     chapter.write_text(chapter_text(therapy_id), encoding="utf-8")
     toc.write_text(new_toc, encoding="utf-8")
@@ -64,14 +75,6 @@ def _read_source(source: Path) -> str:
         return source.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise ScaffoldError(f"source document {source} is not UTF-8 (byte {error.start}): convert it first") from None
-
-
-def _format(text: str) -> str:
-    try:
-        parse_record(text)
-    except RecordFormatError:
-        return "text"
-    return "record"
 
 
 def _add_to_toc(toc: str, therapy_id: str) -> str:

@@ -10,10 +10,12 @@ from .tables import display_value
 
 def heading(therapy: Therapy) -> str:
     """Give a therapy's chapter heading: the product, with its study where the source names one
-    (``HER2 … T cells (HEROS 3.0 study)``), else with its modality and target (``CT-0525: CAR monocytes against HER2``)."""
+    (``HER2 … T cells (HEROS 3.0 study)``), else with its modality and target where stated
+    (``CT-0525: CAR monocytes against HER2``)."""
     if not isinstance(therapy.study, NotStated):
         return f"{therapy.name.value} ({therapy.study.value} study)"
-    return f"{therapy.name.value}: {therapy.modality.value} against {therapy.target_antigen.value}"
+    target = "" if isinstance(therapy.target_antigen, NotStated) else f" against {therapy.target_antigen.value}"
+    return f"{therapy.name.value}: {therapy.modality.value}{target}"
 
 
 def short_name(therapy: Therapy) -> str:
@@ -31,7 +33,7 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
         "study": display_value(therapy.study),
         "modality": therapy.modality.value,
         "cell_type": therapy.cell_type.value,
-        "target_antigen": therapy.target_antigen.value,
+        "target_antigen": display_value(therapy.target_antigen),
         "source": therapy.source,
         "nct_id": display_value(therapy.trial.nct_id),
         "nci_code": display_value(therapy.fact_or_gap("nci_concept.code")),

@@ -65,7 +65,7 @@ def display_value(item: Any) -> str:
     if isinstance(item, NotStated) or item is None:
         return NOT_STATED
     if isinstance(item, Quantity):
-        return f"{format_number(item.value)} {item.unit}"
+        return f"{item.amount()} {item.unit}"
     if isinstance(item, AgeRange):
         return f"{format_number(item.minimum)} to {format_number(item.maximum)} {plural(item.unit, item.maximum)}"
     if isinstance(item, Step):
@@ -126,8 +126,8 @@ def _each(therapy: Therapy, path: str, items: Any) -> list[Row]:
 
 
 def summary_rows(therapy: Therapy) -> list[Row]:
-    """Give the facts of the chapter's lead: product, modality, cell type and target."""
-    return [row(therapy, p, therapy.fact_at(p)) for p in ("name", "modality", "cell_type", "target_antigen")]
+    """Give the facts of the chapter's lead: product, modality, cell type, cell source and target."""
+    return [row(therapy, p, therapy.fact_at(p)) for p in ("name", "modality", "cell_type", "cell_source", "target_antigen")]
 
 
 def mechanism_rows(therapy: Therapy) -> list[Row]:
