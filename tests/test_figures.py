@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carbook import figures
-from carbook.compare import stated_matrix
+from carbook.compare import stated_counts
 from carbook.labels import label
 from carbook.load import load_library
 from carbook.models import NOT_STATED
@@ -77,10 +77,13 @@ def test_age_figure_ticks_only_at_the_stated_ages():
     assert figures.age_range(CT) is None
 
 
-def test_stated_grid_draws_facet_labels_column_names_and_stated_or_not():
-    matrix = stated_matrix(LIBRARY)
-    drawing = figures.stated_grid(matrix)
-    assert set(drawing.texts) == set(matrix.index) | set(matrix.columns) | {"stated", "not stated"}
+def test_stated_counts_draws_facet_labels_and_counts_only_and_does_not_grow_with_the_book():
+    counts = stated_counts(LIBRARY)
+    drawing = figures.stated_counts(counts, len(LIBRARY.therapies))
+    allowed = set(counts.index) | {str(int(c)) for c in counts} | {"0", "2", "therapies whose source states it (of 2)"}
+    assert set(drawing.texts) <= allowed and set(counts.index) <= set(drawing.texts)
+    doubled = figures.stated_counts(counts * 100, 200)
+    assert len(doubled.svg) < 1.2 * len(drawing.svg)
 
 
 def test_dollar_signs_and_markup_in_data_are_drawn_as_plain_text():

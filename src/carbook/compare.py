@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -46,14 +48,39 @@ def comparison_frame(library: Library) -> pd.DataFrame:
 
 
 def column_names(library: Library) -> dict[str, str]:
-    """Give each therapy's column heading, by id: its name with its study (two alike never merge: keyed by id)."""
-    return {t.id: short_name(t) for t in library.therapies.values()}
+    """Give each therapy's column heading, by id: its name with its study. Therapies named alike (records use
+    generic names such as "CAR T-cell therapy") are told apart by their trial identifier, else their id."""
+    names = {t.id: short_name(t) for t in library.therapies.values()}
+    counts = Counter(names.values())
+    for t in library.therapies.values():
+        if counts[names[t.id]] > 1:
+            trial = t.trial.nct_id
+            names[t.id] += f" · {trial.value}" if not isinstance(trial, NotStated) else f" · {t.id}"
+    return names
 
 
-def grid_names(library: Library) -> dict[str, str]:
-    """Give each therapy's short column label in the stated/not-stated grid, by id: the study's name where the
-    source gives one, else the product's (the grid compares what each source states)."""
-    return {t.id: (t.name.value if isinstance(t.study, NotStated) else t.study.value) for t in library.therapies.values()}
+def groups(library: Library, size: int = 4) -> list[tuple[str, list[list[Therapy]]]]:
+    """Give the therapies by modality (in book order), each modality's therapies in tables of at most ``size``,
+    so that no comparison table is wider than a reader can use."""
+    by_modality: dict[str, list[Therapy]] = {}
+    shown: dict[str, str] = {}
+    for therapy in library.therapies.values():
+        key = modality_key(therapy.modality.value)
+        shown.setdefault(key, therapy.modality.value)
+        by_modality.setdefault(key, []).append(therapy)
+    return [(shown[key], [members[i:i + size] for i in range(0, len(members), size)])
+            for key, members in by_modality.items()]
+
+
+def modality_key(modality: str) -> str:
+    """Give the form under which modalities written differently group together ("CAR-T cell", "CAR T cells")."""
+    key = re.sub(r"[\s\-\u2010-\u2015]+", " ", modality.casefold()).strip()
+    return re.sub(r" cells?$", "", key).removesuffix("s")
+
+
+def stated_counts(library: Library) -> pd.Series:
+    """Give, for each facet, how many therapies' sources state it (out of all therapies)."""
+    return stated_matrix(library).sum(axis=1)
 
 
 def stated_matrix(library: Library) -> pd.DataFrame:

@@ -222,34 +222,24 @@ def age_range(therapy: Therapy) -> Drawing | None:
     return drawing(figure, alt)
 
 
-def stated_grid(matrix: pd.DataFrame) -> Drawing:
-    """Give a grid of facets (rows) by therapies (columns): filled and "stated" where the source states
-    the facet, dashed and "not stated" where it is silent (text as well as colour)."""
-    rows, columns = list(matrix.index), list(matrix.columns)
-    cell_w, cell_h, label_w = 1.15, 0.42, 2.5
-    figure = Figure(figsize=(label_w + cell_w * len(columns) + 0.2, 0.8 + cell_h * len(rows)), facecolor="white")
-    ax = figure.add_axes((0, 0, 1, 1))
-    width, height = label_w + cell_w * len(columns), cell_h * (len(rows) + 1.4)
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
-    for j, column in enumerate(columns):
-        ax.text(label_w + cell_w * (j + 0.5), height - cell_h * 0.6, _wrap(column, 10), ha="center", va="center",
-                fontsize=10.5, weight="bold", color=ACCENT)
-    for i, row in enumerate(rows):
-        y = height - cell_h * (i + 1.9)
-        ax.text(label_w - 0.1, y, _wrap(row, 24), ha="right", va="center", fontsize=10, color=INK)
-        for j, column in enumerate(columns):
-            stated = bool(matrix.loc[row, column])
-            x = label_w + cell_w * (j + 0.5)
-            ax.add_patch(FancyBboxPatch((x - cell_w * 0.45, y - cell_h * 0.4), cell_w * 0.9, cell_h * 0.8,
-                                        boxstyle="round,pad=0,rounding_size=0.05",
-                                        facecolor=STATED if stated else GAP, edgecolor=STATED_EDGE if stated else GAP_EDGE,
-                                        linestyle="-" if stated else (0, (3, 2)), linewidth=1.1))
-            ax.text(x, y, "stated" if stated else "not stated", ha="center", va="center", fontsize=10,
-                    color=INK if stated else "#404040", style="normal" if stated else "italic")
-    counts = "; ".join(f"{c}: {int(matrix[c].sum())} of {len(rows)} facets stated" for c in columns)
-    gaps = "; ".join(f"{c}'s source does not state: " + (", ".join(r for r in rows if not matrix.loc[r, c]) or "(nothing)")
-                     for c in columns)
-    alt = f"Grid of {len(rows)} facets by {len(columns)} therapies showing which facts each source states. {counts}. {gaps}."
+def stated_counts(counts: pd.Series, total: int) -> Drawing:
+    """Give, per facet, a bar of how many of the ``total`` therapies' sources state it, the rest of the row
+    dashed: which facts sources give and which they leave out. The figure's size does not grow with the book."""
+    facets = list(counts.index)
+    figure = Figure(figsize=(FIGURE_WIDTH, 0.6 + 0.3 * len(facets)), facecolor="white")
+    ax = figure.add_axes((0.42, 0.08 + 0.3 / (0.6 + 0.3 * len(facets)), 0.5, 1 - 0.5 / (0.6 + 0.3 * len(facets))))
+    y = list(range(len(facets)))
+    ax.barh(y, [total] * len(facets), color=GAP, edgecolor=GAP_EDGE, linestyle=(0, (3, 2)), linewidth=0.8, height=0.62)
+    ax.barh(y, [int(c) for c in counts], color=STATED, edgecolor=STATED_EDGE, linewidth=1.1, height=0.62)
+    ax.set_yticks(y, [_wrap(f, 26) for f in facets], fontsize=9.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, total)
+    ax.set_xticks([0, total], ["0", str(total)])
+    ax.set_xlabel(f"therapies whose source states it (of {total})", fontsize=9.5)
+    for index, count in enumerate(counts):
+        ax.text(total * 0.02, index, str(int(count)), va="center", ha="left", fontsize=9.5, weight="bold", color=INK)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    listing = "; ".join(f"{facet}: {int(count)} of {total}" for facet, count in counts.items())
+    alt = f"Bar chart of how many of the {total} therapies' sources state each facet: {listing}."
     return drawing(figure, alt)

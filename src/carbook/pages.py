@@ -8,49 +8,30 @@ from __future__ import annotations
 
 import html
 
-from .citations import Citations, excerpt
+from .citations import excerpt
 from .load import Library
 from .models import Therapy
 from .myst import Markdown, escape, figure, list_table, source_label, source_link
 from .substitutions import short_name
 from .terms import TermLinker
 
-#: The facts of the introduction's overview table, by dotted path; their labels come from the registry.
-OVERVIEW: list[str] = ["name", "modality", "cell_type", "target_antigen", "trial.nct_id"]
-
-
-def _cited_value(citations: Citations, library: Library, therapy: Therapy, path: str, link=escape) -> str:
-    """Give the value of a therapy's fact as MyST with the markers of its passages (the nearby one for a gap)."""
-    from .tables import display_fact, row
-
-    fact = therapy.fact_or_gap(path)
-    one = row(therapy, path, fact)
-    source = library.source_of(therapy)
-    marks = citations.marker(*one.passages, source=source)
-    text = link(display_fact(therapy, path, fact))
-    return f"{text}{' (nearby: ' + marks + ')' if one.gap and marks else marks}"
-
-
-def _page_citations(library: Library) -> Citations:
-    first = next(iter(library.sources.values()))
-    return Citations(first, sources_page="sources.html")
-
-
 def overview(library: Library) -> Markdown:
-    """Give the therapies-at-a-glance table of the introduction: a row per therapy, each value with its
-    markers, the name linking to its chapter; then the page's numbered source passages."""
+    """Give the introduction's summary: for each modality, how many therapies the book covers and the cells
+    they engineer, linked to the Therapies page that lists every one."""
     from .labels import label
-    from .models import RESTS_ON_PREFIX
+    from .tables import display_value
 
-    citations = _page_citations(library)
-    header = [escape(label(path)) for path in OVERVIEW] + ["Source document"]
+    by_modality: dict[str, list[Therapy]] = {}
+    for therapy in library.therapies.values():
+        by_modality.setdefault(therapy.modality.value, []).append(therapy)
     rows = []
-    for t in library.therapies.values():
-        cells = [_cited_value(citations, library, t, path) for path in OVERVIEW]
-        cells[0] = f"[{escape(short_name(t))}](therapies/{t.id}.md){cells[0][len(escape(t.name.value)):]}"
-        rows.append([*cells, source_link(t.source)])
-    table_md = list_table("The therapies of this book at a glance.", "tbl-overview", header, rows)
-    return Markdown(table_md + "\n\n" + "**Source passages of this table**\n\n" + citations.passage_list(RESTS_ON_PREFIX))
+    for modality, members in by_modality.items():
+        cells = sorted({display_value(t.cell_type) for t in members})
+        named = ", ".join(f"[{escape(short_name(t))}](therapies/{t.id}.md)" for t in members[:3])
+        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+        rows.append([escape(modality), str(len(members)), escape(", ".join(cells)), named + escape(more)])
+    header = [escape(label("modality")), "Therapies", escape(label("cell_type")), "For example"]
+    return list_table("The therapies of this book by modality.", "tbl-overview", header, rows)
 
 
 def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
@@ -120,28 +101,44 @@ def sources_appendix(library: Library) -> Markdown:
     return Markdown("\n\n".join(blocks))
 
 
-def comparison(library: Library) -> Markdown:
-    """Give the side-by-side table of every therapy (columns keyed by id, each value with its markers), the
-    stated/not-stated grid, and the page's numbered source passages."""
-    from . import compare, figures
-    from .models import RESTS_ON_PREFIX
+def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) -> str:
+    """Give a therapy's value with markers that lead to its passages in the therapy's chapter (this page prints
+    no passage: with hundreds of therapies it would be a book of its own)."""
+    from .citations import passage_anchors
+    from .tables import display_fact, row
 
-    linker = TermLinker(library.glossary)
-    citations = _page_citations(library)
+    fact = therapy.fact_or_gap(path)
+    one = row(therapy, path, fact)
+    source = library.source_of(therapy)
+    anchors = list(dict.fromkeys(a for p in one.passages for a in passage_anchors(source, p)))
+    marks = "".join(f'<sup class="cb-cite"><a href="therapies/{therapy.id}.html#p-{a}" '
+                    f'aria-label="Passage in the chapter">[↗]</a></sup>' for a in anchors[:2])
+    text = link(display_fact(therapy, path, fact))
+    return f"{text}{' (nearby: ' + marks + ')' if one.gap and marks else marks}"
+
+
+def comparison(library: Library) -> Markdown:
+    """Give the therapies side by side, grouped by modality, in tables of a few therapies each (facets as rows,
+    columns keyed by therapy id), each value leading to its passage; then how often sources state each facet."""
+    from . import compare, figures
+
     names = compare.column_names(library)
-    header = ["Facet", *(escape(names[t.id]) for t in library.therapies.values())]
-    rows = [[escape(lbl), *(_cited_value(citations, library, t, path, linker.link) for t in library.therapies.values())]
-            for lbl, path in compare.FACETS]
-    parts = [
-        list_table("The therapies side by side: one column per therapy, one row per facet.", "tbl-comparison", header, rows,
-                   css="carbook-table carbook-comparison"),
-        figure(figures.stated_grid(compare.stated_matrix(library).rename(columns=compare.grid_names(library))),
-               "What each source states and what it leaves out, facet by facet. "
-               "A gap means the source is silent, not that the therapy lacks it.",
-               "fig-comparison-stated"),
-        "## Source passages\n\nEvery passage the table rests on, once each, numbered as its markers.",
-        citations.passage_list(RESTS_ON_PREFIX),
-    ]
+    parts = []
+    for number, (modality, tables_of) in enumerate(compare.groups(library), start=1):
+        count = sum(len(group) for group in tables_of)
+        parts.append(f"## {escape(modality)}\n\n{count} {'therapy' if count == 1 else 'therapies'}.")
+        for index, group in enumerate(tables_of):
+            linker = TermLinker(library.glossary)
+            header = ["Facet", *(f"[{escape(names[t.id])}](therapies/{t.id}.md)" for t in group)]
+            rows = [[escape(lbl), *(_linked_value(library, t, path, linker.link) for t in group)]
+                    for lbl, path in compare.FACETS]
+            name = f"tbl-comparison-{number}-{index + 1}"
+            parts.append(list_table("", name, header, rows, css="carbook-table carbook-comparison"))
+    total = len(library.therapies)
+    parts.append("## What the sources state\n\n" + str(figure(
+        figures.stated_counts(compare.stated_counts(library), total),
+        "How many of the therapies' sources state each facet. A gap means a source is silent, not that the therapy lacks it.",
+        "fig-comparison-stated")))
     return Markdown("\n\n".join(parts))
 
 
