@@ -255,7 +255,8 @@ def _load_therapy(
         therapy = Therapy.model_validate(data, context=context)
     except ValidationError as error:
         errors = [e for e in error.errors() if e["type"] != SOURCE_UNAVAILABLE]
-        return None, found + [_from_pydantic(e, name, lines, Therapy) for e in errors], lines
+        pydantic_problems = [_from_pydantic(e, name, lines, Therapy) for e in errors]
+        return None, found + _one_per_empty_fact(pydantic_problems, source_format == "record"), lines
     if therapy.id != path.stem:
         found += problem(lines.get(("id",), 1), "id", f"id {therapy.id!r} differs from the file name {path.name!r}",
                          f"rename the file to {therapy.id}.yaml or set id: {path.stem}")
@@ -264,6 +265,39 @@ def _load_therapy(
         found += _located(name, lines, _check_framing(therapy, source))
         found += _coverage_problems(therapy, source, name, lines)
     return therapy, found, lines
+
+
+def _one_per_empty_fact(problems: list[Problem], record: bool) -> list[Problem]:
+    """Give the problems with a fact whose value and quote are both empty reported once, at the fact, with
+    every way to fill it in: its words and passage, its record field, or a gap where one is allowed."""
+    empty: dict[str, list[Problem]] = {}
+    for problem in problems:
+        head, _, part = problem.field.rpartition(".")
+        if problem.message == "is empty" and part in ("value", "quote", "unit", "question", "answer") and head:
+            empty.setdefault(head, []).append(problem)
+    empty = {head: group for head, group in empty.items() if len(group) > 1}
+    merged: list[Problem] = []
+    done: set[str] = set()
+    for problem in problems:
+        head = problem.field.rpartition(".")[0]
+        group = empty.get(head)
+        if group is None:
+            merged.append(problem)
+            continue
+        if head in done:
+            continue  # also the other complaints about an empty fact's parts (a dose of 0, say)
+        done.add(head)
+        if head.startswith("questions"):
+            merged.append(Problem(problem.file, group[0].line, head, "is empty",
+                                  "write the question, and as answer the dotted path of the fact that answers it"))
+            continue
+        ways = ["write its value and the passage that states it (value:, quote:)"]
+        if record:
+            ways.append("take it from the record with `record_field: <field>`")
+        if any("not_stated" in p.fix for p in group):
+            ways.append("mark it `not_stated: <what is missing>` if the source is silent")
+        merged.append(Problem(problem.file, min(p.line or 0 for p in group) or None, head, "is empty", "; or ".join(ways)))
+    return merged
 
 
 def _located(file: str, lines: dict[Loc, int], found: Iterator[tuple[Loc, str, str]]) -> list[Problem]:
@@ -526,7 +560,14 @@ def _from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], mode
         fact = tuple(error["loc"][:-1])  # the fact whose value or quote is empty
         while fact and fact[-1] in UNION_TAGS:
             fact = fact[:-1]
-        gap = bool(fact) and isinstance(fact[-1], str) and _accepts_gap(model, fact)
+        # a gap may stand for the fact, for the step it is what of, or for the list it is an item of
+        def bare(at: tuple[Any, ...]) -> tuple[Any, ...]:
+            while at and at[-1] in UNION_TAGS:
+                at = at[:-1]
+            return at
+
+        candidates = [fact] + ([bare(fact[:-1])] if fact and (fact[-1] == "what" or isinstance(fact[-1], int)) else [])
+        gap = any(len(at) and isinstance(at[-1], str) and _accepts_gap(model, at) for at in candidates)
         message, fix = "is empty", "write the value" + (", or mark the fact `not_stated: <what is missing>`" if gap else "")
     elif kind in ("string_type", "float_type", "int_type", "list_type", "model_type", "dict_type", "float_parsing"):
         found = type(error.get("input")).__name__

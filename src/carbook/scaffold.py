@@ -11,7 +11,7 @@ from string import Template
 from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 from .importer import import_record, to_yaml
 from .records import detect_format
-from .sources import read_source
+from .sources import SourceDocument, read_source
 
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -58,14 +58,48 @@ def new_therapy(root: Path, therapy_id: str, source: Path, reports: list[str] | 
         imported = import_record(therapy_id, read_source(copy, "record"))
         data_file.write_text(to_yaml(therapy_id, imported), encoding="utf-8")
     else:
-        data_file.write_text(template("therapy.yaml").substitute(therapy_id=therapy_id, source_name=source.name,
-                                                                 source_format="text"), encoding="utf-8")
+        skeleton = template("therapy.yaml").substitute(therapy_id=therapy_id, source_name=source.name, source_format="text")
+        data_file.write_text(with_hints(skeleton, read_source(copy, "text")), encoding="utf-8")
     reports.append(f"{source.name}: read as {guess.reason}" if guess.format == "record" else
                    f"{source.name}: read as prose ({guess.reason}); the data file is a skeleton to fill in")
     chapter.parent.mkdir(parents=True, exist_ok=True)
     chapter.write_text(chapter_text(therapy_id), encoding="utf-8")
     toc.write_text(new_toc, encoding="utf-8")
     return [copy, data_file, chapter, toc]
+
+
+#: Words that mark the passages a skeleton's field hint names, by the field's key in the skeleton.
+HINT_WORDS: dict[str, tuple[str, ...]] = {
+    "name": ("CAR", "cells"), "study": ("study",), "title": ("study of", "Phase"),
+    "modality": ("CAR T", "CAR NK", "CAR-", "chimeric antigen receptor"),
+    "cell_type": ("T cell", "NK cell", "monocyte", "macrophage"), "cell_source": ("autologous", "allogeneic", "donor"),
+    "target_antigen": ("specific for", "target", "anti-"), "car_components": ("domain", "contains", "costimulat"),
+    "nct_id": ("NCT",), "phase": ("Phase",), "status": ("recruit", "status", "completed"),
+    "effector": ("kill", "phagocyt", "cytotox", "lysis"), "conditioning": ("lymphodeplet", "conditioning", "chemotherapy"),
+    "cell_infusion": ("infusion", "infuse"), "combination": ("in combination", "inhibitor"),
+    "order": ("after", "before", "then"), "dose": ("dose", "cells/kg", "billion", "million", "mg"),
+    "route": ("intravenous", "IV ", "infusion"), "condition": ("patients with", "disease", "cancer"),
+    "ages": ("age", "years"), "criteria": ("eligib", "inclusion", "exclusion"), "code": ("NCI Thesaurus", "concept"),
+}
+
+
+def with_hints(skeleton: str, source: SourceDocument, per_field: int = 2) -> str:
+    """Give the skeleton with, above each field, the passages of the source that mention it (or a note that
+    none does, where a gap is likely)."""
+    from .framing import sentences
+
+    passages = [source.shown(s.start, s.end) for s in sentences(source)]
+    lines = []
+    for line in skeleton.splitlines():
+        key = line.strip().split(":", 1)[0]
+        words = HINT_WORDS.get(key) if ":" in line and not line.lstrip().startswith(("#", "-")) else None
+        if words:
+            found = [p for p in passages if any(w.lower() in p.lower() for w in words)][:per_field]
+            indent = line[: len(line) - len(line.lstrip())]
+            shown = "; ".join(f"“{p[:110]}{'…' if len(p) > 110 else ''}”" for p in found)
+            lines.append(f"{indent}# {'passages that mention it: ' + shown if found else 'no passage mentions it: likely not_stated'}")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _read_source(source: Path) -> str:
