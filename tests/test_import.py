@@ -1,0 +1,125 @@
+"""Importing real-world field/value records with `carbook new`: a complete data file that builds at once,
+states nothing the record does not, and leaves to the editor only what needs judgement."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from carbook.importer import import_record
+from carbook.load import check_library
+from carbook.models import Fact, value_in_quote
+from carbook.sources import read_source
+from conftest import build, copy_book
+
+FIXTURES = Path(__file__).parent / "fixtures" / "records"
+RECORDS = sorted(FIXTURES.glob("*.txt"))
+
+
+def carbook(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "carbook", *args], cwd=root, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def imported_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the book with every test record imported by `carbook new`."""
+    root = copy_book(tmp_path_factory.mktemp("imported"))
+    for record in RECORDS:
+        result = carbook(root, "new", record.stem, "--source", str(record))
+        assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_new_says_which_format_it_chose_and_which_debris_lines_it_skipped(tmp_path):
+    root = copy_book(tmp_path)
+    result = carbook(root, "new", "sampleucel-car-nk", "--source", str(FIXTURES / "sampleucel-car-nk.txt"))
+    assert "read as a field/value record" in result.stdout
+    assert "line 1 “Skip to main content”" in result.stdout and "line 28 “Back to top”" in result.stdout
+    assert (root / "data/sources/sampleucel-car-nk.txt").read_bytes() == (FIXTURES / "sampleucel-car-nk.txt").read_bytes()
+
+
+def test_every_imported_record_passes_check_with_only_a_short_to_do(imported_book):
+    result = carbook(imported_book, "check")
+    assert result.returncode == 0, result.stdout
+    todo = [line for line in result.stdout.splitlines() if ": to do: " in line]
+    assert len(todo) <= 3 * len(RECORDS)
+    assert "All data files are valid." in result.stdout
+
+
+def test_no_field_the_record_has_is_retyped(imported_book):
+    library, _ = check_library(imported_book)
+    for record in RECORDS:
+        text = (imported_book / f"data/therapies/{record.stem}.yaml").read_text(encoding="utf-8")
+        therapy = library.therapies[record.stem]
+        assert "record_field: drug_name" in text or therapy.name.record_field
+        if "nct_id_drug_ref" in library.source_of(therapy).record:
+            assert therapy.trial.nct_id.record_field == "nct_id_drug_ref"
+
+
+def test_generic_and_example_wording_never_becomes_a_fact():
+    autologous = import_record("g", read_source(FIXTURES / "generic-car-t-autologous.txt", "record")).data
+    assert "not_stated" in autologous["target_antigen"]  # "(often targeting CD19)" is no target
+    example = import_record("e", read_source(FIXTURES / "examplecel-car-t.txt", "record")).data
+    assert "not_stated" in example["car_components"]  # "(e.g., CD28 or 4-1BB)" names no component of this product
+
+
+def test_an_undisclosed_target_is_a_gap_in_the_records_own_words():
+    data = import_record("s", read_source(FIXTURES / "sampleucel-car-nk.txt", "record")).data
+    assert "not_stated" in data["target_antigen"]
+    assert "(not disclosed)" in data["target_antigen"]["nearby"]
+
+
+def test_a_code_without_a_term_and_a_placeholder_definition_stand_on_their_own():
+    data = import_record("s", read_source(FIXTURES / "sampleucel-car-nk.txt", "record")).data
+    concept = data["nci_concept"]
+    assert concept["code"]["record_field"] == "nci_thesaurus_concept_id"
+    assert "not_stated" in concept["preferred_term"] and "not_stated" in concept["definition"]
+    assert any("placeholder" in item["reason"] for item in data["not_used"])
+
+
+def test_dose_ranges_and_per_kg_doses_keep_their_numbers_and_units():
+    nk = import_record("s", read_source(FIXTURES / "sampleucel-car-nk.txt", "record")).data["regimen"]["dose"]
+    assert (nk[0]["value"], nk[0]["high"]) == (0.5, 3) and "CAR-positive natural killer (NK) cells" in nk[0]["unit"]
+    per_kg = import_record("e", read_source(FIXTURES / "examplecel-car-t.txt", "record")).data["regimen"]["dose"]
+    assert (per_kg[0]["value"], per_kg[0]["high"], per_kg[0]["approximate"]) == (1, 2, True)
+    assert per_kg[0]["unit"].endswith("cells/kg")
+
+
+def test_a_bound_is_not_read_as_a_dose():
+    data = import_record("m", read_source(FIXTURES / "mockacel-car-t.txt", "record"))
+    assert "not_stated" in data.data["regimen"]["dose"]
+    assert any("regimen.dose" in item for item in data.review)
+
+
+@pytest.mark.build
+def test_imported_records_build_into_chapters_comparison_and_facts_stating_only_what_the_records_state(imported_book):
+    result = build(imported_book)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = imported_book / "_build" / "html"
+    library, _ = check_library(imported_book)
+    comparison = (html / "book/comparison.html").read_text(encoding="utf-8")
+    for record in RECORDS:
+        chapter = (html / f"book/therapies/{record.stem}.html").read_text(encoding="utf-8")
+        assert "Not stated in the source" in chapter
+        assert f"therapies/{record.stem}.html" in comparison
+    # two records share the generic name "CAR T-cell therapy": the comparison tells them apart
+    assert comparison.count("CAR T-cell therapy · NCT") == 2
+    # the non-breaking hyphen of the record is on the page as the record writes it
+    assert "CAR‑NK" in (html / "book/therapies/sampleucel-car-nk.html").read_text(encoding="utf-8")
+    with (html / "data/facts.csv").open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["therapy"] in {r.stem for r in RECORDS}]
+    stated = [row for row in rows if row["stated"] == "true"]
+    assert stated
+    for row in stated:
+        source = library.sources[row["source_document"]]
+        assert source.contains(row["quote"]), row
+        try:
+            fact = library.therapies[row["therapy"]].fact_at(row["path"])
+        except LookupError:
+            fact = None  # a record field shown as it is, or a row made of several facts
+        if isinstance(fact, Fact) and not fact.paraphrase:
+            assert value_in_quote(row["value"], row["quote"]), row
