@@ -110,9 +110,9 @@ def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) ->
     fact = therapy.fact_or_gap(path)
     one = row(therapy, path, fact)
     source = library.source_of(therapy)
-    anchors = list(dict.fromkeys(a for p in one.passages for a in passage_anchors(source, p)))
-    marks = "".join(f'<sup class="cb-cite"><a href="therapies/{therapy.id}.html#p-{a}" '
-                    f'aria-label="Passage in the chapter">[↗]</a></sup>' for a in anchors[:2])
+    anchors = [a for p in one.passages[:1] for a in passage_anchors(source, p)[:1]]
+    marks = "".join(f'<a class="cb-to" href="therapies/{therapy.id}.html#p-{a}" title="The passage, in the chapter">↗</a>'
+                    for a in anchors)  # compact: a page of hundreds of therapies carries thousands of them
     text = link(display_fact(therapy, path, fact))
     return f"{text}{' (nearby: ' + marks + ')' if one.gap and marks else marks}"
 
@@ -123,12 +123,12 @@ def comparison(library: Library) -> Markdown:
     from . import compare, figures
 
     names = compare.column_names(library)
+    linker = TermLinker(library.glossary)  # a term is linked at its first use on the page
     parts = []
     for number, (modality, tables_of) in enumerate(compare.groups(library), start=1):
         count = sum(len(group) for group in tables_of)
         parts.append(f"## {escape(modality)}\n\n{count} {'therapy' if count == 1 else 'therapies'}.")
         for index, group in enumerate(tables_of):
-            linker = TermLinker(library.glossary)
             header = ["Facet", *(f"[{escape(names[t.id])}](therapies/{t.id}.md)" for t in group)]
             rows = [[escape(lbl), *(_linked_value(library, t, path, linker.link) for t in group)]
                     for lbl, path in compare.FACETS]
