@@ -80,8 +80,7 @@ def test_a_failing_cell_fails_the_build_and_leaves_no_site(tmp_path: Path):
 
 BREAKAGES = {
     "malformed-nct": (HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n"),
-    "quote-not-in-source": (HEROS, "  - value: CD28\n    quote: In addition, it contains CD28,",
-                            "  - value: CD28\n    quote: In addition, it contains CD137,"),
+    "quote-not-in-source": (HEROS, "    quote: In addition, it contains CD28,", "    quote: In addition, it contains CD137,"),
 }
 
 
@@ -153,10 +152,16 @@ def add_injected_therapy(root: Path) -> None:
     data["id"] = XSS_ID
     data["source"] = XSS_SOURCE
     data["name"].update(value=SCRIPT, paraphrase="test")  # headings, captions, alt text, overview and comparison
-    data["title"].update(value=IMG, paraphrase="test")  # the at-a-glance table
-    data["modality"] = {"value": IMG, "quote": INJECTED_LINE}  # a value and a quote written in the source
-    data["mechanism"]["steps"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # figure boxes and alt text
+    data["study"].update(value=f"{IMG} trial", paraphrase="test")  # the heading
+    data["title"].update(value=IMG, paraphrase="test")
+    # a value and a quote written in the source: the lead and the at-a-glance table; the modality's own passage
+    # is still shown, under also_stated, so that every sentence of the source stays accounted for
+    data["also_stated"].append({"quote": data["modality"]["quote"], "rests_on": "naming"})
+    data["modality"] = {"value": IMG, "quote": INJECTED_LINE}
+    data["mechanism"]["steps"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # the mechanism table (an aim)
+    data["car_components"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # construct figure boxes and alt text
     data["trial"]["status"] = {"not_stated": f"{SCRIPT} {IMG}", "nearby": SCRIPT}
+    data["regimen"]["route"] = {"not_stated": f"{SCRIPT} {IMG}", "nearby": SCRIPT}  # a gap's note in a table
     data["regimen"]["dose"] = {"not_stated": f"Gap note {SCRIPT}", "nearby": INJECTED_LINE}  # the prose of a gap
     if "questions" in data:
         data["questions"][0]["question"] = f"{IMG} Which drugs?"
@@ -215,12 +220,13 @@ def test_injected_text_in_chapter_heading_tables_gap_prose_and_figures(injected_
     article = soup.find("article") or soup
     assert SCRIPT in article.find("h1").get_text()  # the heading, via substitutions
     cells = [td.get_text(" ", strip=True) for td in article.find_all("td")]
-    assert IMG in cells  # the title and the modality as table values
-    assert any(cell.startswith(f"“{INJECTED_LINE}”") for cell in cells)  # a quote holding markup
-    assert any(f"{SCRIPT} {IMG}" in cell for cell in cells)  # a gap note
+    assert f"Aim: {SCRIPT} {IMG}" in cells  # a mechanism statement as a table value
+    assert f"Not stated in the source. {SCRIPT} {IMG}" in cells  # a gap note
     assert f"Gap note {SCRIPT}" in article.get_text(" ")  # the dose gap as prose
-    captions = [c.get_text(" ", strip=True) for c in article.find_all(["caption", "figcaption"])]
-    assert any(SCRIPT in caption for caption in captions)
+    passages = [q.get_text() for q in article.select("q.cb-passage")]
+    assert INJECTED_LINE in passages  # a quote holding markup, in the list of source passages
+    lead = article.select_one(".cb-lead").get_text(" ")
+    assert SCRIPT in lead and IMG in lead  # the product and its modality in the lead
     figures = [img for img in article.find_all("img") if (img.get("src") or "").startswith("data:image/svg+xml;base64,")]
     assert figures
     assert any(SCRIPT in (img.get("alt") or "") for img in figures)
@@ -231,8 +237,9 @@ def test_injected_text_in_chapter_heading_tables_gap_prose_and_figures(injected_
 
 def test_injected_text_in_the_sources_appendix_and_glossary(injected_site: Path):
     sources = (injected_site / "book/sources.html").read_text(encoding="utf-8")
-    block = BeautifulSoup(sources, "html.parser").find(id=re.compile("source-xss-source-txt"))
-    assert block is not None
+    anchor = BeautifulSoup(sources, "html.parser").find(id="source-xss-source-txt")
+    assert anchor is not None
+    block = anchor.find_next("pre", class_="carbook-source")  # the document under its heading, verbatim
     assert INJECTED_LINE in block.get_text()
     glossary = injected_site / "book/glossary.html"
     if glossary.exists():

@@ -1,4 +1,5 @@
-"""The built book, read from its HTML: sections, tables, figures with alt text, key facts."""
+"""The built book, read from its HTML: sections in order, each figure and table under its own heading, key
+facts, gaps said as gaps, each passage printed once, and the Sources appendix the passages link to."""
 
 from __future__ import annotations
 
@@ -6,67 +7,247 @@ import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
+
+from carbook import tables
+from carbook.load import load_library
+from carbook.models import NOT_STATED
 
 pytestmark = pytest.mark.build
 
-SECTIONS = ["Mechanism", "Regimen", "Eligibility", "NCI concept", "Check yourself"]
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = load_library(ROOT)
+
+SECTIONS = ["Mechanism", "Regimen", "Eligibility", "NCI concept", "Check yourself", "Source passages"]
+CHAPTERS = ["heros-3", "ct-0525"]
+
+#: The figures each section of a chapter draws, by the start of their alt text; sections not named draw none.
+FIGURES = {
+    "heros-3": {
+        "Mechanism": ["The parts of the chimeric antigen receptor of HER2 chimeric antigen receptor (CAR) T cells that the source names"],
+        "Regimen": ["Regimen of HER2 chimeric antigen receptor (CAR) T cells as three stages in the order the source gives"],
+        "Eligibility": ["Horizontal bar on an age axis showing that the source admits ages 1 to 25 years"],
+    },
+    "ct-0525": {
+        "Mechanism": ["Flow diagram of how the cells of CT-0525 act, in the words of the source"],
+    },
+}
+
+#: Passages this long are printed once per chapter at most (a shorter one, a name or an identifier, may recur).
+LONG_PASSAGE = 60
+
+
+def squash(text: str) -> str:
+    """Give text with runs of whitespace as one space and typographic quotes as plain ones, so a passage
+    and the same words in a table cell compare equal whatever the page's smart quotes did."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
 
 
 class Page:
-    """The parts of a built page the tests look at: the article's h2 headings, images and text."""
+    """The parts of a built page the tests look at: the article's h2 headings, sections, images and text."""
 
     def __init__(self, html: str):
         soup = BeautifulSoup(html, "html.parser")
-        article = soup.find("article") or soup
-        for link in article.select("a.headerlink"):
+        self.article = soup.find("article") or soup
+        for link in self.article.select("a.headerlink"):
             link.decompose()
-        self.h2 = [h.get_text(" ", strip=True) for h in article.find_all("h2")]
-        self.images = [img.attrs for img in article.find_all("img")]
-        self.body = re.sub(r"\s+", " ", article.get_text(" "))
+        self.h2 = [h.get_text(" ", strip=True) for h in self.article.find_all("h2")]
+        self.images = [img.attrs for img in self.article.find_all("img")]
+        self.body = re.sub(r"\s+", " ", self.article.get_text(" "))
+
+    def section(self, heading: str) -> Tag:
+        """Give the <section> whose h2 is ``heading``."""
+        h2 = next(h for h in self.article.find_all("h2") if h.get_text(" ", strip=True) == heading)
+        return h2.find_parent("section")
+
+    def lead(self) -> Tag:
+        return self.article.select_one(".cb-lead")
+
+    def rows(self, heading: str) -> list[list[str]]:
+        """Give the body rows of the tables under ``heading``, each as its cells' text."""
+        return [[re.sub(r"\s+", " ", td.get_text(" ")).strip() for td in tr.find_all("td")]
+                for table in self.section(heading).find_all("table") for tr in table.select("tbody tr")]
+
+    def visible_text(self) -> str:
+        """Give the article's text as a reader meets it: no scripts, styles or hidden elements (the answers
+        of the self-check count as shown, as they are once opened and in print)."""
+        article = BeautifulSoup(str(self.article), "html.parser")
+        for element in article.find_all(["script", "style", "template"]):
+            element.decompose()
+        for element in article.find_all(attrs={"hidden": True}):
+            element.decompose()
+        return squash(article.get_text(" "))
 
 
 def page(html_dir: Path, name: str) -> Page:
     return Page((html_dir / name).read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("chapter", ["heros-3", "ct-0525"])
-def test_chapter_has_its_four_sections_in_order(built_book, chapter):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_its_sections_in_order(built_book, chapter):
     h2 = page(built_book, f"book/therapies/{chapter}.html").h2
     assert h2 == SECTIONS
 
 
-@pytest.mark.parametrize("chapter, figures", [("heros-3", 3), ("ct-0525", 3)])
-def test_chapter_figures_are_inline_svg_with_alt_text(built_book, chapter, figures):
-    images = page(built_book, f"book/therapies/{chapter}.html").images
-    svgs = [i for i in images if (i.get("src") or "").startswith("data:image/svg+xml;base64,")]
-    assert len(svgs) == figures
-    assert all(len(i.get("alt") or "") > 40 for i in svgs)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_opens_with_a_lead_before_its_first_section(built_book, chapter):
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    lead = chapter_page.lead()
+    assert lead is not None
+    first_section = chapter_page.article.find("h2")
+    assert first_section in lead.find_all_next("h2")  # before the first section, not inside one
+    assert lead.find_parent("section").find("h1") is not None
+    text = squash(lead.get_text(" "))
+    assert text.startswith("What is given:")
+    assert "Who may take part:" in text and "Study:" in text
 
 
-@pytest.mark.parametrize("chapter", ["heros-3", "ct-0525"])
-def test_chapter_tables_and_figures_have_captions(built_book, chapter):
-    html = (built_book / f"book/therapies/{chapter}.html").read_text(encoding="utf-8")
-    assert html.count("<table") == 5
-    assert html.count("<caption>") == 5
-    assert html.count("<figcaption>") == html.count("<figure") == 3
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_figures_are_inline_svg_with_alt_text_under_their_own_heading(built_book, chapter):
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    for heading in SECTIONS:
+        section = chapter_page.section(heading)
+        images = section.find_all("img")
+        expected = FIGURES[chapter].get(heading, [])
+        assert len(images) == len(expected), f"{heading}: {[i.get('alt') for i in images]}"
+        for img, alt_start in zip(images, expected):
+            assert (img.get("src") or "").startswith("data:image/svg+xml;base64,")
+            assert (img.get("alt") or "").startswith(alt_start), img.get("alt")
+            figure = img.find_parent("figure")
+            assert figure is not None and figure.find("figcaption") is not None and figure.find("figcaption").get_text(strip=True)
+    assert len(chapter_page.images) == sum(len(v) for v in FIGURES[chapter].values())  # none outside the sections
 
 
-def test_heros_chapter_shows_its_key_facts_with_quotes(built_book):
-    body = page(built_book, "book/therapies/heros-3.html").body
-    for fact in ("NCT04995003", "cyclophosphamide and fludarabine", "pembrolizumab or nivolumab", "1 to 25 years",
-                 "“In addition, it contains CD28, which stimulated T cells and make them last longer.”"):
-        assert fact in body
-    assert "NCI Thesaurus concept Not stated in the source" in body
-    assert "Phase Phase I" in body and "IRB H-49271" in body
+def test_heros_has_no_flow_figure_since_its_source_states_only_an_aim(built_book):
+    # the study page says only what the investigators want to see: that is shown as an aim, not drawn as a step
+    mechanism = page(built_book, "book/therapies/heros-3.html")
+    assert not [i for i in mechanism.images if (i.get("alt") or "").startswith("Flow diagram")]
+    assert ["Mechanism statement", "Aim: let the T cells recognize and kill sarcoma cells"] == mechanism.rows("Mechanism")[0][:2]
 
 
-def test_ct_chapter_shows_its_key_facts_with_quotes(built_book):
-    body = page(built_book, "book/therapies/ct-0525.html").body
-    for fact in ("C205637", "NCT06254807", "3 billion CAR+ cells", "10 billion CAR+ cells", "Intravenous",
-                 "Autologous Anti-HER2 CAR Monocytes CT-0525", "phagocytosis"):
-        assert fact in body
-    assert "Ages: Not stated in the source." in body
+@pytest.mark.parametrize("chapter, tables_by_section", [
+    ("heros-3", {"Mechanism": 1, "Regimen": 1, "Eligibility": 1, "NCI concept": 1}),
+    ("ct-0525", {"Mechanism": 1, "Regimen": 1, "Eligibility": 1, "NCI concept": 1, "Source passages": 1}),
+])
+def test_chapter_tables_are_fact_value_source_under_their_own_heading(built_book, chapter, tables_by_section):
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    for heading in SECTIONS:
+        found = chapter_page.section(heading).find_all("table")
+        assert len(found) == tables_by_section.get(heading, 0), heading
+        for table in found:
+            header = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
+            assert header == tables.FACT_COLUMNS
+    assert len(chapter_page.article.find_all("table")) == sum(tables_by_section.values())
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_section_holds_its_own_facts(built_book, chapter):
+    """Each table holds the rows of its own section, under the one label of each fact: the Mechanism and the
+    Regimen contents swapped under their headings would fail here."""
+    therapy = LIBRARY.therapies[chapter]
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    expected = {
+        "Regimen": {r.label for r in tables.regimen_rows(therapy, agents_apart=False)} - ({"Order"} if chapter == "heros-3" else set()),
+        "Eligibility": {r.label for r in tables.eligibility_rows(therapy)},
+        "NCI concept": {r.label for r in tables.nci_concept_rows(therapy, definition_with_claims=False)},
+    }
+    for heading, labels in expected.items():
+        assert {cells[0] for cells in chapter_page.rows(heading)} == labels, heading
+    assert {"Conditioning", "CAR cell infusion", "Dose", "Route"} <= expected["Regimen"]
+    assert {cells[0] for cells in chapter_page.rows("Mechanism")} <= {"Mechanism statement", "Effector mechanism", "CAR components"}
+
+
+def test_heros_chapter_shows_its_key_facts(built_book):
+    chapter_page = page(built_book, "book/therapies/heros-3.html")
+    assert chapter_page.article.find("h1").get_text(" ", strip=True) == "HER2 chimeric antigen receptor (CAR) T cells (HEROS 3.0 study)"
+    lead = squash(chapter_page.lead().get_text(" "))
+    for fact in ("HER2 chimeric antigen receptor (CAR) T cells", "HEROS 3.0", "NCT04995003", "IRB H-49271", "Phase I",
+                 "advanced sarcoma", "aged 1 to 25 years", "cyclophosphamide and fludarabine", "pembrolizumab or nivolumab",
+                 "What the study aims to learn:", "what the side effects are"):
+        assert fact in lead, fact
+    regimen = {cells[0]: cells[1] for cells in chapter_page.rows("Regimen")}
+    assert regimen["Conditioning"] == "lymphodepletion: cyclophosphamide and fludarabine"
+    assert regimen["Combination"] == "immune checkpoint inhibitor: pembrolizumab or nivolumab"
+    assert {cells[0]: cells[1] for cells in chapter_page.rows("Eligibility")}["Ages"] == "1 to 25 years"
+    passages = [squash(q.get_text()) for q in chapter_page.article.select("q.cb-passage")]
+    assert "In addition, it contains CD28, which stimulated T cells and make them last longer." in passages
+
+
+def test_ct_chapter_shows_its_key_facts(built_book):
+    chapter_page = page(built_book, "book/therapies/ct-0525.html")
+    assert chapter_page.article.find("h1").get_text(" ", strip=True) == "CT-0525: CAR monocytes against HER2"
+    lead = squash(chapter_page.lead().get_text(" "))
+    for fact in ("CT-0525", "monocytes", "HER2", "NCT06254807", "single IV infusion", "3 or 10 billion CAR+ cells",
+                 "Intravenous", "macrophages"):
+        assert fact in lead, fact
+    regimen = {cells[0]: cells[1] for cells in chapter_page.rows("Regimen")}
+    assert regimen["Dose"] == "3 or 10 billion CAR+ cells" and regimen["Route"] == "Intravenous"
+    concept = {cells[0]: cells[1] for cells in chapter_page.rows("NCI concept")}
+    assert concept["NCI concept code"] == "C205637"
+    assert concept["NCI preferred term"] == "Named: Autologous Anti-HER2 CAR Monocytes CT-0525"
+    hedged = [cells[1] for cells in chapter_page.rows("NCI concept") if cells[0] == "NCI definition, one claim"]
+    assert "Hedged in the source: with potential immunostimulating and antineoplastic activities" in hedged
+    record = {cells[0]: cells[1] for cells in chapter_page.rows("Source passages")}
+    assert record["Record field drug_category"] == "CAR M"  # the record's own field, labelled as such
+    assert "phagocytosis" in chapter_page.body
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_gap_says_not_stated_in_the_source(built_book, chapter):
+    therapy = LIBRARY.therapies[chapter]
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    shown = {(heading, cells[0]): cells[1] for heading in ("Mechanism", "Regimen", "Eligibility", "NCI concept")
+             for cells in chapter_page.rows(heading)}
+    gaps = [(heading, r) for heading, rows in (
+        ("Mechanism", tables.mechanism_rows(therapy)), ("Regimen", tables.regimen_rows(therapy, agents_apart=False)),
+        ("Eligibility", tables.eligibility_rows(therapy)), ("NCI concept", tables.nci_concept_rows(therapy)),
+    ) for r in rows if not r.stated]
+    assert gaps
+    for heading, gap in gaps:
+        assert shown[(heading, gap.label)] == f"{NOT_STATED}. {gap.gap}", (heading, gap.label)
+    if chapter == "heros-3":
+        assert shown[("Regimen", "Dose")].startswith(NOT_STATED) and shown[("NCI concept", "NCI Thesaurus concept")].startswith(NOT_STATED)
+    else:
+        assert shown[("Eligibility", "Ages")] == f"{NOT_STATED}. The record gives no age limits."
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_long_passage_is_shown_twice_in_a_chapter(built_book, chapter):
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    passages = {squash(q.get_text()) for q in chapter_page.article.select("q.cb-passage")}
+    passages |= {squash(li["data-passage"]) for li in chapter_page.article.select("[data-passage]")}
+    long = sorted(p for p in passages if len(p) >= LONG_PASSAGE)
+    assert len(long) >= 5
+    text = chapter_page.visible_text()
+    counts = {p: text.count(p) for p in long}
+    assert {p: n for p, n in counts.items() if n != 1} == {}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_passage_entry_links_to_its_highlight_in_the_sources_appendix(built_book, chapter):
+    chapter_page = page(built_book, f"book/therapies/{chapter}.html")
+    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
+    marks = {m["id"]: squash(m.get_text()) for m in sources.select("mark[id^=src-]")}
+    entries = chapter_page.article.select("ol.cb-passages > li")
+    assert entries
+    markers = {a["href"] for a in chapter_page.article.select("sup.cb-cite a")}
+    assert markers and markers <= {f"#{li['id']}" for li in entries}  # every marker leads to an entry
+    for li in entries:
+        link = li.select_one("a.cb-in-source")
+        assert link["href"].startswith("../sources.html#src-"), li
+        target = link["href"].split("#", 1)[1]
+        assert target in marks, f"{target} is not highlighted in the Sources appendix"
+        passage = li.get("data-passage") or li.select_one("q.cb-passage").get_text()
+        assert marks[target] == squash(passage)
+
+
+def test_sources_appendix_highlights_only_what_the_book_uses(built_book):
+    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
+    marked = " ".join(m.get_text() for m in sources.select("mark[id^=src-]"))
+    assert "HEROS 3.0" in marked and "C205637" in marked
+    for debris in ("Back to topback-to-top", "More information about this study can be found on"):
+        assert debris in sources.get_text() and debris not in marked  # listed as not used: shown plain
 
 
 def test_sources_appendix_shows_each_source_verbatim(built_book):

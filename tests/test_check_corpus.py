@@ -20,12 +20,14 @@ from carbook.load import check
 from carbook.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
 
 HEROS = "data/therapies/heros-3.yaml"
 CT = "data/therapies/ct-0525.yaml"
 GLOSSARY = "data/glossary.yaml"
 TOC = "_toc.yml"
 HEROS_SOURCE = "data/sources/baylor-heros-3.0.txt"
+GENERIC = "data/therapies/example-generic.yaml"
 
 #: The line format the check command promises: ``file:line: field.path: what is wrong — how to fix it``.
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+): (?P<field>\S+): (?P<message>.+) — (?P<fix>.+)$")
@@ -82,6 +84,14 @@ def copy_therapy(source: str, target_id: str, *, keep_id: bool = False) -> Edit:
 
 def add_chapter(chapter: str) -> Edit:
     return sub(TOC, "      - file: book/therapies/ct-0525\n", f"      - file: book/therapies/ct-0525\n      - file: {chapter}\n")
+
+
+def add_generic_fixture(root: Path) -> None:
+    """Add the made-up therapy of tests/fixtures/generic-wording, its source and its chapter entry: valid as it is."""
+    folder = FIXTURES / "generic-wording"
+    (root / "data/sources/example-generic.txt").write_bytes((folder / "example-generic.txt").read_bytes())
+    (root / GENERIC).write_bytes((folder / "example-generic.yaml").read_bytes())
+    add_chapter("book/therapies/example-generic")(root)
 
 
 def latin1_in(file: str, old: str, new: str) -> Edit:
@@ -157,9 +167,10 @@ def listing(problems: list[Problem]) -> str:
 
 TARGET_QUOTE = ("  quote: The new gene that the investigators will put in makes an antibody specific for HER2 "
                 "(Human Epidermal Growth Factor Receptor 2) that binds to sarcoma cells.\n")
-NCT_BLOCK = '  nct_id:\n    kind: NCT\n    value: NCT04995003\n    quote: "NCT#/ ID: NCT04995003"\n'
+NCT_BLOCK = '  nct_id:\n    kind: NCT\n    value: NCT04995003\n    quote: "NCT#/ ID: NCT04995003"\n    rests_on: identifier\n'
+CD28 = "  - value: CD28, which stimulated T cells and make them last longer\n"
 CAR_COMPONENTS = ("car_components:\n  - value: an antibody specific for HER2\n" + "  " + TARGET_QUOTE
-                  + "  - value: CD28\n    quote: In addition, it contains CD28, which stimulated T cells and make them last longer.\n")
+                  + CD28 + "    quote: In addition, it contains CD28, which stimulated T cells and make them last longer.\n")
 YAML_FIX = r"fix the YAML syntax"
 QUOTE_FIX = r"make the value match the quote, or add `paraphrase: <why>`"
 EMPTY_FIX = r"write the value"
@@ -170,8 +181,8 @@ CASES = [
          [Expect("", r"YAML syntax error: mapping values are not allowed", YAML_FIX, "  value: CAR T cell: oops")]),
     Case("yaml-tab-indentation", HEROS, sub(HEROS, "  value: CAR T cell\n", "\tvalue: CAR T cell\n"),
          [Expect("", r"YAML syntax error: .*'\\t'", YAML_FIX, "\tvalue: CAR T cell")]),
-    Case("yaml-key-indented-too-far", HEROS, sub(HEROS, "  quote: the T cell becomes", "   quote: the T cell becomes"),
-         [Expect("", r"YAML syntax error", YAML_FIX, "   quote: the T cell becomes")]),
+    Case("yaml-key-indented-too-far", HEROS, sub(HEROS, "  quote: After this new gene", "   quote: After this new gene"),
+         [Expect("", r"YAML syntax error", YAML_FIX, "   quote: After this new gene")]),
     Case("empty-file", HEROS, write(HEROS, ""),
          [Expect("", r"the file is empty", r"fill it in", None)]),
     Case("file-of-comments-only-is-empty", HEROS, write(HEROS, "# HEROS 3.0 — to be written\n"),
@@ -179,7 +190,7 @@ CASES = [
     Case("top-level-list-not-mapping", HEROS, write(HEROS, "- id: heros-3\n- source: baylor-heros-3.0.txt\n"),
          [Expect("", r"expected a mapping of fields, found list", r"field: value", 1)]),
     Case("non-utf8-byte-in-data-file", HEROS, latin1_in(HEROS, "  value: HEROS 3.0\n", "  value: HÉROS 3.0\n"),
-         [Expect("", r"not UTF-8 \(byte 0xc9\)", r"save the file as UTF-8", "  value: H")]),
+         [Expect("", r"not UTF-8 \(byte 0xc9\)", r"save the file as UTF-8", "  value: H\ufffdROS 3.0")]),
     Case("utf16-data-file", CT, lambda root: (root / CT).write_bytes((root / CT).read_text(encoding="utf-8").encode("utf-16")),
          [Expect("", r"not UTF-8", r"save the file as UTF-8", 1)]),
     Case("duplicate-key-would-silently-drop-a-fact", HEROS,
@@ -190,7 +201,8 @@ CASES = [
     Case("missing-required-fact", HEROS, sub(HEROS, "target_antigen:\n  value: HER2\n" + TARGET_QUOTE, ""),
          [Expect("target_antigen", r"required field is missing", r"add `target_antigen:`", ANY_LINE)]),
     Case("missing-quote-of-a-fact", HEROS,
-         sub(HEROS, "  quote: the T cell becomes known as a chimeric antigen receptor T cell or CAR T cell\n", ""),
+         sub(HEROS, "  quote: After this new gene is put into the T cell, the T cell becomes known as a chimeric antigen receptor T cell"
+                    " or CAR T cell.\n", ""),
          [Expect("modality.quote", r"required field is missing", r"add `quote:`", "modality:")]),
     Case("missing-source-field", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", ""),
          [Expect("source", r"required field is missing", r"add `source:`", ANY_LINE)]),
@@ -199,11 +211,11 @@ CASES = [
           Expect("target_antigen", r"required field is missing", r"add `target_antigen:`", ANY_LINE)]),
     Case("nested-typo-suggests-closest-name", HEROS, sub(HEROS, "  value: HER2\n", "  value: HER2\n  paraphrse: shortened\n"),
          [Expect("target_antigen.paraphrse", r"unknown field 'paraphrse'", r"did you mean 'paraphrase'\?", "  paraphrse:")]),
-    Case("typo-in-list-item-suggests-closest-name", HEROS, sub(HEROS, "  - value: CD28\n", "  - valeu: CD28\n"),
+    Case("typo-in-list-item-suggests-closest-name", HEROS, sub(HEROS, CD28, CD28.replace("value", "valeu")),
          [Expect("car_components[1].valeu", r"unknown field 'valeu'", r"did you mean 'value'\?", "  - valeu: CD28"),
           Expect("car_components[1].value", r"required field is missing", r"add `value:`", "  - valeu: CD28")]),
     Case("stated-and-not-stated-mixed", HEROS,
-         sub(HEROS, "    not_stated: The study page does not say whether", "    value: Recruiting\n    not_stated: The study page does not say whether"),
+         sub(HEROS, "    not_stated: The study page gives no recruitment", "    value: Recruiting\n    not_stated: The study page gives no recruitment"),
          [Expect("trial.status.value", r"unknown field 'value'", r"known fields here: not_stated, nearby", "    value: Recruiting")]),
 
     # --- types and empty strings ---
@@ -220,8 +232,7 @@ CASES = [
     Case("whitespace-only-quote", HEROS, sub(HEROS, TARGET_QUOTE + "car_components", "  quote: '   '\ncar_components"),
          [Expect("target_antigen.quote", r"^is empty$", EMPTY_FIX, "  quote: '   '")]),
     Case("empty-not-stated-note", HEROS,
-         sub(HEROS, "    not_stated: The study page does not say whether the study is recruiting, active or completed.\n",
-             '    not_stated: ""\n'),
+         sub(HEROS, "    not_stated: The study page gives no recruitment status.\n", '    not_stated: ""\n'),
          [Expect("trial.status.not_stated", r"^is empty$", r".", '    not_stated: ""')]),
     Case("empty-list-of-facts", HEROS, sub(HEROS, CAR_COMPONENTS, "car_components: []\n"),
          [Expect("car_components", r"is an empty list", r"not_stated", "car_components: []")]),
@@ -270,13 +281,12 @@ CASES = [
 
     # --- quotes against the source ---
     Case("quote-not-in-source-shows-closest-passage", HEROS,
-         sub(HEROS, "  - value: CD28\n    quote: In addition, it contains CD28, which",
-             "  - value: CD28\n    quote: In addition, it contains CD137, which"),
+         sub(HEROS, CD28 + "    quote: In addition, it contains CD28, which", CD28 + "    quote: In addition, it contains CD137, which"),
          [Expect("car_components[1].quote", r"^quote not found in baylor-heros-3\.0\.txt$",
                  r"closest passage: “In addition, it contains CD28, which stimulated T cells and make them last longer\.”",
                  "    quote: In addition, it contains CD137")]),
     Case("quote-in-record-source-not-found", CT,
-         sub(CT, "  quote: A preparation of autologous monocytes genetically", "  quote: A preparation of allogeneic monocytes genetically"),
+         sub(CT, "\n  quote: A preparation of autologous monocytes genetically", "\n  quote: A preparation of allogeneic monocytes genetically"),
          [Expect("cell_type.quote", r"^quote not found in nci-ct-0525\.txt$", r"closest passage: “A preparation of autologous monocytes",
                  "  quote: A preparation of allogeneic")]),
     Case("value-changed-under-unchanged-quote", HEROS, sub(HEROS, "  value: HER2\n", "  value: HER3\n"),
@@ -291,10 +301,10 @@ CASES = [
          [Expect("target_antigen.paraphrase", r"^is empty$", r".", "  paraphrase: ''"),
           Expect("target_antigen", r"'HER-2 receptor' is not written in its quote", QUOTE_FIX, "target_antigen:")]),
     Case("nearby-passage-not-in-source", HEROS,
-         sub(HEROS, '    nearby: "More information about this study can be found on"',
-             '    nearby: "More information about this trial can be found on"'),
-         [Expect("trial.status.nearby", r"nearby passage not found in baylor-heros-3\.0\.txt",
-                 r"closest passage: “More information about this study can be found on”", '    nearby: "More information about this trial')]),
+         sub(HEROS, '    nearby: "Age requirements: 1 year to 25 years (child, adult)"',
+             '    nearby: "Age requirements: 1 year to 26 years (child, adult)"'),
+         [Expect("eligibility.criteria.nearby", r"nearby passage not found in baylor-heros-3\.0\.txt",
+                 r"closest passage: “Age requirements: 1 year to 25 years \(child, adult\)”", '    nearby: "Age requirements: 1 year to 26')]),
     Case("agents-without-how-they-are-joined", HEROS, sub(HEROS, "    agents_joined_by: and\n", ""),
          [Expect("regimen.conditioning", r"agents_joined_by is missing", r"add agents_joined_by: and", "  conditioning:")]),
     Case("doses-without-how-they-are-joined", CT, sub(CT, "  dose_joined_by: or\n", ""),
@@ -315,8 +325,53 @@ CASES = [
                  r"in the source's order", "  dose_joined_by: or")]),
     Case("record-field-unknown-suggests-closest", CT, sub(CT, "  record_field: drug_name\n", "  record_field: drug_nam\n"),
          [Expect("name", r"the source record has no field 'drug_nam'", r"did you mean 'drug_name'\?", "name:")]),
-    Case("record-field-with-a-prose-source", HEROS, sub(HEROS, "name:\n  value: HEROS 3.0\n", "name:\n  record_field: drug_name\n"),
+    Case("record-field-with-a-prose-source", HEROS, sub(HEROS, "name:\n  value: HER2 chimeric antigen receptor (CAR) T cells\n", "name:\n  record_field: drug_name\n"),
          [Expect("name", r"record_field can only be used when the source is a field/value record", r"source_format: record", "name:")]),
+
+    # --- statements as the source makes them: hedges, findings, aims, examples ---
+    Case("hedged-claim-marked-a-plain-statement", CT,
+         sub(CT, "      quote: This may elicit a cytotoxic T-lymphocyte (CTL) response against HER2-expressing tumor cells.\n"
+                 "      rests_on: hedged\n",
+             "      quote: This may elicit a cytotoxic T-lymphocyte (CTL) response against HER2-expressing tumor cells.\n"
+             "      rests_on: statement\n"),
+         [Expect("nci_concept.claims[2]", r"'This may elicit .*' carries “may”, but rests_on is statement",
+                 r"set rests_on: hedged", "    - value: This may elicit")]),
+    Case("nearby-passage-cut-after-investigators-found-that", HEROS,
+         sub(HEROS, "    nearby: Giving chemotherapy before a T cell infusion is called lymphodepletion since the chemotherapy is "
+                    "specifically chosen to decrease the number of lymphocytes in the body.\n",
+             "    nearby: giving chemotherapy before the T cell infusion can improve the effect the T cells can have.\n"),
+         [Expect("regimen.route.nearby", r"the nearby passage is cut from a sentence that frames it with “investigators found”"
+                 r" \(finding\), and leaves those words out", r"quote the sentence from before “investigators found”",
+                 "    nearby: giving chemotherapy before the T cell")]),
+    Case("example-and-generic-wording-refused-as-support", GENERIC,
+         both(add_generic_fixture,
+              sub(GENERIC, "target_antigen: {value: a B-cell antigen,", "target_antigen: {value: CD19,"),
+              sub(GENERIC, "car_components:\n  not_stated: The page names costimulatory domains only as examples.\n  nearby:",
+                  "car_components:\n  - value: CD28\n    quote:")),
+         [Expect("target_antigen", r"'CD19' is given in the source as an example or a generality \(“often”\), not as a fact about "
+                 r"this product", r"mark the fact `not_stated: <what is missing>`, with the passage as nearby", "target_antigen:"),
+          Expect("car_components[0]", r"'CD28' is given in the source as an example or a generality \(“e\.g\.”\)",
+                 r"do not use this passage for the fact", "  - value: CD28")]),
+    Case("aim-of-the-study-not-resting-on-an-aim", HEROS,
+         sub(HEROS, "  - value: to see if the types of bacteria influence how well the treatment works\n"
+                    "    quote: Another goal of this study is to study the bacteria found in the stool of patients with sarcoma who are "
+                    "being treated with HER2 CAR T cells and immune checkpoint inhibitor drugs to see if the types of bacteria "
+                    "influence how well the treatment works.\n    rests_on: aim\n",
+             "  - value: to see if the types of bacteria influence how well the treatment works\n"
+             "    quote: Another goal of this study is to study the bacteria found in the stool of patients with sarcoma who are "
+             "being treated with HER2 CAR T cells and immune checkpoint inhibitor drugs to see if the types of bacteria "
+             "influence how well the treatment works.\n"),
+         [Expect("aims[3].rests_on", r"an aim of the study must rest on an aim", r"set rests_on: aim",
+                 "  - value: to see if the types of bacteria")]),
+
+    # --- every sentence of the source accounted for ---
+    Case("source-sentence-neither-shown-nor-listed-as-not-used", HEROS,
+         sub(HEROS, "  - quote: Immune checkpoint inhibitors are drugs that remove the brakes on the immune system to allow it to act "
+                    "against cancer.\n    rests_on: definition\n", ""),
+         [Expect("not_used", r"baylor-heros-3\.0\.txt says “Immune checkpoint inhibitors are drugs that remove the brakes on the "
+                 r"immune system to allow it to act against cancer\.” and the chapter does not show it \(\d+ % of the source",
+                 r"quote it in a fact or under also_stated: \(with rests_on\), or list it under not_used: with the reason",
+                 "not_used:")]),
 
     # --- source documents ---
     Case("source-document-does-not-exist", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: baylor-heros-3.1.txt\n"),
@@ -366,6 +421,11 @@ def test_the_unedited_copy_is_valid(book: Path):
     assert check(book) == []
 
 
+def test_the_generic_wording_fixture_is_valid_before_its_case_edits_it(book: Path):
+    add_generic_fixture(book)
+    assert check(book) == []
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_malformed_input_is_reported_with_file_field_line_message_and_fix(book: Path, case: Case):
     before = set(check(book))  # empty for valid data; subtracted so each case shows only what its edit causes
@@ -388,7 +448,7 @@ def test_every_mistake_in_one_file_is_reported_in_one_run(book: Path):
         sub(HEROS, "  value: HER2\n", "  value: HER3\n"),
         sub(HEROS, "    value: NCT04995003\n", "    value: NCT0499500\n"),
         sub(HEROS, "    minimum: 1\n    maximum: 25\n", "    minimum: 25\n    maximum: 1\n"),
-        sub(HEROS, "  - value: CD28\n    quote: In addition, it contains CD28,", "  - value: CD28\n    quote: In addition, it contains CD137,"),
+        sub(HEROS, CD28 + "    quote: In addition, it contains CD28,", CD28 + "    quote: In addition, it contains CD137,"),
         sub(HEROS, "  value: CAR T cell\n", "  valeu: CAR T cell\n"),
     ):
         edit(book)
@@ -423,7 +483,10 @@ def run_check(cwd: Path, *paths: str, env: dict[str, str] | None = None) -> subp
 def test_cli_on_valid_data_exits_zero(book: Path):
     result = run_check(book)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "All data files are valid."
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "All data files are valid."
+    coverage = [line for line in lines[:-1] if re.fullmatch(r"\S+: (\d+) of \1 sentences of \S+ accounted for \(\d+ shown, \d+ not used\) — 100 %", line)]
+    assert [line.split(":")[0] for line in coverage] == ["heros-3", "ct-0525"], lines
 
 
 def test_cli_reports_every_problem_one_line_each_in_the_documented_format(book: Path):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from carbook.scaffold import ScaffoldError, chapter_text, new_therapy
 from conftest import ROOT, build, copy_book
@@ -39,9 +40,12 @@ def test_new_scaffolds_source_data_chapter_and_toc_and_check_lists_what_is_missi
     check = carbook(root, "check")
     assert check.returncode == 1
     lines = check.stdout.splitlines()
-    assert "data/therapies/example-nk.yaml:9: name.value: is empty — write the value" in lines  # a name cannot be a gap
-    assert "data/therapies/example-nk.yaml:19: trial.phase.value: is empty — write the value, or mark the fact `not_stated: <what is missing>`" in lines
-    assert any(line.startswith("data/therapies/example-nk.yaml:") and ": questions[0].question: is empty" in line for line in lines)
+    empty = "is empty — write its value and the passage that states it (value:, quote:)"
+    gap = "; or mark it `not_stated: <what is missing>` if the source is silent"
+    assert f"data/therapies/example-nk.yaml:13: name: {empty}" in lines  # a name cannot be a gap
+    assert f"data/therapies/example-nk.yaml:15: study: {empty}{gap}" in lines
+    assert f"data/therapies/example-nk.yaml:34: trial.phase: {empty}{gap}" in lines
+    assert any(line.startswith("data/therapies/example-nk.yaml:") and ": questions[0]: is empty" in line for line in lines)
     assert all(line.startswith("data/therapies/example-nk.yaml:") for line in lines[:-1])
 
 
@@ -56,16 +60,19 @@ def test_added_therapy_gets_a_chapter_a_comparison_column_and_downloads(tmp_path
     root = copy_book(tmp_path / "book")
     new_therapy(root, "example-nk", FIXTURE / "example-car-nk.txt")
     shutil.copyfile(FIXTURE / "example-nk.yaml", root / "data/therapies/example-nk.yaml")  # the editor fills it in
-    assert carbook(root, "check").stdout.strip() == "All data files are valid."
+    report = carbook(root, "check").stdout.strip().splitlines()
+    assert report[-1] == "All data files are valid."
+    assert "example-nk: 10 of 10 sentences of example-car-nk.txt accounted for (9 shown, 1 not used) — 100 %" in report
 
     result = build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = root / "_build/html"
     chapter = (html / "book/therapies/example-nk.html").read_text(encoding="utf-8")
-    assert "EXAMPLE-NK: CAR NK cells targeting CD19" in chapter
+    assert "CD19-CAR NK cells (EXAMPLE-NK study)" in chapter  # the product, with its study
     assert "18 to 70 years" in chapter
-    comparison = (html / "book/comparison.html").read_text(encoding="utf-8")
-    assert "<th class=\"head\"><p>EXAMPLE-NK</p></th>" in comparison
+    comparison = BeautifulSoup((html / "book/comparison.html").read_text(encoding="utf-8"), "html.parser")
+    columns = {a["href"]: a.get_text(strip=True) for a in comparison.select("table thead th a")}
+    assert columns["therapies/example-nk.html"] == "CD19-CAR NK cells (EXAMPLE-NK)"
     assert (html / "data/therapies/example-nk.json").is_file()
     with (html / "data/facts.csv").open(encoding="utf-8") as handle:
         assert any(row["therapy"] == "example-nk" and row["value"] == "CD19" for row in csv.DictReader(handle))

@@ -20,13 +20,17 @@ def edit(book: Path, therapy: str, change) -> None:
 def test_both_therapies_load_with_their_key_facts():
     library = load_library(ROOT)
     heros, ct = library.therapies["heros-3"], library.therapies["ct-0525"]
-    assert heros.name.value == "HEROS 3.0"
+    assert heros.name.value == "HER2 chimeric antigen receptor (CAR) T cells"  # the product, not the study
+    assert heros.study.value == "HEROS 3.0"
+    assert [aim.rests_on for aim in heros.aims] == ["aim"] * 4
     assert heros.trial.nct_id.value == "NCT04995003"
     assert [a.value for a in heros.regimen.conditioning.agents] == ["cyclophosphamide", "fludarabine"]
     assert heros.eligibility.ages.minimum == 1 and heros.eligibility.ages.maximum == 25
     assert ct.nci_concept.code.value == "C205637"
     assert [d.value for d in ct.regimen.dose] == [3, 10]
     assert ct.regimen.dose[0].unit == "billion CAR+ cells"
+    assert isinstance(ct.study, NotStated) and isinstance(ct.title, NotStated)
+    assert [claim.rests_on for claim in ct.nci_concept.claims] == ["hedged", "statement", "hedged", "statement"]
 
 
 def test_record_fields_are_parsed_from_the_source_not_retyped():
@@ -42,6 +46,14 @@ def test_gaps_the_sources_leave_are_recorded_as_not_stated():
     for gap in (heros.nci_concept, heros.regimen.dose, ct.eligibility.criteria, ct.eligibility.ages,
                 ct.trial.phase, ct.regimen.conditioning, ct.trial.status):
         assert isinstance(gap, NotStated)
+
+
+def test_mechanism_actions_leave_out_aims():
+    library = load_library(ROOT)
+    heros, ct = library.therapies["heros-3"], library.therapies["ct-0525"]
+    assert [s.rests_on for s in heros.mechanism.steps] == ["aim"]
+    assert heros.mechanism.actions() == []  # the study page states only what the investigators want to see
+    assert [s.joined for s in ct.mechanism.actions()] == [None, "after", "which", "that", "while"]
 
 
 def test_the_real_data_has_no_problems():
