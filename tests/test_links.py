@@ -155,6 +155,17 @@ def test_every_internal_link_anchor_and_loaded_file_resolves(built_book):
     assert not problems, "broken internal links:\n" + "\n".join(problems)
 
 
+def test_citation_markers_and_source_links_are_among_the_links_checked(built_book):
+    """The chapters' markers lead to their passage entries, and each entry to its highlight in the Sources
+    appendix: both kinds are internal links, so the check above covers them; here, that there are some."""
+    chapters = sorted((built_book / "book/therapies").glob("*.html"))
+    assert chapters
+    for chapter in chapters:
+        addresses = [address for tag, address in references(chapter) if tag == "a"]
+        assert any(address.startswith("#p-") for address in addresses), chapter.name
+        assert any(address.startswith("../sources.html#src-") for address in addresses), chapter.name
+
+
 def test_stylesheets_reference_only_files_that_exist(built_book):
     problems = stylesheet_problems(built_book)
     assert not problems, "stylesheets reference missing files:\n" + "\n".join(problems)

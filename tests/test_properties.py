@@ -123,8 +123,15 @@ def gaps_with_nearby(therapy: str) -> list[tuple[str, Loc]]:
     return [(therapy, loc) for loc, item in walk(DATA[therapy]) if isinstance(item, dict) and "nearby" in item]
 
 
+def shown_passages(therapy: str) -> list[tuple[str, Loc]]:
+    """Every passage shown as it is (``also_stated``) or listed as not content (``not_used``)."""
+    return [(therapy, (group, index)) for group in ("also_stated", "not_used")
+            for index, _ in enumerate(DATA[therapy].get(group, []))]
+
+
 FACTS = [fact for therapy in THERAPIES for fact in stated_facts(therapy)]
 NEARBY = [gap for therapy in THERAPIES for gap in gaps_with_nearby(therapy)]
+PASSAGES = [passage for therapy in THERAPIES for passage in shown_passages(therapy)]
 
 #: Words an edit may put in place of a value's word: the sources' own words, and some that are not in them.
 WORDS = sorted({w for text in SOURCES.values() for w in re.findall(r"[A-Za-z0-9+-]{2,}", text)}
@@ -157,6 +164,7 @@ def fields(problems: list) -> list[str]:
 def test_facts_to_edit_were_found():
     assert len(FACTS) >= 30 and {t for t, _ in FACTS} == set(THERAPIES)
     assert len(NEARBY) >= 10
+    assert len(PASSAGES) >= 8
 
 
 @pytest.mark.parametrize("therapy", THERAPIES)
@@ -266,6 +274,22 @@ def test_an_edited_nearby_passage_is_reported_at_it(book: Path, data: st.DataObj
     problems = problems_after(book, therapy, edited)
 
     assert f"{dotted(loc)}.nearby" in [p.field for p in problems], fields(problems)
+
+
+@SETTINGS
+@given(st.data())
+def test_an_edited_passage_also_stated_or_not_used_is_reported_at_it(book: Path, data: st.DataObject):
+    therapy, loc = data.draw(st.sampled_from(PASSAGES), label="passage")
+    edited = copy.deepcopy(DATA[therapy])
+    passage = at(edited, loc)
+    new = data.draw(text_edit(passage["quote"], words=False), label="new quote")
+    passage["quote"] = new
+    assume(not occurs(new, SOURCES[therapy]))  # a shorter passage that still occurs is still verbatim
+
+    problems = problems_after(book, therapy, edited)
+
+    note(f"{dotted(loc)}.quote -> {new!r}")
+    assert f"{dotted(loc)}.quote" in [p.field for p in problems], fields(problems)
 
 
 @SETTINGS
