@@ -70,6 +70,8 @@ class Chapter:
         return (f"nearby: {marks}" if row.gap is not None else marks) if marks else "—"
 
     def _table(self, rows: list[tables.Row], caption: str, name: str) -> Markdown:
+        if not rows:
+            return Markdown("")  # everything it would list is drawn above (or there is nothing to list)
         cells = [[escape(r.label), self._cell(r), self._source_cell(r)] for r in rows]
         return list_table("", f"tbl-{self._label(name)}", [escape(c) for c in tables.FACT_COLUMNS], cells)
 
@@ -93,7 +95,8 @@ class Chapter:
         t = self.therapy
         target = (f"against a target not stated in {self.source_word}{self._mark(t.target_antigen.nearby)}"
                   if isinstance(t.target_antigen, NotStated) else f"against {self._value(t.target_antigen)}")
-        source = "" if isinstance(t.cell_source, NotStated) else f"; cells: {self._value(t.cell_source)}"
+        source = (f"; whose cells: not stated in {self.source_word}" if isinstance(t.cell_source, NotStated)
+                  else f"; cells: {self._value(t.cell_source)}")
         text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
                 f"receptor (CAR) {target} (modality: {self._value(t.modality)}{source})")
         combination = t.regimen.combination
@@ -111,6 +114,8 @@ class Chapter:
         parts += [f"{escape(i.kind)} {self._value(i)}" for i in t.trial.other_ids]
         if isinstance(t.trial.status, NotStated):
             silent.append(("trial.status", t.trial.status))
+        if isinstance(t.title, NotStated):
+            silent.append(("title", t.title))
         gaps = f"; {_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
         return f"**Study:** {', '.join(parts) if parts else escape(NOT_STATED)}{gaps}."
 
@@ -172,7 +177,7 @@ class Chapter:
         parts = []
         for index, step in enumerate(actions):
             joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else " → ")
-            parts.append(f"{joint}“{escape(step.value)}”{self._mark(step.quote)}")
+            parts.append(f"{joint}“{self.terms.link(self._own(step.value))}”{self._mark(step.quote)}")
         return f"**How the cells act, in {self.source_word}'s words:** {''.join(parts)}."
 
     def mechanism(self) -> Markdown:
@@ -285,4 +290,4 @@ def _and(items: Any) -> str:
 
 
 def _join(parts: list[str]) -> Markdown:
-    return Markdown("\n\n".join(parts))
+    return Markdown("\n\n".join(part for part in parts if part))
