@@ -95,7 +95,7 @@ class Chapter:
         t = self.therapy
         target = (f"against a target not stated in {self.source_word}{self._mark(t.target_antigen.nearby)}"
                   if isinstance(t.target_antigen, NotStated) else f"against {self._value(t.target_antigen)}")
-        source = (f"; whose cells: not stated in {self.source_word}" if isinstance(t.cell_source, NotStated)
+        source = (f"; {label('cell_source').lower()}: not stated in {self.source_word}" if isinstance(t.cell_source, NotStated)
                   else f"; cells: {self._value(t.cell_source)}")
         text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
                 f"receptor (CAR) {target} (modality: {self._value(t.modality)}{source})")
