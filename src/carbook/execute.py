@@ -63,14 +63,31 @@ class WarmKernel:
         self.manager = KernelManager(kernel_name=kernel_name)
         self.manager.start_kernel()
         self.client: Any = None
+        # The warming client's sockets belong to the thread that warms the kernel: zmq sockets must not
+        # be closed from another thread while in use (libzmq aborts the process). close() during warming
+        # kills the process only, and the warming thread closes its own sockets.
+        self._state = threading.Lock()
+        self._warming = False
+        self._closed = False
 
     def warm(self) -> None:
         """Wait until the kernel answers, then import what the pages import."""
-        self.client = self.manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
-        # An import that fails here is harmless: the page that imports the module reports the error.
-        self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        with self._state:
+            if self._closed:
+                raise RuntimeError("the kernel was shut down before it warmed up")
+            self._warming = True
+        try:
+            self.client = self.manager.client()
+            self.client.start_channels()
+            self.client.wait_for_ready(timeout=60)
+            # An import that fails here is harmless: the page that imports the module reports the error.
+            self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        finally:
+            with self._state:
+                self._warming = False
+                closed = self._closed
+            if closed:
+                self._stop_channels()
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -114,12 +131,20 @@ class WarmKernel:
             await client.async_execute()
         finally:
             kc.stop_channels()
+            kc.context.destroy(linger=0)  # its own context: end its I/O thread now, not at garbage collection
 
-    def close(self) -> None:
-        """Shut the kernel down, whatever state it is in. Safe to call twice."""
+    def _stop_channels(self) -> None:
         if self.client is not None:
             with suppress(Exception):
                 self.client.stop_channels()
+
+    def close(self) -> None:
+        """Shut the kernel down, whatever state it is in. Safe to call twice."""
+        with self._state:
+            self._closed = True
+            warming = self._warming
+        if not warming:
+            self._stop_channels()
         with suppress(Exception):
             self.manager.shutdown_kernel(now=True)
 
