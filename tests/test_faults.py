@@ -230,6 +230,21 @@ def test_files_replaced_by_copies_with_the_same_modification_times_are_seen(edit
     editors_book.assert_current(old, new)
 
 
+def test_a_stylesheet_edit_alone_reaches_the_site_even_with_an_older_time(editors_book):
+    root = editors_book.root
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    name = config["sphinx"]["config"]["html_css_files"][0]
+    stylesheet = root / config["sphinx"]["config"]["html_static_path"][0] / name
+    stat = stylesheet.stat()
+    with stylesheet.open("a", encoding="utf-8") as css:
+        css.write("\n/* edited alone */\n")
+    os.utime(stylesheet, ns=(stat.st_atime_ns, stat.st_mtime_ns - 86_400 * 10**9))
+
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "/* edited alone */" in (root / "_build/html/_static" / name).read_text(encoding="utf-8")
+
+
 # --- two builds at once ------------------------------------------------------------------------
 
 

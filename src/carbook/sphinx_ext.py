@@ -168,11 +168,27 @@ def _execute(app: Sphinx, env: Any, docnames: list[str]) -> None:
         app.carbook_guard.stop(f"{failure}\n\nThe book was not built.")
 
 
-def _retitled(app: Sphinx, env: Any) -> list[str]:
+def _site_files(app: Sphinx) -> str:
+    """Give a digest of the files Sphinx copies into the site or renders pages with (static, extra, templates)."""
+    root = Path(app.confdir)
+    digest = hashlib.sha256()
+    for folder in [*app.config.html_static_path, *app.config.html_extra_path, *app.config.templates_path]:
+        base = root / folder
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for path in files:
+            digest.update(f"{path}\0{app.carbook_digests(str(path))}\0".encode())
+    return digest.hexdigest()
+
+
+def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # Every page's sidebar and previous/next links show other pages' titles (which come from the data):
     # when a re-read page's title changed, write every page again (writing only; nothing is re-executed).
     before = getattr(app, "carbook_titles_before", {})
-    if any(before.get(doc, title) != title for doc, title in _titles(env).items()):
+    retitled = any(before.get(doc, title) != title for doc, title in _titles(env).items())
+    # Sphinx copies static files only in a build that writes a page, and pages link them with a
+    # checksum: when one changed (by content), write every page again, which copies them too.
+    site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
+    if retitled or site_files not in (None, env.carbook_site_files):
         return sorted(env.found_docs)
     return []
 
@@ -247,7 +263,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _forget_page)
     app.connect("source-read", _note_dependencies)
     app.connect("env-merge-info", _merge_pages)
-    app.connect("env-get-updated", _retitled)
+    app.connect("env-get-updated", _rewrite)
     app.connect("env-check-consistency", _saved)
     app.connect("html-page-context", _escape_page_titles, priority=900)
     app.connect("html-collect-pages", _finishing)
