@@ -1,5 +1,6 @@
 """A build runs its pages on a pool of warm kernels and leaves none running, whether it succeeds or bad
-data stops it; the pool gets by when a kernel fails to start."""
+data stops it; the pool gets by when a kernel fails to start, and replaces one that dies.
+(Kernels killed or hung during a real build: tests/test_faults.py.)"""
 
 from __future__ import annotations
 
@@ -109,5 +110,19 @@ def test_pool_says_so_when_no_kernel_starts(fake_kernels, monkeypatch):
         pool.take()
     with pytest.raises(execute.NoKernel):  # every later page is told too, rather than left waiting
         pool.take()
+    pool.close()
+    assert all(k.closed for k in fake_kernels.made)
+
+
+def test_pool_replaces_a_kernel_that_died_with_a_fresh_one(fake_kernels, monkeypatch):
+    monkeypatch.setattr(FakeKernel, "fail_first", False)
+    pool = execute.KernelPool()
+    pool.grow(1)
+    dead = pool.take()
+    pool.replace(dead)  # as a page does when its kernel dies under it
+    fresh = pool.take()
+    assert dead.closed and not fresh.closed
+    assert fresh is not dead and pool.size == 2
+    pool.give_back(fresh)
     pool.close()
     assert all(k.closed for k in fake_kernels.made)

@@ -12,8 +12,12 @@ set to the page's folder, so a page sees what a fresh kernel would, less the cos
 and importing the libraries again. When the data changed and passed its check, the kernels are
 started at once, so they start and import the libraries while Sphinx works out what to re-read. The
 pages run longest first (by their time in the previous build), so the slowest page does not start
-last. A page that fails, or that finds no kernel, is left uncached, so myst-nb executes it once more
-in a kernel of its own and reports any error in its usual way, failing the build.
+last. Each page's outputs are cached as soon as it is done. A page whose cell fails, or that finds no
+kernel, is left uncached, so myst-nb executes it once more in a kernel of its own and reports any
+error in its usual way, failing the build. A kernel that dies under a page (killed, out of memory)
+is replaced and the page run again on the new one; a page that kills its kernel twice, or whose
+cell runs past the configured timeout, fails the build at once with a message naming the page
+(:class:`PageFailed`), rather than being run, and waited for, once more.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -42,6 +47,7 @@ WARM_IMPORTS = "import carbook.chapter, carbook.load, carbook.pages"
 class Outcome:
     seconds: float
     error: BaseException | None
+    failure: str = ""  # set when the page fails the build with this message, not left to myst-nb
 
 
 class WarmKernel:
@@ -57,14 +63,31 @@ class WarmKernel:
         self.manager = KernelManager(kernel_name=kernel_name)
         self.manager.start_kernel()
         self.client: Any = None
+        # The warming client's sockets belong to the thread that warms the kernel: zmq sockets must not
+        # be closed from another thread while in use (libzmq aborts the process). close() during warming
+        # kills the process only, and the warming thread closes its own sockets.
+        self._state = threading.Lock()
+        self._warming = False
+        self._closed = False
 
     def warm(self) -> None:
         """Wait until the kernel answers, then import what the pages import."""
-        self.client = self.manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
-        # An import that fails here is harmless: the page that imports the module reports the error.
-        self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        with self._state:
+            if self._closed:
+                raise RuntimeError("the kernel was shut down before it warmed up")
+            self._warming = True
+        try:
+            self.client = self.manager.client()
+            self.client.start_channels()
+            self.client.wait_for_ready(timeout=60)
+            # An import that fails here is harmless: the page that imports the module reports the error.
+            self.client.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=60)
+        finally:
+            with self._state:
+                self._warming = False
+                closed = self._closed
+            if closed:
+                self._stop_channels()
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -76,10 +99,9 @@ class WarmKernel:
         work.cells.insert(0, nbformat.v4.new_code_cell(prelude))
         client = NotebookClient(work, km=self.manager, timeout=timeout, allow_errors=allow_errors,
                                 resources={"metadata": {"path": str(path.parent)}})
-        client.kc = self.client
         start = time.perf_counter()
         try:
-            client.execute()
+            run_sync(self._execute)(client)
         except Exception as error:  # noqa: BLE001 - reported again by myst-nb's own run
             return Outcome(time.perf_counter() - start, error)
         for cell, done in zip(notebook.cells, work.cells[1:]):
@@ -88,11 +110,41 @@ class WarmKernel:
                 cell.execution_count = done.execution_count
         return Outcome(time.perf_counter() - start, None)
 
-    def close(self) -> None:
-        """Shut the kernel down, whatever state it is in. Safe to call twice."""
+    async def _execute(self, client: Any) -> None:
+        # nbclient waits for the kernel's messages while it checks, each second, that the kernel is
+        # alive; that needs a client whose waits let others run (asynchronous), made in this thread's
+        # event loop. (A blocking client would wait for a dead kernel's next message for ever.)
+        from jupyter_client.asynchronous import AsyncKernelClient
+        from nbclient.exceptions import DeadKernelError
+
+        kc = AsyncKernelClient(**self.manager.get_connection_info(session=True),
+                               connection_file=self.manager.connection_file, parent=self.manager)
+        kc.start_channels()
+        try:
+            try:
+                await kc.wait_for_ready(timeout=60)
+            except RuntimeError as error:
+                if not self.manager.is_alive():  # it died between two pages
+                    raise DeadKernelError("Kernel died") from error
+                raise
+            client.kc = kc
+            await client.async_execute()
+        finally:
+            kc.stop_channels()
+            kc.context.destroy(linger=0)  # its own context: end its I/O thread now, not at garbage collection
+
+    def _stop_channels(self) -> None:
         if self.client is not None:
             with suppress(Exception):
                 self.client.stop_channels()
+
+    def close(self) -> None:
+        """Shut the kernel down, whatever state it is in. Safe to call twice."""
+        with self._state:
+            self._closed = True
+            warming = self._warming
+        if not warming:
+            self._stop_channels()
         with suppress(Exception):
             self.manager.shutdown_kernel(now=True)
 
@@ -164,6 +216,14 @@ class KernelPool:
     def give_back(self, kernel: WarmKernel) -> None:
         self._free.put(kernel)
 
+    def replace(self, kernel: WarmKernel) -> None:
+        """Shut down ``kernel`` (dead, or stuck in a cell) and start another in its place, in the background."""
+        with self._lock:
+            if kernel in self._kernels:
+                self._kernels.remove(kernel)
+        kernel.close()
+        self.grow(self.size + 1)
+
     def close(self) -> None:
         """Shut every kernel down, in parallel, including those still warming up. Safe to call twice."""
         with self._lock:
@@ -226,8 +286,50 @@ def _notebook(env: Any, docname: str) -> tuple[Path, Any] | None:
     return (path, notebook) if has_code else None
 
 
+class PageFailed(Exception):
+    """A page could not be executed, for a reason myst-nb would not report better: the message says which and why."""
+
+
+def _run_page(pool: KernelPool, page: tuple[Path, Any], label: str, config: Any) -> Outcome:
+    """Execute one page on a warm kernel. A kernel that dies under the page is replaced and the page run
+    once more; a page that dies twice, or whose cell outlasts the timeout, fails with a message saying so."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from . import faults
+
+    path, notebook = page
+    if notebook.metadata.get("kernelspec", {}).get("name", KERNEL_NAME) != pool.kernel_name:
+        return Outcome(0.0, RuntimeError("another kernel"))  # left to myst-nb
+    for attempt in (1, 2):
+        kernel = pool.take()
+        faults.reached("page-on-kernel")
+        outcome = kernel.run(path, notebook, config.execution_timeout, config.execution_allow_errors)
+        if not isinstance(outcome.error, (DeadKernelError, CellTimeoutError)):
+            pool.give_back(kernel)
+            return outcome
+        pool.replace(kernel)  # never hand a dead or busy kernel to the next page
+        if isinstance(outcome.error, CellTimeoutError):
+            preview = str(outcome.error).partition("preview of the cell contents:")[2].strip()
+            outcome.failure = (f"{label}: a cell was still running after {config.execution_timeout} s, the execution "
+                               "timeout (`execute: timeout:` in _config.yml), so its kernel was stopped"
+                               + (f"; the cell begins: {preview.splitlines()[0]}" if preview else "")
+                               + ". Make the cell finish sooner, or raise the timeout.")
+            return outcome
+        if attempt == 1:  # killed from outside, or out of memory: a fresh kernel may well get through
+            logger.info(f"{label}: its kernel died while running it ({outcome.error}); running it again on a fresh kernel")
+    outcome.failure = (f"{label}: the kernel running this page died, on a fresh kernel too ({outcome.error}). "
+                       "Its code may crash Python or use too much memory.")
+    return outcome
+
+
 def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
-    """Drop the cached outputs of the notebook pages in ``docnames`` and execute them afresh, in parallel."""
+    """Drop the cached outputs of the notebook pages in ``docnames`` and execute them afresh, in parallel.
+
+    Each page's fresh outputs go into the cache as soon as it is done. A page that cannot be executed on
+    any kernel (see :func:`_run_page`) raises :class:`PageFailed`; other failing pages are left uncached,
+    for myst-nb to execute and report."""
+    from . import faults
+
     config = env.mystnb_config
     if config.execution_mode != "cache" or not docnames:
         stop_kernels(app)
@@ -251,32 +353,31 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     pool = _pool(app)
     workers = min(len(pages), _cores())
     pool.grow(workers)
-
-    def run(page: tuple[Path, Any]) -> Outcome:
-        path, notebook = page
-        if notebook.metadata.get("kernelspec", {}).get("name", KERNEL_NAME) != pool.kernel_name:
-            return Outcome(0.0, RuntimeError("another kernel"))  # left to myst-nb
-        kernel = pool.take()
-        try:
-            return kernel.run(path, notebook, config.execution_timeout, config.execution_allow_errors)
-        finally:
-            pool.give_back(kernel)
-
+    seconds = dict(last_seconds)
+    failures: list[str] = []
     try:
         with ThreadPoolExecutor(max_workers=max(workers, pool.size)) as pool_threads:
-            outcomes = list(pool_threads.map(run, [page for _, page in pages]))
-    except NoKernel as error:  # myst-nb executes each page as it reads it, and reports what fails
-        outcomes = [Outcome(0.0, error)] * len(pages)
+            running = {pool_threads.submit(_run_page, pool, page, env.doc2path(doc, False), config): (doc, page)
+                       for doc, page in pages}
+            for done in as_completed(running):
+                docname, (path, notebook) = running[done]
+                try:
+                    outcome = done.result()
+                except NoKernel as error:  # myst-nb executes each page as it reads it, and reports what fails
+                    outcome = Outcome(0.0, error)
+                if outcome.failure:
+                    failures.append(outcome.failure)
+                if outcome.error is not None:
+                    continue  # myst-nb executes it again while reading, and reports the error
+                seconds[docname] = outcome.seconds
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
+                    check_validity=False, overwrite=True,
+                )
+                logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {workers} kernels]")
+                faults.reached("executing")
     finally:
         stop_kernels(app)
-    seconds = dict(last_seconds)
-    for (docname, (path, notebook)), outcome in zip(pages, outcomes):
-        if outcome.error is not None:
-            continue  # myst-nb executes it again while reading, and reports the error
-        seconds[docname] = outcome.seconds
-        cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
-            check_validity=False, overwrite=True,
-        )
-        logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {workers} kernels]")
     env.carbook_execution_seconds = seconds
+    if failures:
+        raise PageFailed("\n".join(sorted(failures)))

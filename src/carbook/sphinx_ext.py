@@ -11,14 +11,17 @@
   reading (:mod:`carbook.execute`), so a plain ``jupyter-book build .`` is never stale and
   re-executes only the pages an edit affects. When the data changed and passed its check, the
   kernels for that start at once, and every kernel is shut down before the build ends.
+* Whether a page is re-read is also judged by content (:mod:`carbook.freshness`): a page whose
+  source or dependencies have other bytes than when it was last read is read again, whatever their
+  modification times say.
+* One build of a folder runs at a time, a build that was killed is followed by a complete one, and a
+  build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.buildguard`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,10 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .execute import execute_outdated, start_kernels, stop_kernels
+from . import faults
+from .buildguard import BuildGuard, cannot_write, discard, write_problem
+from .execute import PageFailed, execute_outdated, start_kernels, stop_kernels
+from .freshness import Digests, changed_pages
 from .paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
@@ -40,8 +46,7 @@ PUBLISHED_DATA = "data"  # the data package's folder inside the built site
 
 def _discard_output(app: Sphinx) -> None:
     """Remove the HTML output and saved state, so no earlier, now stale, book is left looking current."""
-    for folder in (Path(app.outdir), Path(app.doctreedir)):
-        shutil.rmtree(folder, ignore_errors=True)
+    discard((Path(app.outdir), Path(app.doctreedir)))
 
 
 def _inputs(root: Path) -> dict[str, Any]:
@@ -64,23 +69,26 @@ def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
         data_file = (THERAPY_DIR / f"{chapter.name}.yaml").as_posix()
         source = inputs["therapy_sources"].get(chapter.name)
         return [data_file, *([source] if source else []), *inputs["data"], *code]
-    return [*inputs["therapies"], *inputs["data"], *inputs["sources"], *code]
+    # Pages built from all data list the therapies in the order of the chapters in _toc.yml.
+    return [*inputs["therapies"], *inputs["data"], *inputs["sources"], *code, "_toc.yml"]
 
 
-def _fingerprint(root: Path, inputs: dict[str, Any]) -> str:
+def _fingerprint(inputs: dict[str, Any], digests: Digests) -> str:
     """Give a hash of every input file's name and bytes (data, sources, TOC, package code)."""
     digest = hashlib.sha256()
     names = [*inputs["therapies"], *inputs["data"], *inputs["sources"], *inputs["code"], "_toc.yml"]
     for name in sorted(set(names)):
-        path = root / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(missing)") + b"\0")
+        digest.update(f"{name}\0{digests(name)}\0".encode())
     return digest.hexdigest()
 
 
 def _check_data(app: Sphinx) -> None:
     root = Path(app.srcdir)
     inputs = _inputs(root)
-    fingerprint = _fingerprint(root, inputs)
+    # Every input is read and digested here, once, before anything runs: a page records these digests
+    # when it is read, so an edit made while the build runs is seen by the next build.
+    app.carbook_digests = Digests(root)
+    fingerprint = _fingerprint(inputs, app.carbook_digests)
     state = getattr(app.env, "carbook_state", None)
     app.carbook_library = None
     if state is None or state["fingerprint"] != fingerprint:
@@ -89,13 +97,13 @@ def _check_data(app: Sphinx) -> None:
         from .load import check_library
         from .problems import DataProblems
 
+        faults.reached("checking-data")
         library, problems = check_library(root)
         if problems:
-            _discard_output(app)
             report = DataProblems(problems).report()
-            sys.stderr.write(f"\n{report}\n\nThe book was not built. Fix the data and build again;"
-                             " `python -m carbook check` checks the data alone.\n")
-            raise SystemExit(2)  # a clean stop: the report above is the whole story, no traceback
+            # a clean stop: the report is the whole story, no traceback
+            app.carbook_guard.stop(f"{report}\n\nThe book was not built. Fix the data and build again;"
+                                   " `python -m carbook check` checks the data alone.", status=2)
         app.carbook_library = library
         from .coverage import coverage_report
 
@@ -108,14 +116,29 @@ def _check_data(app: Sphinx) -> None:
         }
         app.env.carbook_state = state
         start_kernels(app)  # pages will be re-executed: start their kernels while Sphinx works out which
+        faults.reached("starting-kernels")
     values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
     app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
 
 
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
-    for dependency in _dependencies(docname, app.env.carbook_inputs_now):
+    faults.reached("reading")
+    dependencies = _dependencies(docname, app.env.carbook_inputs_now)
+    for dependency in dependencies:
         app.env.note_dependency(dependency)
+    # What this page is read with, by content; compared at the next build (see _outdated).
+    app.env.carbook_read_with[docname] = app.carbook_digests.of([app.env.doc2path(docname, False), *dependencies])
+
+
+def _forget_page(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "carbook_read_with", {}).pop(docname, None)
+
+
+def _merge_pages(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    # parallel reading: each reader process recorded the digests of the pages it read
+    env.carbook_read_with.update({doc: other.carbook_read_with[doc] for doc in docnames
+                                  if doc in getattr(other, "carbook_read_with", {})})
 
 
 def _titles(env: Any) -> dict[str, str]:
@@ -124,21 +147,51 @@ def _titles(env: Any) -> dict[str, str]:
 
 def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
     app.carbook_titles_before = _titles(env)
-    # A data file added or removed changes no existing file's mtime: re-read the pages that list all data.
+    if not hasattr(env, "carbook_read_with"):
+        env.carbook_read_with = {}
+    # A page whose own file or dependencies have other bytes than when it was read (whatever their
+    # mtimes), or that was read without this record, is read again.
+    read_with = {doc: files for doc, files in env.carbook_read_with.items() if doc in env.found_docs}
+    outdated = changed_pages(read_with, app.carbook_digests)
+    outdated.update(doc for doc in env.all_docs if doc in env.found_docs and doc not in read_with)
+    # A data file added or removed changes no existing file: re-read the pages that list all data.
     before = getattr(env, "carbook_inputs", None)
     now = env.carbook_inputs_now
     env.carbook_inputs = now
-    if before is None or before == now:
-        return []
-    chapter_prefix = CHAPTER_DIR.as_posix() + "/"
-    return [doc for doc in env.found_docs if not doc.startswith(chapter_prefix)]
+    if before is not None and before != now:
+        chapter_prefix = CHAPTER_DIR.as_posix() + "/"
+        outdated.update(doc for doc in env.found_docs if not doc.startswith(chapter_prefix))
+    return sorted(outdated)
 
 
-def _retitled(app: Sphinx, env: Any) -> list[str]:
+def _execute(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    try:
+        execute_outdated(app, env, docnames)
+    except PageFailed as failure:
+        app.carbook_guard.stop(f"{failure}\n\nThe book was not built.")
+
+
+def _site_files(app: Sphinx) -> str:
+    """Give a digest of the files Sphinx copies into the site or renders pages with (static, extra, templates)."""
+    root = Path(app.confdir)
+    digest = hashlib.sha256()
+    for folder in [*app.config.html_static_path, *app.config.html_extra_path, *app.config.templates_path]:
+        base = root / folder
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for path in files:
+            digest.update(f"{path}\0{app.carbook_digests(str(path))}\0".encode())
+    return digest.hexdigest()
+
+
+def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # Every page's sidebar and previous/next links show other pages' titles (which come from the data):
     # when a re-read page's title changed, write every page again (writing only; nothing is re-executed).
     before = getattr(app, "carbook_titles_before", {})
-    if any(before.get(doc, title) != title for doc, title in _titles(env).items()):
+    retitled = any(before.get(doc, title) != title for doc, title in _titles(env).items())
+    # Sphinx copies static files only in a build that writes a page, and pages link them with a
+    # checksum: when one changed (by content), write every page again, which copies them too.
+    site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
+    if retitled or site_files not in (None, env.carbook_site_files):
         return sorted(env.found_docs)
     return []
 
@@ -153,6 +206,7 @@ def _inline_scripts_once(app: Sphinx) -> None:
 
 
 def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    faults.reached("writing")
     # The theme prints these raw in its print-only header; titles come from the data, so escape them.
     for key in ("pagetitle", "root_title"):
         if isinstance(context.get(key), str):
@@ -161,26 +215,61 @@ def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     stop_kernels(app)
+    guard = app.carbook_guard
     if exception is not None:
+        problem = write_problem(exception)
+        if problem is not None:  # a full disk or a read-only folder: say which, not a traceback
+            guard.stop(cannot_write(problem, guard.state_dir))
         _discard_output(app)
-    elif app.builder.format == "html":
-        folder = Path(app.outdir) / PUBLISHED_DATA
-        library = app.carbook_library
-        if library is None and (folder / "datapackage.json").is_file():
-            return  # the data did not change since the package was written
-        from .load import load_library
-        from .publish import write_package
+        guard.end()
+        return
+    try:
+        _publish(app)
+    except OSError as error:
+        guard.stop(cannot_write(error, guard.state_dir) if write_problem(error) else
+                   f"carbook: the data package could not be written: {error}")
+    guard.end()
 
-        write_package(library or load_library(Path(app.srcdir)), folder)
+
+def _publish(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    folder = Path(app.outdir) / PUBLISHED_DATA
+    library = app.carbook_library
+    if library is None and (folder / "datapackage.json").is_file():
+        return  # the data did not change since the package was written
+    from .load import load_library
+    from .publish import write_package
+
+    faults.reached("publishing")
+    write_package(library or load_library(Path(app.srcdir)), folder)
+
+
+def _saved(app: Sphinx, env: Any) -> None:
+    faults.reached("saved")
+
+
+def _finishing(app: Sphinx) -> list[Any]:
+    faults.reached("finishing")
+    return []
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # First of all, before Sphinx loads its saved state: wait for any other build of this folder, and
+    # start afresh if the last one was killed.
+    app.carbook_guard = BuildGuard(app)
+    app.carbook_guard.begin()
     app.connect("builder-inited", _inline_scripts_once, priority=100)  # before extensions add their scripts
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
-    app.connect("env-before-read-docs", execute_outdated)
-    app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _outdated)
-    app.connect("env-get-updated", _retitled)
+    app.connect("env-before-read-docs", _execute)
+    app.connect("env-purge-doc", _forget_page)
+    app.connect("source-read", _note_dependencies)
+    app.connect("env-merge-info", _merge_pages)
+    app.connect("env-get-updated", _rewrite)
+    app.connect("env-check-consistency", _saved)
     app.connect("html-page-context", _escape_page_titles, priority=900)
+    app.connect("html-collect-pages", _finishing)
     app.connect("build-finished", _finish)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    # env_version 2: pages record what they were read with (carbook_read_with); older saved state is dropped
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
