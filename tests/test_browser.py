@@ -259,6 +259,10 @@ FIGURES_JS = """
 }
 """
 
+EAGER_IMAGES_JS = """
+() => Promise.all([...document.images].map((image) => { image.loading = 'eager'; return image.decode().catch(() => null); }))
+"""
+
 VISIBLE_LINKS_JS = """
 (scope) => [...document.querySelectorAll(scope + ' a[href]')]
   .filter(a => a.checkVisibility({visibilityProperty: true, opacityProperty: true}))
@@ -435,7 +439,8 @@ def survey(browser, site: Site, viewport: dict, scheme: str, probes: dict[str, C
             if page in site.redirects:
                 tab.page.wait_for_load_state("networkidle")
             else:
-                tab.page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+                # figures below the first screen are lazy: load them all, so that every probe sees them
+                tab.page.evaluate(EAGER_IMAGES_JS)
                 found = {name: probe(tab, page) for name, probe in probes.items()}
             visits[page] = Visit(*tab.take_records(), found)
     finally:

@@ -37,11 +37,14 @@ def test_chapter_has_its_four_sections_in_order(built_book, chapter):
 
 
 @pytest.mark.parametrize("chapter, figures", [("heros-3", 3), ("ct-0525", 3)])
-def test_chapter_figures_are_inline_svg_with_alt_text(built_book, chapter, figures):
+def test_chapter_figures_are_svg_files_with_alt_text_and_size(built_book, chapter, figures):
     images = page(built_book, f"book/therapies/{chapter}.html").images
-    svgs = [i for i in images if (i.get("src") or "").startswith("data:image/svg+xml;base64,")]
+    svgs = [i for i in images if (i.get("src") or "").endswith(".svg")]
     assert len(svgs) == figures
     assert all(len(i.get("alt") or "") > 40 for i in svgs)
+    assert all(int(i["width"]) > 0 and int(i["height"]) > 0 for i in svgs)
+    files = [(built_book / "book/therapies" / i["src"]).resolve() for i in svgs]
+    assert all(f.is_file() and f.read_bytes().lstrip().startswith(b"<?xml") for f in files)
 
 
 @pytest.mark.parametrize("chapter", ["heros-3", "ct-0525"])

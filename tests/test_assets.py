@@ -1,0 +1,104 @@
+"""What a page sends its reader: figures as files of their own, and only the scripts and styles it uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+from carbook import assets
+from carbook.figures import Drawing
+from carbook.myst import FIGURE_DIR, figure
+
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="216pt" viewBox="0 0 432 216"></svg>\n'
+
+
+@pytest.fixture
+def book_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CARBOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_figure_is_written_once_under_a_name_from_its_bytes_with_its_size_in_pixels(book_root):
+    text = figure(Drawing(SVG, "A bar."), "Caption.", "fig-x")
+    files = list((book_root / FIGURE_DIR).iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == SVG
+    assert text.startswith(f"````{{figure}} /{FIGURE_DIR.as_posix()}/{files[0].name}\n")
+    assert "\nwidth: 576\nheight: 288\n" in text  # 432 pt × 216 pt at 4/3 px per pt
+    assert '\nalt: "A bar."\n' in text and "\nname: fig-x\n" in text
+    assert figure(Drawing(SVG, "Other alt."), "Other caption.", "fig-y").splitlines()[0] == text.splitlines()[0]
+    figure(Drawing(SVG.replace(b"216pt", b"200pt"), "A bar."), "Caption.", "fig-z")
+    assert len(list((book_root / FIGURE_DIR).iterdir())) == 2
+
+
+def test_figure_without_a_size_is_refused(book_root):
+    with pytest.raises(ValueError, match="no width and height"):
+        figure(Drawing(b"<svg></svg>", "A bar."), "Caption.", "fig-x")
+
+
+def page(body: str, pagename: str = "book/page", **config: object):
+    """Give the scripts, styles and body that carbook.assets leaves a page with this body."""
+    app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {})),
+                          carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
+    scripts = [_JavaScript(name, priority=500) for name in (
+        "documentation_options.js", "doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
+        "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js")]
+    scripts.append(_JavaScript("", body="var togglebuttonSelector = '.toggle';"))
+    styles = [_CascadingStyleSheet(name) for name in (
+        "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css", "carbook.css",
+        "citations.css")]
+    context = {"body": body, "script_files": scripts, "css_files": styles,
+               "pathto": lambda name, resource=False: f"../{name}"}
+    assets._prune(app, pagename, "page.html", context, None)
+    files = [Path(str(a.filename)).name for a in context["script_files"] + context["css_files"] if a.filename]
+    inline = [a.attributes.get("body", "") for a in context["script_files"] if not a.filename]
+    return files, inline, context["body"]
+
+
+def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_own():
+    files, inline, _ = page("<p>Prose only.</p>")
+    assert sorted(files) == ["carbook.css", "citations.css", "citations.js", "theme-extra.js"]
+    assert inline[0] == "const DOCUMENTATION_OPTIONS = {};"  # inline, before the scripts that read it
+    assert not any("togglebuttonSelector" in text for text in inline)
+    assert any('has("highlight")' in text and "../_static/sphinx_highlight.js" in text for text in inline)
+
+
+def test_each_extension_file_comes_with_the_markup_it_works_on():
+    assert {"clipboard.min.js", "copybutton.js", "copybutton.css", "pygments.css"} <= set(
+        page('<div class="highlight"><pre>x</pre></div>')[0])
+    assert {"sphinx-design.min.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
+    assert "design-tabs.js" in page('<div class="sd-tab-set docutils">')[0]
+    files, inline, _ = page('<div class="toggle docutils container">')
+    assert {"togglebutton.js", "togglebutton.css"} <= set(files)
+    assert any("togglebuttonSelector" in text for text in inline)
+
+
+def test_a_books_own_file_can_be_limited_to_the_pages_that_use_it():
+    own = {"citations.js": "carbook-cite", "citations.css": "carbook-cite"}
+    assert "citations.js" not in page("<p>No citations.</p>", own=own)[0]
+    assert {"citations.js", "citations.css"} <= set(page('<a class="carbook-cite" href="#c1">1</a>', own=own)[0])
+
+
+def test_the_search_page_keeps_sphinxs_search_scripts():
+    files, inline, _ = page("<p>Search</p>", pagename="search")
+    assert {"doctools.js", "sphinx_highlight.js"} <= set(files)
+    assert not any('has("highlight")' in text for text in inline)
+
+
+def test_figures_are_lazy_with_width_and_height_attributes():
+    body = '<img alt="A." class="carbook-figure" src="../_images/f.svg" style="width: 461px; height: 428px;" /><img src="x.png" />'
+    _, _, out = page(body)
+    assert out == ('<img loading="lazy" decoding="async" alt="A." class="carbook-figure" src="../_images/f.svg"'
+                   ' width="461" height="428" /><img src="x.png" />')
+
+
+def test_the_theme_stylesheet_loses_the_icon_font_and_icon_rules_only(tmp_path):
+    stylesheet = tmp_path / assets.THEME_STYLESHEET
+    stylesheet.parent.mkdir(parents=True)
+    stylesheet.write_text('a{color:red}@font-face{font-family:Font Awesome\\ 6 Free;src:url(x.woff2)}'
+                          '.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}.fa-lg{font-size:1.25em}', encoding="utf-8")
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    assets._strip_icon_font(app, None)
+    assert stylesheet.read_text(encoding="utf-8") == "a{color:red}.fa-lg{font-size:1.25em}"
