@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
-from carbook import assets
+from carbook import assets, unused_css
 from carbook.figures import Drawing
 from carbook.myst import FIGURE_DIR, figure
 
@@ -40,26 +40,27 @@ def test_figure_without_a_size_is_refused(book_root):
 
 def page(body: str, pagename: str = "book/page", **config: object):
     """Give the scripts, styles and body that carbook.assets leaves a page with this body."""
-    app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {})),
+    app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {}), html_favicon=None),
                           carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
     scripts = [_JavaScript(name, priority=500) for name in (
         "documentation_options.js", "doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
         "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js")]
     scripts.append(_JavaScript("", body="var togglebuttonSelector = '.toggle';"))
     styles = [_CascadingStyleSheet(name) for name in (
-        "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css", "carbook.css",
-        "citations.css")]
+        "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css",
+        "_static/styles/sphinx-book-theme.css", "carbook.css", "citations.css")]
     context = {"body": body, "script_files": scripts, "css_files": styles,
                "pathto": lambda name, resource=False: f"../{name}"}
     assets._prune(app, pagename, "page.html", context, None)
     files = [Path(str(a.filename)).name for a in context["script_files"] + context["css_files"] if a.filename]
+    assert all(str(a.filename).startswith("_static/styles/") for a in context["css_files"] if "book-theme" in str(a.filename))
     inline = [a.attributes.get("body", "") for a in context["script_files"] if not a.filename]
     return files, inline, context["body"]
 
 
 def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_own():
     files, inline, _ = page("<p>Prose only.</p>")
-    assert sorted(files) == ["carbook.css", "citations.css", "citations.js", "theme-extra.js"]
+    assert sorted(files) == ["carbook.css", "citations.css", "citations.js", "sphinx-book-theme.lean.css", "theme-extra.js"]
     assert inline[0] == "const DOCUMENTATION_OPTIONS = {};"  # inline, before the scripts that read it
     assert not any("togglebuttonSelector" in text for text in inline)
     assert any('has("highlight")' in text and "../_static/sphinx_highlight.js" in text for text in inline)
@@ -67,9 +68,10 @@ def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_o
 
 def test_each_extension_file_comes_with_the_markup_it_works_on():
     assert {"clipboard.min.js", "copybutton.js", "copybutton.css", "pygments.css"} <= set(
-        page('<div class="highlight"><pre>x</pre></div>')[0])
-    assert {"sphinx-design.min.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
+        page('<div class="highlight-python notranslate"><div class="highlight"><pre>x</pre></div></div>')[0])
+    assert {"sphinx-design.lean.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
     assert "design-tabs.js" in page('<div class="sd-tab-set docutils">')[0]
+    assert "pygments.css" not in page('<div class="highlight-text notranslate"><div class="highlight"><pre>x</pre>')[0]
     files, inline, _ = page('<div class="toggle docutils container">')
     assert {"togglebutton.js", "togglebutton.css"} <= set(files)
     assert any("togglebuttonSelector" in text for text in inline)
@@ -94,11 +96,30 @@ def test_figures_are_lazy_with_width_and_height_attributes():
                    ' width="461" height="428" /><img src="x.png" />')
 
 
-def test_the_theme_stylesheet_loses_the_icon_font_and_icon_rules_only(tmp_path):
-    stylesheet = tmp_path / assets.THEME_STYLESHEET
-    stylesheet.parent.mkdir(parents=True)
-    stylesheet.write_text('a{color:red}@font-face{font-family:Font Awesome\\ 6 Free;src:url(x.woff2)}'
-                          '.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}.fa-lg{font-size:1.25em}', encoding="utf-8")
+def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rules_no_file_uses(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    original = ('/*! Licence */a{color:red}@font-face{font-family:Font Awesome\\ 6 Free;src:url(x.woff2)}'
+                '.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}.fa-lg{font-size:1.25em}'
+                '.unused,.used{margin:0}@media (min-width:960px){.unused{color:blue}}')
+    (static / "styles/pydata-sphinx-theme.css").write_text(original, encoding="utf-8")
+    (tmp_path / "page.html").write_text('<p class="used fa-lg">x</p>', encoding="utf-8")
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
-    assets._strip_icon_font(app, None)
-    assert stylesheet.read_text(encoding="utf-8") == "a{color:red}.fa-lg{font-size:1.25em}"
+    assets._lighten_stylesheets(app, None)
+    assert (static / "styles/pydata-sphinx-theme.css").read_text(encoding="utf-8") == original
+    assert (static / "styles/pydata-sphinx-theme.lean.css").read_text(encoding="utf-8") == (
+        "/*! Licence */a{color:red}.fa-lg{font-size:1.25em}.used{margin:0}")
+    files, _, _ = page("<p>x</p>")
+    assert "sphinx-book-theme.css" not in files
+
+
+def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_excludes():
+    css = ".dropdown-menu.show{display:block}p:not(.gone){margin:0}.gone{x:1}:is(.gone,.kept) a{y:1}[class~=gone]{z:1}"
+    used = unused_css.WORD.findall('<ul class="dropdown-menu"></ul><script>e.classList.add("show")</script><p class="kept">')
+    assert unused_css.purge(css, set(used)) == (".dropdown-menu.show{display:block}p:not(.gone){margin:0}"
+                                                ":is(.gone,.kept) a{y:1}[class~=gone]{z:1}")
+
+
+def test_strings_comments_and_nested_blocks_are_read_whole():
+    css = '/* a { */.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.b{c:d}.a{e:f}}}'
+    assert unused_css.purge(css, {"a"}) == '.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.a{e:f}}}'
