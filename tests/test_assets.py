@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -69,7 +70,7 @@ def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_o
 def test_each_extension_file_comes_with_the_markup_it_works_on():
     assert {"clipboard.min.js", "copybutton.js", "copybutton.css", "pygments.css"} <= set(
         page('<div class="highlight-python notranslate"><div class="highlight"><pre>x</pre></div></div>')[0])
-    assert {"sphinx-design.lean.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
+    assert {"sphinx-design.min.lean.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
     assert "design-tabs.js" in page('<div class="sd-tab-set docutils">')[0]
     assert "pygments.css" not in page('<div class="highlight-text notranslate"><div class="highlight"><pre>x</pre>')[0]
     files, inline, _ = page('<div class="toggle docutils container">')
@@ -103,14 +104,19 @@ def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rul
                 '.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}.fa-lg{font-size:1.25em}'
                 '.unused,.used{margin:0}@media (min-width:960px){.unused{color:blue}}')
     (static / "styles/pydata-sphinx-theme.css").write_text(original, encoding="utf-8")
-    (tmp_path / "page.html").write_text('<p class="used fa-lg">x</p>', encoding="utf-8")
+    (tmp_path / "page.html").write_text('<link href="_static/styles/pydata-sphinx-theme.lean.css?v=0ld" rel="stylesheet" />'
+                                        '<p class="used fa-lg">x</p>', encoding="utf-8")
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
     assets._lighten_stylesheets(app, None)
     assert (static / "styles/pydata-sphinx-theme.css").read_text(encoding="utf-8") == original
-    assert (static / "styles/pydata-sphinx-theme.lean.css").read_text(encoding="utf-8") == (
-        "/*! Licence */a{color:red}.fa-lg{font-size:1.25em}.used{margin:0}")
+    lean = (static / "styles/pydata-sphinx-theme.lean.css").read_text(encoding="utf-8")
+    assert lean == "/*! Licence */a{color:red}.fa-lg{font-size:1.25em}.used{margin:0}"
+    digest = hashlib.sha256(lean.encode()).hexdigest()[:8]
+    assert f'pydata-sphinx-theme.lean.css?v={digest}"' in (tmp_path / "page.html").read_text(encoding="utf-8")
     files, _, _ = page("<p>x</p>")
     assert "sphinx-book-theme.css" not in files
+    assert assets.lean_name("mystnb.0a1b.css") == "mystnb.0a1b.lean.css" and assets.lean_name("mystnb.0a1b.lean.css") is None
+    assert assets.lean_name("carbook.css") is None
 
 
 def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_excludes():

@@ -6,25 +6,31 @@ request, and a script in the page head holds back the first paint by a round tri
 when each page is written:
 
 * keeps an extension's file only on pages whose body has the markup it works on
-  (:data:`NEEDED_BY`; the ``carbook_page_assets`` setting adds the book's own, see :func:`setup`);
-* puts Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads) inline, instead of
-  as a script file of its own;
-* loads Sphinx's highlighting of search words only when the reader came from a search, and the search
-  tools only on the search page (the page template, ``book/_templates/layout.html``, leaves them out
-  of the other pages' heads);
-* marks figures ``loading="lazy"`` so that a figure below the first screen loads when scrolled to;
-* strips from the theme's stylesheet the Font Awesome icon font and its 2,000 icon rules (the dozen
-  icons the theme shows are drawn by ``book/_static/carbook.css`` from inline SVG), and from the
-  theme's and extensions' stylesheets the rules for components the site does not have
-  (:mod:`carbook.unused_css`): 420 kB of style rules to parse before the first paint become 130 kB.
+  (:data:`NEEDED_BY`; the ``carbook_page_assets`` setting does the same for the book's own files);
+* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`);
+* puts inline Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads), the book's SVG
+  icon, and a few lines that open the theme's download menu (in place of Bootstrap's 80 kB script);
+* loads Sphinx's highlighting of search words only when the reader came from a search (the page
+  template, ``book/_templates/layout.html``, leaves the search tools and index to the search page,
+  fontawesome.js and Bootstrap's script out altogether);
+* marks figures ``loading="lazy"``, with their width and height as attributes: a figure below the
+  first screen loads when scrolled to, and none moves the text when it arrives.
+
+After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
+without the Font Awesome font and its 2,000 icon rules (``book/_static/carbook.css`` draws the dozen
+icons the theme shows from inline SVG), and without the rules for components the site does not have
+(:mod:`carbook.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
+Sphinx copies it (it copies static files only when it writes a page).
 
 Any other script or style (the book's own, added with ``html_js_files`` / ``html_css_files``, or
-``app.add_js_file`` in a page's ``html-page-context``) is left where it was added.
+with ``app.add_js_file`` / ``app.add_css_file`` in a page's ``html-page-context``, which adds it to
+that page only) is left where it was added.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import re
 from pathlib import Path
@@ -84,11 +90,18 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && open) { open.click(); open.focus(); }
 });"""
 # The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
-# copy of each, beside it (so its relative addresses still hold), without those rules
+# copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
 # (carbook.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
-LEAN = {"styles/pydata-sphinx-theme.css": "styles/pydata-sphinx-theme.lean.css",
-        "styles/sphinx-book-theme.css": "styles/sphinx-book-theme.lean.css",
-        "sphinx-design.min.css": "sphinx-design.lean.css"}
+LEAN = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "mystnb.*.css")
+
+
+def lean_name(name: str) -> str | None:
+    """Give the name of the lean copy of a stylesheet in _static/ (None for one that has none)."""
+    if name.endswith(".lean.css") or not any(fnmatch.fnmatchcase(name, pattern) for pattern in LEAN):
+        return None
+    return name.removesuffix(".css") + ".lean.css"
+
+
 # The Font Awesome part of the theme's stylesheet: its fonts and one rule per icon (`content:"\\f0c9"`).
 ICON_FONT = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
 ICON_RULE = re.compile(r"(?:\.fa-[a-z0-9-]+:before,?)+\{content:\"[^\"]*\"\}")
@@ -106,7 +119,7 @@ def _body(asset: Any) -> str:
 def _lean(css: Any) -> Any:
     name = str(getattr(css, "filename", "") or "")
     prefix = "_static/" if name.startswith("_static/") else ""
-    lean = LEAN.get(name.removeprefix(prefix))
+    lean = lean_name(name.removeprefix(prefix))
     return type(css)(prefix + lean, priority=css.priority, **css.attributes) if lean else css
 
 
@@ -173,17 +186,28 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     # Sphinx has copied the theme's and extensions' files into _static/; write their lean copies from
     # what the site as built now uses (all its pages and scripts).
     static = Path(app.outdir) / "_static"
-    if exception is not None or app.builder.format != "html" or not (static / next(iter(LEAN))).is_file():
+    originals = sorted({p for pattern in LEAN for p in static.glob(pattern) if lean_name(p.relative_to(static).as_posix())})
+    if exception is not None or app.builder.format != "html" or not originals:
         return
     from . import unused_css
 
-    used = unused_css.words([*Path(app.outdir).rglob("*.html"), *static.rglob("*.js")])
-    for original, lean in LEAN.items():
-        if (static / original).is_file():
-            text = (static / original).read_text(encoding="utf-8")
-            lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", text)), used)
-            if not (static / lean).is_file() or (static / lean).read_text(encoding="utf-8") != lighter:
-                (static / lean).write_text(lighter, encoding="utf-8")
+    pages = list(Path(app.outdir).rglob("*.html"))
+    used = unused_css.words([*pages, *static.rglob("*.js")])
+    versions = {}
+    for original in originals:
+        lean = static / lean_name(original.relative_to(static).as_posix())
+        lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))), used)
+        if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
+            lean.write_text(lighter, encoding="utf-8")
+        versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
+    # Each page names the lean copies with their content's digest (?v=), so a browser never keeps an
+    # older copy that lacks rules a page now needs; the pages were written before the copies were.
+    link = re.compile(r"(%s)(?:\?v=[0-9A-Za-z]+)?\"" % "|".join(re.escape(name) for name in versions))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        linked = link.sub(lambda m: f'{m[1]}?v={versions[m[1]]}"', text)
+        if linked != text:
+            page.write_text(linked, encoding="utf-8")
 
 
 def _static_fingerprint(app: Sphinx) -> str:
