@@ -64,7 +64,8 @@ CONFIGURES = [
 THEBE_SETTINGS = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>\s*<script>kernelName = [^<]*</script>',
                             re.DOTALL)
 # Scripts the extensions put in the page head that wait for the document to be read before they act.
-DEFERRED = {"sphinx-book-theme.js", "clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs.js"}
+DEFERRED = {"clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs.js"}  # in this order
+ASYNC = {"sphinx-book-theme.js"}  # needs no other script, so it need not hold back DOMContentLoaded either
 HIGHLIGHT_SCRIPTS = ("doctools.js", "sphinx_highlight.js")  # Sphinx's, for words a search found
 FIGURE_IMAGE = re.compile(r'<img (?=[^>]*class="[^"]*\bcarbook-figure\b)[^>]*>')
 PIXEL_SIZE = re.compile(r'\sstyle="width: (\d+)px; height: (\d+)px;"')
@@ -155,6 +156,8 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
     for script in context.get("script_files", []):
         if _name(script) == "documentation_options.js":
             script = type(script)("", body=_documentation_options(app), priority=script.priority)
+        elif _name(script) in ASYNC:
+            script = type(script)(script.filename, **{**script.attributes, "async": "async"}, priority=script.priority)
         elif _name(script) in DEFERRED:
             # each waits for the document itself; deferred, it no longer holds back the first paint
             script = type(script)(script.filename, **{**script.attributes, "defer": "defer"}, priority=script.priority)
