@@ -47,21 +47,24 @@ def page(body: str, pagename: str = "book/page", **config: object):
         "documentation_options.js", "doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
         "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js")]
     scripts.append(_JavaScript("", body="var togglebuttonSelector = '.toggle';"))
-    styles = [_CascadingStyleSheet(name) for name in (
+    styles = [_CascadingStyleSheet(f"_static/{name}") for name in (
         "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css",
-        "_static/styles/sphinx-book-theme.css", "carbook.css", "citations.css")]
+        "styles/sphinx-book-theme.css", "carbook.css", "citations.css")]
     context = {"body": body, "script_files": scripts, "css_files": styles,
                "pathto": lambda name, resource=False: f"../{name}"}
     assets._prune(app, pagename, "page.html", context, None)
-    files = [Path(str(a.filename)).name for a in context["script_files"] + context["css_files"] if a.filename]
-    assert all(str(a.filename).startswith("_static/styles/") for a in context["css_files"] if "book-theme" in str(a.filename))
+    assert len(context["css_files"]) == 1, "the page's stylesheets are not one file"
+    bundled = context["css_files"][0].attributes["data-carbook-bundle"].split()
+    assert bundled[:2] == list(assets.THEME_STYLES)
+    files = [Path(str(a.filename)).name for a in context["script_files"] if a.filename] + [Path(n).name for n in bundled]
     inline = [a.attributes.get("body", "") for a in context["script_files"] if not a.filename]
     return files, inline, context["body"]
 
 
 def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_own():
     files, inline, _ = page("<p>Prose only.</p>")
-    assert sorted(files) == ["carbook.css", "citations.css", "citations.js", "sphinx-book-theme.lean.css", "theme-extra.js"]
+    assert sorted(files) == ["basic.css", "carbook.css", "citations.css", "citations.js", "pydata-sphinx-theme.lean.css",
+                             "sphinx-book-theme.lean.css", "theme-extra.js"]
     assert inline[0] == "const DOCUMENTATION_OPTIONS = {};"  # inline, before the scripts that read it
     assert not any("togglebuttonSelector" in text for text in inline)
     assert any('has("highlight")' in text and "../_static/sphinx_highlight.js" in text for text in inline)
@@ -117,6 +120,21 @@ def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rul
     assert "sphinx-book-theme.css" not in files
     assert assets.lean_name("mystnb.0a1b.css") == "mystnb.0a1b.lean.css" and assets.lean_name("mystnb.0a1b.lean.css") is None
     assert assets.lean_name("carbook.css") is None
+
+
+def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "basic.css").write_text("a{background:url(file.png)}", encoding="utf-8")
+    (static / "styles/theme.css").write_text('b{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}',
+                                             encoding="utf-8")
+    page_html = tmp_path / "page.html"
+    page_html.write_text('<link data-carbook-bundle="_static/basic.css _static/styles/theme.css" rel="stylesheet"'
+                         ' type="text/css" href="_static/styles/bundle-1.css" />', encoding="utf-8")
+    digests = assets._write_bundles(tmp_path, [page_html])
+    text = (static / "styles/bundle-1.css").read_text(encoding="utf-8")
+    assert text == 'a{background:url(../file.png)}\nb{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}'
+    assert digests == {"bundle-1.css": hashlib.sha256(text.encode()).hexdigest()[:8]}
 
 
 def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_excludes():

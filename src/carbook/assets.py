@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,14 @@ def lean_name(name: str) -> str | None:
     return name.removesuffix(".css") + ".lean.css"
 
 
+# All of a page's local stylesheets go to the reader as one file, in their order: a phone fetches one
+# file before its first paint instead of six. Its name comes from the files in it; the page lists them.
+BUNDLE_DIR = "_static/styles"  # beside the theme's stylesheet, whose relative addresses it keeps
+BUNDLE_LINK = re.compile(r'<link data-carbook-bundle="([^"]*)"[^>]*?href="([^"?]*)(?:\?v=[0-9A-Za-z]+)?"')
+RELATIVE_URL = re.compile(r"""url\(\s*(['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\s*\)""")
+# The theme's own stylesheets, first on every page (the page template names no stylesheet itself).
+THEME_STYLES = ("_static/basic.css", "_static/styles/pydata-sphinx-theme.lean.css")
+
 # The Font Awesome part of the theme's stylesheet: its fonts and one rule per icon (`content:"\\f0c9"`).
 ICON_FONT = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
 ICON_RULE = re.compile(r"(?:\.fa-[a-z0-9-]+:before,?)+\{content:\"[^\"]*\"\}")
@@ -115,6 +124,45 @@ def _name(asset: Any) -> str:
 
 def _body(asset: Any) -> str:
     return str(getattr(asset, "attributes", {}).get("body", "") or "")
+
+
+def _bundle(styles: list[Any]) -> list[Any]:
+    """Give the page's stylesheets with its local ones (no address, no media) replaced by one bundle."""
+    local = [css for css in styles if "://" not in str(css.filename)
+             and set(css.attributes) <= {"rel", "type"} and str(css.filename).startswith("_static/")]
+    if len(local) < 2:
+        return styles
+    names = " ".join(str(css.filename) for css in local)
+    bundle = f"{BUNDLE_DIR}/bundle-{hashlib.sha256(names.encode()).hexdigest()[:12]}.css"
+    first = styles.index(local[0])
+    rest = [css for css in styles if css not in local]
+    link = type(local[0])(bundle, priority=local[0].priority, **{"data-carbook-bundle": names})
+    return rest[:first] + [link] + rest[first:]
+
+
+def _write_bundles(outdir: Path, pages: list[Path]) -> dict[str, str]:
+    """Write every bundle the pages link (their files joined, relative addresses rebased); give their digests."""
+    bundles = {}
+    for page in pages:
+        for names, href in BUNDLE_LINK.findall(page.read_text(encoding="utf-8")):
+            bundles[Path(href).name] = names.split()
+    digests = {}
+    for name, files in sorted(bundles.items()):
+        parts = []
+        for file in files:
+            source = outdir / file
+            if not source.is_file():
+                continue  # a stylesheet a page names but no extension wrote: as Sphinx would, skip it
+            folder = posixpath.dirname(file)
+            parts.append(RELATIVE_URL.sub(lambda m, folder=folder: "url({0}{1}{0})".format(
+                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(folder, m[2])), BUNDLE_DIR)),
+                source.read_text(encoding="utf-8")))
+        text = "\n".join(parts)
+        target = outdir / BUNDLE_DIR / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        digests[name] = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return digests
 
 
 def _lean(css: Any) -> Any:
@@ -169,7 +217,11 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
         loader = HIGHLIGHT_LOADER.format(sources="[" + ", ".join(f'"{s}"' for s in sources) + "]")
         scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
     context["script_files"] = scripts
-    context["css_files"] = [_lean(css) for css in context.get("css_files", []) if keep(css)]
+    # in the order Sphinx would write them (by priority, then as added), since one file now holds them
+    styles = sorted((_lean(css) for css in context.get("css_files", []) if keep(css)), key=lambda css: css.priority)
+    if styles:
+        styles = [type(styles[0])(name, priority=0) for name in THEME_STYLES] + styles
+    context["css_files"] = _bundle(styles)
     scripts.append(type(scripts[0])("", body=MENUS, priority=900) if scripts else MENUS)
     if app.config.html_favicon and str(app.config.html_favicon).endswith(".svg"):
         context["favicon_url"] = _favicon(app)
@@ -203,12 +255,13 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
         if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
             lean.write_text(lighter, encoding="utf-8")
         versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
-    # Each page names the lean copies with their content's digest (?v=), so a browser never keeps an
-    # older copy that lacks rules a page now needs; the pages were written before the copies were.
-    link = re.compile(r"(%s)(?:\?v=[0-9A-Za-z]+)?\"" % "|".join(re.escape(name) for name in versions))
+    versions.update(_write_bundles(Path(app.outdir), pages))
+    # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
+    # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
+    link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        linked = link.sub(lambda m: f'{m[1]}?v={versions[m[1]]}"', text)
+        linked = link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text)
         if linked != text:
             page.write_text(linked, encoding="utf-8")
 
@@ -235,5 +288,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("carbook_page_assets", {}, "html", dict)
     app.connect("html-page-context", _prune, priority=990)  # after the theme and extensions add theirs
     app.connect("env-get-updated", _static_changed)
-    app.connect("build-finished", _lighten_stylesheets)
+    app.connect("build-finished", _lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
