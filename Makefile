@@ -1,22 +1,34 @@
-# Two entry points: `make book` builds the site, `make test` runs the whole suite.
-# Both create .venv on first use and install the pinned versions from requirements.lock.
+# Entry points: `make book` builds the site, `make serve` previews it, `make test` runs the whole suite.
+# All create .venv on first use and install the pinned versions from requirements.lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
+PORT ?= 8000
+# pip -qq: errors only; a first run would otherwise scroll pages of pip's notes past the reader
+PIP := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: book test check bench clean publish
+.PHONY: book serve test check bench clean publish
 
 $(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@echo "Setting up .venv: installing the pinned dependencies from requirements.lock and this package."
+	@echo "The first time this takes about a minute; later runs skip it until requirements.lock changes."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -r requirements.lock
+	@$(PIP) install --no-deps -e .
+	@touch $(STAMP)
+	@echo "Installed."
 
 book: $(STAMP)
+	@echo "Building the book into _build/html (warnings fail the build) ..."
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "Preview it with: make serve"
+
+serve: book
+	@echo "Serving _build/html at http://localhost:$(PORT)/ (on this computer only); stop with Ctrl-C."
+	@$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -7,7 +7,10 @@ Measures, in one run and with the commands alternated so that machine drift canc
 * the cold build of copies of this book with 2, 10 and 50 therapies (the real two plus synthetic
   clones of ``ct-0525``), and the rebuild after the same one-therapy edit in each;
 * a floor for any one-therapy edit: the rebuild after touching only that therapy's chapter page, which
-  re-executes that one notebook and nothing else.
+  re-executes that one notebook and nothing else;
+* what a reader on a phone meets (:mod:`reader`): each chapter's weight and requests, DOMContentLoaded
+  and largest paint under Slow 4G with a 4× slower CPU, side by side with the sample book's first page,
+  alternated over the rounds; and Lighthouse 12's mobile performance and accessibility scores.
 
 Every build is ``jupyter-book build <dir>`` as a subprocess, in a temporary copy; nothing in the
 working tree is touched. The book and the ``carbook`` package are snapshotted once at the start (from
@@ -19,12 +22,14 @@ PASS/MISS, and the machine. Usage::
     python benchmarks/bench.py --rounds 5
     python benchmarks/bench.py --quick      # 1 round, 2/10 therapies
     python benchmarks/bench.py --ref HEAD   # the last commit instead of the working tree
+    python benchmarks/bench.py --reader     # only what a reader meets (about 2 minutes)
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import platform
 import re
@@ -46,6 +51,7 @@ import yaml
 from carbook import paths
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # reader.py, beside this file
 SNAPSHOT_PARTS = (*paths.BOOK_PARTS, "src")
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 ROOT = REPO  # what the books are copied from; main() points it at the snapshot
@@ -55,6 +61,14 @@ COLD_VS_SAMPLE = 1.5  # book cold build ≤ 1.5 × sample book cold build
 NOCHANGE_VS_FLOOR = 1.2  # book no-change rebuild ≤ 1.2 × one-page book rebuild
 EDIT_VS_COLD = 0.5  # one-therapy edit rebuild ≤ 0.5 × book cold build
 SECONDS_PER_THERAPY = 1.0  # marginal cold-build cost of one therapy
+# Reader targets: each chapter on a phone, against the sample book's first page measured in the same run.
+PAGE_KIB = 300  # on the wire (gzip)
+PAGE_REQUESTS = 12
+DCL_VS_SAMPLE = 0.35
+LCP_VS_SAMPLE = 0.5
+LIGHTHOUSE_PERFORMANCE = 0.95
+LIGHTHOUSE_ACCESSIBILITY = 1.0
+SAMPLE_PAGE = "intro.html"  # the sample book's first page (its index.html forwards to it)
 
 # The one-therapy edit: an editorial `not_stated` sentence (no quote involved, so the data stays valid).
 EDIT_FILE = "data/therapies/ct-0525.yaml"
@@ -295,6 +309,100 @@ def run(rounds: int, counts: list[int], work: Path) -> Results:
     return results
 
 
+# --- what a reader meets ---------------------------------------------------------------------
+
+
+@dataclass
+class ReaderResults:
+    visits: dict[str, list] = field(default_factory=dict)  # "book:page" / "sample:page" -> reader.Visit per round
+    scores: dict[str, object] = field(default_factory=dict)  # same keys -> reader.Scores (or None)
+
+
+def reader_run(rounds: int, work: Path) -> ReaderResults:
+    """Build this book and the sample book once, then load their pages on a throttled phone, alternating."""
+    import reader
+    from playwright.sync_api import sync_playwright
+
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    log("reader: building this book and the sample book ...")
+    book = copy_book(work / "reader-book")
+    sample = sample_book(work / "reader-sample")
+    build(book)
+    build(sample)
+    sites = {"book": book / "_build/html", "sample": sample / "_build/html"}
+    chapters = sorted(p.relative_to(sites["book"]).as_posix() for p in (sites["book"] / "book/therapies").glob("*.html"))
+    pages = [("book", page) for page in chapters] + [("sample", SAMPLE_PAGE)]
+    results = ReaderResults()
+    with sync_playwright() as playwright, reader.StaticHost(sites["book"]) as book_host, \
+            reader.StaticHost(sites["sample"]) as sample_host:
+        hosts = {"book": book_host, "sample": sample_host}
+        browser = reader.launch(playwright)
+        for r in range(rounds):
+            for site, page in rotate(pages, r):
+                v = reader.visit(browser, hosts[site].url(page))
+                results.visits.setdefault(f"{site}:{page}", []).append(v)
+                log(f"reader round {r + 1}/{rounds}  {site:<6} {page:<32} {v.bytes / 1024:6.0f} KiB {v.requests:3d} requests"
+                    f"  DOMContentLoaded {v.dom_content_loaded:5.2f} s  largest paint {v.largest_paint:5.2f} s")
+        browser.close()
+        cli = reader.lighthouse_cli(log)
+        for site, page in pages:
+            key = f"{site}:{page}"
+            try:
+                results.scores[key] = reader.lighthouse(cli, hosts[site].url(page)) if cli else None
+            except RuntimeError as error:
+                log(str(error))
+                results.scores[key] = None
+            scores = results.scores[key]
+            if scores:
+                log(f"lighthouse  {site:<6} {page:<32} performance {scores.performance:.2f}  accessibility {scores.accessibility:.2f}")
+    shutil.rmtree(work / "reader-book")
+    shutil.rmtree(work / "reader-sample")
+    return results
+
+
+def reader_report(results: ReaderResults) -> None:
+    med = lambda key, what: statistics.median(getattr(v, what) for v in results.visits[key])  # noqa: E731
+    sample = f"sample:{SAMPLE_PAGE}"
+    print("What a reader meets: a phone (375×812), cache off, gzip; Slow 4G (400 kB/s, 150 ms) and a 4× slower CPU")
+    import reader
+
+    lighthouse = reader.LIGHTHOUSE_DIR / "node_modules/lighthouse/package.json"
+    lighthouse_version = json.loads(lighthouse.read_text())["version"] if lighthouse.is_file() else "?"
+    print(f"  {tool_version(reader.CHROMIUM, '--version')}, Playwright {version('playwright')}, "
+          f"Node {tool_version('node', '--version')}, Lighthouse {lighthouse_version}")
+    print(f"  medians over {len(results.visits[sample])} rounds, alternated; Lighthouse mobile (its simulated throttling)")
+    print(f"  {'page':<40}{'KiB':>7}{'requests':>10}{'DCL s':>8}{'LCP s':>8}{'LH perf':>9}{'LH a11y':>9}   Lighthouse FCP / LCP / TBT / CLS")
+    for key in results.visits:
+        scores = results.scores.get(key)
+        lh = (f"{scores.performance:>9.2f}{scores.accessibility:>9.2f}   "
+              + " / ".join(f"{scores.metrics.get(m, float('nan')):.2f}" for m in (
+                  "first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift"))
+              ) if scores else f"{'-':>9}{'-':>9}"
+        print(f"  {key:<40}{med(key, 'bytes') / 1024:7.0f}{med(key, 'requests'):10.0f}{med(key, 'dom_content_loaded'):8.2f}"
+              f"{med(key, 'largest_paint'):8.2f}{lh}")
+    print()
+    print("Reader targets (each chapter; speed as a ratio of the sample page's medians in this run)")
+    for key in (k for k in results.visits if k != sample):
+        page = key.split(":", 1)[1]
+        kib, requests = med(key, "bytes") / 1024, med(key, "requests")
+        dcl = med(key, "dom_content_loaded") / med(sample, "dom_content_loaded")
+        lcp = med(key, "largest_paint") / med(sample, "largest_paint")
+        print(f"  {verdict(kib <= PAGE_KIB and requests <= PAGE_REQUESTS)}  {page}: {kib:.0f} KiB in {requests:.0f} requests"
+              f"   target ≤ {PAGE_KIB} KiB in ≤ {PAGE_REQUESTS}")
+        print(f"  {verdict(dcl <= DCL_VS_SAMPLE)}  {page}: DOMContentLoaded {dcl:.2f} × the sample's   target ≤ {DCL_VS_SAMPLE}")
+        print(f"  {verdict(lcp <= LCP_VS_SAMPLE)}  {page}: largest paint {lcp:.2f} × the sample's   target ≤ {LCP_VS_SAMPLE}")
+        scores = results.scores.get(key)
+        if scores is None:
+            print(f"  MISS  {page}: Lighthouse did not run")
+            continue
+        print(f"  {verdict(scores.performance >= LIGHTHOUSE_PERFORMANCE)}  {page}: Lighthouse performance "
+              f"{scores.performance:.2f}   target ≥ {LIGHTHOUSE_PERFORMANCE}")
+        print(f"  {verdict(scores.accessibility >= LIGHTHOUSE_ACCESSIBILITY)}  {page}: Lighthouse accessibility "
+              f"{scores.accessibility:.2f}   target {LIGHTHOUSE_ACCESSIBILITY}"
+              + (f"  (failing: {', '.join(scores.failing_audits)})" if scores.failing_audits else ""))
+    print()
+
+
 # --- reporting -------------------------------------------------------------------------------
 
 
@@ -309,6 +417,15 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+def tool_version(*command: str) -> str:
+    """Give the first line a program prints of its version, or "?"."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except OSError:
+        return "?"
+    return (result.stdout.strip() or "?").splitlines()[0]
 
 
 def version(package: str) -> str:
@@ -411,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", help="benchmark this git commit instead of the working tree")
     parser.add_argument("--therapies", type=int, nargs="+", metavar="N",
                         help="therapy counts for the scaling builds (default 2 10 50)")
+    parser.add_argument("--reader", action="store_true", help="only what a reader meets; no build timings")
+    parser.add_argument("--no-reader", action="store_true", help="only build timings")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else args.rounds
     counts = args.therapies or ([2, 10] if args.quick else [2, 10, 50])
@@ -424,8 +543,16 @@ def main(argv: list[str] | None = None) -> int:
         code = snapshot(Path(tmp) / "snapshot", args.ref)
         ROOT = Path(tmp) / "snapshot"
         load_start = os.getloadavg()[0]
-        results = run(rounds, sorted(set(counts)), Path(tmp))
-        report(results, rounds, code, (load_start, os.getloadavg()[0]))
+        if not args.no_reader:
+            reader_results = reader_run(max(rounds, 5), Path(tmp))
+        if not args.reader:
+            results = run(rounds, sorted(set(counts)), Path(tmp))
+            report(results, rounds, code, (load_start, os.getloadavg()[0]))
+        else:
+            print(f"\nCode: {code}\nMachine: {os.cpu_count()} cores, {platform.platform()}")
+        print()
+        if not args.no_reader:
+            reader_report(reader_results)
         print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0
 

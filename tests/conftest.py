@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from carbook import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+_STARTED = time.time()  # reports older than this run are not this run's
 
 
 def copy_book(destination: Path) -> Path:
@@ -48,3 +50,17 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = build(root)
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return root / "_build" / "html"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """End the run with one line saying whether the whole suite passed, and where its reports are."""
+    stats = terminalreporter.stats
+    counts = {kind: len(stats.get(kind, [])) for kind in ("passed", "failed", "error", "skipped")}
+    verdict = "all tests passed" if exitstatus == 0 else "TESTS FAILED"
+    terminalreporter.write_sep("=", f"{verdict}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n),
+                               green=exitstatus == 0, red=exitstatus != 0, bold=True)
+    artifacts = ROOT / "test-artifacts"
+    for report, what in ((artifacts / "axe-report.txt", "accessibility findings (axe-core)"),
+                         (artifacts / "screenshots", "screenshots of every page")):
+        if report.exists() and report.stat().st_mtime >= _STARTED:
+            terminalreporter.write_line(f"{what}: {report.relative_to(ROOT)}")

@@ -14,6 +14,7 @@ the failing level to ``test-artifacts/axe-report.txt``.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import io
 import os
@@ -259,6 +260,10 @@ FIGURES_JS = """
 }
 """
 
+EAGER_IMAGES_JS = """
+() => Promise.all([...document.images].map((image) => { image.loading = 'eager'; return image.decode().catch(() => null); }))
+"""
+
 VISIBLE_LINKS_JS = """
 (scope) => [...document.querySelectorAll(scope + ' a[href]')]
   .filter(a => a.checkVisibility({visibilityProperty: true, opacityProperty: true}))
@@ -435,7 +440,8 @@ def survey(browser, site: Site, viewport: dict, scheme: str, probes: dict[str, C
             if page in site.redirects:
                 tab.page.wait_for_load_state("networkidle")
             else:
-                tab.page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+                # figures below the first screen are lazy: load them all, so that every probe sees them
+                tab.page.evaluate(EAGER_IMAGES_JS)
                 found = {name: probe(tab, page) for name, probe in probes.items()}
             visits[page] = Visit(*tab.take_records(), found)
     finally:
@@ -608,7 +614,7 @@ def test_dark_mode_keeps_figures_legible(desktop_dark):
     assert not problems, "\n".join(problems)
 
 
-def test_axe_finds_no_serious_or_critical_violations_in_light_or_dark_mode(desktop, desktop_dark, capsys):
+def test_axe_finds_no_serious_or_critical_violations_in_light_or_dark_mode(desktop, desktop_dark):
     failing, minor = [], []
     for scheme, visits in (("light", desktop), ("dark", desktop_dark)):
         for page, visit in content(visits).items():
@@ -623,8 +629,6 @@ def test_axe_finds_no_serious_or_critical_violations_in_light_or_dark_mode(deskt
         + "\n\nother findings (moderate, minor):\n" + ("\n".join(minor) or "none") + "\n",
         encoding="utf-8",
     )
-    with capsys.disabled():
-        print(f"\naxe-core moderate and minor findings ({len(minor)}):\n  " + "\n  ".join(minor or ["none"]))
     assert not failing, "\n".join(failing)
 
 
@@ -639,6 +643,155 @@ def test_screenshots_of_every_page_at_desktop_and_phone_width(site, desktop, des
             with Image.open(path) as image:
                 assert image.width == width, f"{path} is {image.width}px wide, not {width}px"
                 assert image.height >= PHONE["height"] // 2, f"{path} is only {image.height}px tall"
+
+
+# --------------------------------------------------------------------------------------------------
+# Weight and speed on a phone: what a page costs a reader, and the features that must keep working
+# with less.
+
+PAGE_BUDGET_BYTES = 300 * 1024  # on the wire, gzip-compressed as a static host sends text
+PAGE_BUDGET_REQUESTS = 12
+COMPRESSED = {".html", ".css", ".js", ".svg", ".json", ".txt", ".csv"}
+# Files that no page outside the search page needs: the icon script and font, the search index, thebe.
+NEVER_LOADED = ("fontawesome.js", "/webfonts/", "searchindex.js", "searchtools.js", "sphinx-thebe", "bootstrap.js")
+
+LAYOUT_SHIFT_JS = """
+window.__layoutShift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+}).observe({type: 'layout-shift', buffered: true});
+"""
+
+
+def wire_size(path: Path) -> int:
+    """Give the bytes a static host sends for a file: text gzip-compressed, the rest as it is."""
+    data = path.read_bytes()
+    return len(gzip.compress(data, compresslevel=6)) if path.suffix in COMPRESSED else len(data)
+
+
+@pytest.fixture(scope="session")
+def first_loads(browser, site: Site) -> dict[str, list[str]]:
+    """Give, for every page of the table of contents, the local files it fetched in a new phone tab
+    (empty cache) until the network was idle."""
+    loads = {}
+    for page in site.chapters:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+        fetched: list[str] = []
+        try:
+            tab = context.new_page()
+            tab.on("request", lambda request, fetched=fetched: fetched.append(request.url))
+            tab.goto(site.url(page), wait_until="load")
+            tab.wait_for_load_state("networkidle")
+        finally:
+            context.close()
+        loads[page] = [address for address in fetched if site.is_local(address)]
+    return loads
+
+
+def test_every_page_loads_in_at_most_12_requests_and_300_kib_on_a_phone(site, first_loads):
+    problems = []
+    for page, fetched in first_loads.items():
+        files = [site.page_of(address) for address in fetched]
+        sizes = {name: wire_size(site.root / name) for name in files}
+        total = sum(sizes.values())
+        if len(files) > PAGE_BUDGET_REQUESTS or total > PAGE_BUDGET_BYTES:
+            heaviest = ", ".join(f"{name} {size // 1024} KiB" for name, size in sorted(sizes.items(), key=lambda i: -i[1])[:5])
+            problems.append(f"{page}: {len(files)} requests, {total / 1024:.0f} KiB ({heaviest})")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_page_but_search_loads_the_icon_script_the_search_index_bootstrap_or_thebe(first_loads):
+    problems = [f"{page}: {loaded}" for page, fetched in first_loads.items()
+                if (loaded := [address for address in fetched if any(name in address for name in NEVER_LOADED)])]
+    assert not problems, "\n".join(problems)
+
+
+def test_figures_are_separate_svg_files_with_size_loaded_lazily_and_nothing_shifts(site, open_tab):
+    pages = [page for page in site.content_pages if 'class="carbook-figure"' in (site.root / page).read_text(encoding="utf-8")]
+    assert pages, "no page has a figure"
+    problems = []
+    for page in pages:
+        tab = open_tab(PHONE)
+        tab.page.add_init_script(LAYOUT_SHIFT_JS)
+        tab.open(page)
+        figures = tab.page.locator("article img.carbook-figure")
+        for index in range(figures.count()):
+            image = figures.nth(index)
+            found = image.evaluate("i => ({src: i.getAttribute('src'), loading: i.loading, width: i.getAttribute('width'),"
+                                   " height: i.getAttribute('height'), alt: i.alt})")
+            if not (found["src"].endswith(".svg") and found["loading"] == "lazy" and found["width"] and found["height"]
+                    and found["alt"].strip()):
+                problems.append(f"{page}: figure {index + 1} is not a lazy SVG file with width, height and alt: {found}")
+            image.scroll_into_view_if_needed()
+            tab.page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle(), timeout=10000)
+        tab.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        tab.page.wait_for_timeout(200)
+        shift = tab.page.evaluate("window.__layoutShift")
+        if shift > 0.01:
+            problems.append(f"{page}: the layout shifted by {shift:.3f} while it loaded and was scrolled")
+    assert not problems, "\n".join(problems)
+
+
+def test_header_icons_are_drawn_and_the_theme_button_switches_light_and_dark(site, open_tab):
+    tab = open_tab(DESKTOP, "light")
+    tab.open(site.chapters[0])
+    icons = tab.page.evaluate("""[...document.querySelectorAll('.bd-header-article i')]
+        .filter(i => i.checkVisibility())
+        .map(i => ({cls: i.className, width: i.getBoundingClientRect().width, mask: getComputedStyle(i).maskImage}))""")
+    assert len(icons) >= 3, icons
+    assert all(icon["width"] >= 10 and icon["mask"].startswith("url(") for icon in icons), icons
+    button = tab.page.locator(".theme-switch-button:visible").first
+    seen = set()
+    for _ in range(3):
+        button.click()
+        seen.add(tab.page.evaluate("document.documentElement.dataset.theme"))
+    assert {"light", "dark"} <= seen, f"the theme button went through {seen}"
+
+
+def test_self_check_dropdown_opens_on_a_click(site, open_tab):
+    pages = [page for page in site.chapters if "sd-dropdown" in (site.root / page).read_text(encoding="utf-8")]
+    assert pages, "no page has a dropdown"
+    tab = open_tab(PHONE)
+    tab.open(pages[0])
+    dropdown = tab.page.locator("article details.sd-dropdown").first
+    body = dropdown.locator(".sd-summary-content")
+    dropdown.locator("summary").scroll_into_view_if_needed()
+    assert not body.is_visible()
+    dropdown.locator("summary").click()
+    assert body.is_visible() and body.inner_text().strip()
+
+
+def test_a_chapter_reached_from_search_highlights_the_word(site, open_tab):
+    term, chapter = SEARCHES[0]
+    tab = open_tab(DESKTOP)
+    tab.open("search.html", urlencode({"q": term}))
+    tab.page.wait_for_selector("#search-results ul.search li a", timeout=10000)
+    tab.page.locator("#search-results ul.search li a").first.wait_for()
+    tab.open(chapter)
+    tab.page.wait_for_selector("article span.highlighted", timeout=5000)
+    assert term.lower() in tab.page.locator("article span.highlighted").first.inner_text().lower()
+
+
+def test_print_button_prints_the_page_without_its_navigation(site, open_tab):
+    tab = open_tab(DESKTOP)
+    tab.open(site.chapters[1])
+    tab.page.evaluate("window.print = () => { window.__printed = true; }")
+    tab.page.locator(".dropdown-download-buttons > button").click()
+    source = tab.page.locator(".dropdown-download-buttons a.btn-download-source-button")
+    assert source.is_visible(), "the download menu did not open"
+    assert tab.page.request.get(source.evaluate("a => a.href")).ok, "the page's source file is not downloadable"
+    tab.page.locator(".dropdown-download-buttons .btn-download-pdf-button").click()
+    assert tab.page.evaluate("window.__printed === true"), "the print button did not print"
+    menu = tab.page.locator(".dropdown-download-buttons .dropdown-menu")
+    box, width = menu.bounding_box(), tab.page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"the open menu runs off the screen: {box}"
+    tab.page.mouse.move(0, 600)  # the theme also shows the menu while the pointer is over its button
+    tab.page.keyboard.press("Escape")
+    assert not source.is_visible(), "Escape did not close the download menu"
+    tab.page.emulate_media(media="print")
+    assert tab.page.locator("article table").first.is_visible()
+    assert not tab.page.locator(".bd-sidebar-primary").is_visible()
+    assert not tab.page.locator(".bd-header-article").is_visible()
 
 
 @pytest.mark.parametrize("ci, outcome", [("", "skipped"), ("true", "error")], ids=["locally", "under-CI"])

@@ -6,9 +6,11 @@ every ASCII punctuation character may be backslash-escaped, and an escaped one i
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -73,14 +75,30 @@ def list_table(caption: str, name: str, header: list[str], rows: list[list[str]]
 
 
 def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
-    """Give a MyST figure of ``drawing`` (inline SVG data) with its alt text, caption and label."""
-    data = base64.b64encode(drawing.svg).decode("ascii")
+    """Give a MyST figure of ``drawing`` with its alt text, caption and label.
+
+    The SVG is written once to ``_build/figures/`` of the book, under a name made from its bytes, and
+    the page refers to it: a browser caches a figure between pages and visits, and the page gives its
+    width and height so that nothing moves when it arrives."""
+    from .load import project_root
+
+    digest = hashlib.sha256(drawing.svg).hexdigest()[:20]
+    folder = project_root() / FIGURE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"figure-{digest}.svg"
+    if not path.is_file() or path.read_bytes() != drawing.svg:
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")  # pages run in parallel: never a half-written file
+        temporary.write_bytes(drawing.svg)
+        temporary.replace(path)
+    width, height = _pixel_size(drawing.svg)
     return Markdown(
         "\n".join(
             [
-                f"````{{figure}} data:image/svg+xml;base64,{data}",
+                f"````{{figure}} /{FIGURE_DIR.as_posix()}/{path.name}",
                 "---",
                 f"alt: {json.dumps(_SPACE.sub(' ', drawing.alt).strip())}",
+                f"width: {width}",
+                f"height: {height}",
                 f"name: {name}",
                 "class: carbook-figure",
                 "---",
@@ -89,6 +107,19 @@ def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
             ]
         )
     )
+
+
+FIGURE_DIR = Path("_build/figures")  # inside the book's folder (Sphinx copies figures from there), ignored by git
+_SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([0-9.]+)(pt|px)?"[^>]*?\sheight="([0-9.]+)(pt|px)?"')
+
+
+def _pixel_size(svg: bytes) -> tuple[int, int]:
+    """Give the CSS pixel width and height an SVG asks for (matplotlib writes points: 1 pt = 4/3 px)."""
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("the figure's SVG gives no width and height")
+    scale = {b"pt": 4 / 3, b"px": 1, None: 1}
+    return (round(float(match[1]) * scale[match[2]]), round(float(match[3]) * scale[match[4]]))
 
 
 def dropdown(title: str, body: str) -> Markdown:

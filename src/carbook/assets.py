@@ -1,0 +1,296 @@
+"""Sphinx extension that sends a reader only the scripts and styles their page uses.
+
+Jupyter Book loads every extension's assets on every page: thebe, copy buttons, toggle buttons,
+sphinx-design's tabs, code highlighting, Sphinx's search-highlighting scripts. On a phone each is a
+request, and a script in the page head holds back the first paint by a round trip. This extension,
+when each page is written:
+
+* keeps an extension's file only on pages whose body has the markup it works on
+  (:data:`NEEDED_BY`; the ``carbook_page_assets`` setting does the same for the book's own files);
+* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`, :data:`ASYNC`),
+  and (with the page template) puts the scripts before the stylesheets, so that parsing never waits
+  for the styles;
+* links the page's stylesheets as one file (a bundle, written after the build): one request
+  before the first paint instead of six;
+* puts inline Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads), the book's SVG
+  icon, and a few lines that open the theme's download menu (in place of Bootstrap's 80 kB script);
+* loads Sphinx's highlighting of search words only when the reader came from a search (the page
+  template, ``book/_templates/layout.html``, leaves the search tools and index to the search page,
+  fontawesome.js and Bootstrap's script out altogether);
+* marks figures ``loading="lazy"``, with their width and height as attributes: a figure below the
+  first screen loads when scrolled to, and none moves the text when it arrives.
+
+After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
+without the Font Awesome font and its 2,000 icon rules (``book/_static/carbook.css`` draws the dozen
+icons the theme shows from inline SVG), and without the rules for components the site does not have
+(:mod:`carbook.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
+Sphinx copies it (it copies static files only when it writes a page).
+
+Any other script or style (the book's own, added with ``html_js_files`` / ``html_css_files``, or
+with ``app.add_js_file`` / ``app.add_css_file`` in a page's ``html-page-context``, which adds it to
+that page only) is left where it was added.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+# An extension's file, with the markup in a page's body it works on (a regular expression).
+CODE = r'class="highlight'
+NEEDED_BY: dict[str, str] = {
+    "sphinx-thebe.js": r"thebe-launch-button|class=\"thebe",
+    "sphinx-thebe.css": r"thebe-launch-button|class=\"thebe",
+    "clipboard.min.js": CODE,
+    "copybutton.js": CODE,
+    "copybutton.css": CODE,
+    "pygments.css": r'class="[^"]*\bhighlight-(?!text\b|none\b)',  # code in a language: coloured tokens
+    "togglebutton.js": r'class="[^"]*\btoggle\b|admonition dropdown',
+    "togglebutton.css": r'class="[^"]*\btoggle\b|admonition dropdown',
+    "design-tabs.js": r"sd-tab-set",
+    "sphinx-design.min.css": r'class="[^"]*\bsd-',
+    "mystnb.css": r'class="[^"]*\b(?:cell|output)\b',  # notebook cells and their outputs
+}
+# Inline scripts that only configure one of those files go with it: (start of the body, file).
+CONFIGURES = [
+    ("let toggleHint", "togglebutton.js"),
+    ("let toggleOpenOnPrint", "togglebutton.js"),
+    ("var togglebuttonSelector", "togglebutton.js"),
+    ("const THEBE_JS_URL", "sphinx-thebe.js"),
+]
+# sphinx-thebe writes its settings into every page's body; they serve only its launch button.
+THEBE_SETTINGS = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>\s*<script>kernelName = [^<]*</script>',
+                            re.DOTALL)
+# Scripts the extensions put in the page head that wait for the document to be read before they act.
+DEFERRED = {"clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs.js"}  # in this order
+ASYNC = {"sphinx-book-theme.js"}  # needs no other script, so it need not hold back DOMContentLoaded either
+HIGHLIGHT_SCRIPTS = ("doctools.js", "sphinx_highlight.js")  # Sphinx's, for words a search found
+FIGURE_IMAGE = re.compile(r'<img (?=[^>]*class="[^"]*\bcarbook-figure\b)[^>]*>')
+PIXEL_SIZE = re.compile(r'\sstyle="width: (\d+)px; height: (\d+)px;"')
+# Load the highlighting scripts, in order, only for a reader who arrived from a search result (Sphinx's
+# search page leaves the words in localStorage; older links carry them as ?highlight=).
+HIGHLIGHT_LOADER = """if (localStorage.getItem("sphinx_highlight_terms") || new URLSearchParams(location.search).has("highlight")) {{
+  for (const src of {sources}) {{
+    const script = document.createElement("script");
+    script.src = src; script.async = false; document.head.append(script);
+  }}
+}}"""
+# The theme's one drop-down menu (download / print), opened and closed as Bootstrap's script would: its
+# 80 kB are not sent for this. Tooltips fall back to the buttons' own titles.
+MENUS = """document.addEventListener("click", (event) => {
+  const toggle = event.target.closest('[data-bs-toggle="dropdown"]');
+  for (const open of document.querySelectorAll('[data-bs-toggle="dropdown"][aria-expanded="true"]')) {
+    if (open !== toggle) { open.setAttribute("aria-expanded", "false"); open.nextElementSibling.classList.remove("show"); }
+  }
+  if (toggle) toggle.setAttribute("aria-expanded", String(toggle.nextElementSibling.classList.toggle("show")));
+});
+document.addEventListener("keydown", (event) => {
+  const open = document.querySelector('[data-bs-toggle="dropdown"][aria-expanded="true"]');
+  if (event.key === "Escape" && open) { open.click(); open.focus(); }
+});"""
+# The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
+# copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
+# (carbook.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
+LEAN = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "mystnb.*.css")
+
+
+def lean_name(name: str) -> str | None:
+    """Give the name of the lean copy of a stylesheet in _static/ (None for one that has none)."""
+    if name.endswith(".lean.css") or not any(fnmatch.fnmatchcase(name, pattern) for pattern in LEAN):
+        return None
+    return name.removesuffix(".css") + ".lean.css"
+
+
+# All of a page's local stylesheets go to the reader as one file, in their order: a phone fetches one
+# file before its first paint instead of six. Its name comes from the files in it; the page lists them.
+BUNDLE_DIR = "_static/styles"  # beside the theme's stylesheet, whose relative addresses it keeps
+BUNDLE_LINK = re.compile(r'<link data-carbook-bundle="([^"]*)"[^>]*?href="([^"?]*)(?:\?v=[0-9A-Za-z]+)?"')
+RELATIVE_URL = re.compile(r"""url\(\s*(['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\s*\)""")
+# The theme's own stylesheets, first on every page (the page template names no stylesheet itself).
+THEME_STYLES = ("_static/basic.css", "_static/styles/pydata-sphinx-theme.lean.css")
+
+# The Font Awesome part of the theme's stylesheet: its fonts and one rule per icon (`content:"\\f0c9"`).
+ICON_FONT = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
+ICON_RULE = re.compile(r"(?:\.fa-[a-z0-9-]+:before,?)+\{content:\"[^\"]*\"\}")
+
+
+def _name(asset: Any) -> str:
+    name = Path(str(getattr(asset, "filename", asset) or "")).name
+    return "mystnb.css" if re.fullmatch(r"mystnb\.[0-9a-f]+\.css", name) else name  # myst-nb names it by a hash
+
+
+def _body(asset: Any) -> str:
+    return str(getattr(asset, "attributes", {}).get("body", "") or "")
+
+
+def _bundle(styles: list[Any]) -> list[Any]:
+    """Give the page's stylesheets with its local ones (no address, no media) replaced by one bundle."""
+    local = [css for css in styles if "://" not in str(css.filename)
+             and set(css.attributes) <= {"rel", "type"} and str(css.filename).startswith("_static/")]
+    if len(local) < 2:
+        return styles
+    names = " ".join(str(css.filename) for css in local)
+    bundle = f"{BUNDLE_DIR}/bundle-{hashlib.sha256(names.encode()).hexdigest()[:12]}.css"
+    first = styles.index(local[0])
+    rest = [css for css in styles if css not in local]
+    link = type(local[0])(bundle, priority=local[0].priority, **{"data-carbook-bundle": names})
+    return rest[:first] + [link] + rest[first:]
+
+
+def _write_bundles(outdir: Path, pages: list[Path]) -> dict[str, str]:
+    """Write every bundle the pages link (their files joined, relative addresses rebased); give their digests."""
+    bundles = {}
+    for page in pages:
+        for names, href in BUNDLE_LINK.findall(page.read_text(encoding="utf-8")):
+            bundles[Path(href).name] = names.split()
+    digests = {}
+    for name, files in sorted(bundles.items()):
+        parts = []
+        for file in files:
+            source = outdir / file
+            if not source.is_file():
+                continue  # a stylesheet a page names but no extension wrote: as Sphinx would, skip it
+            folder = posixpath.dirname(file)
+            parts.append(RELATIVE_URL.sub(lambda m, folder=folder: "url({0}{1}{0})".format(
+                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(folder, m[2])), BUNDLE_DIR)),
+                source.read_text(encoding="utf-8")))
+        text = "\n".join(parts)
+        target = outdir / BUNDLE_DIR / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        digests[name] = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return digests
+
+
+def _lean(css: Any) -> Any:
+    name = str(getattr(css, "filename", "") or "")
+    prefix = "_static/" if name.startswith("_static/") else ""
+    lean = lean_name(name.removeprefix(prefix))
+    return type(css)(prefix + lean, priority=css.priority, **css.attributes) if lean else css
+
+
+def _favicon(app: Sphinx) -> str:
+    """Give the book's SVG icon as a data address: one request fewer on every page."""
+    if not hasattr(app, "carbook_favicon"):
+        svg = (Path(app.srcdir) / app.config.html_favicon).read_bytes()
+        app.carbook_favicon = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return app.carbook_favicon
+
+
+def _documentation_options(app: Sphinx) -> str:
+    """Give the text of Sphinx's ``documentation_options.js`` for this build, rendered once."""
+    if not hasattr(app, "carbook_documentation_options"):
+        app.carbook_documentation_options = app.builder.templates.render(
+            "basic/static/documentation_options.js.jinja", app.builder.globalcontext).strip()
+    return app.carbook_documentation_options
+
+
+def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    body = context.get("body", "")
+    needed = {**NEEDED_BY, **app.config.carbook_page_assets}
+    unused = {name for name, marker in needed.items() if not re.search(marker, body)}
+    configures = [(start, name) for start, name in CONFIGURES if name in unused]
+
+    def keep(asset: Any) -> bool:
+        name, text = _name(asset), _body(asset)
+        if name in unused or name in HIGHLIGHT_SCRIPTS and pagename != "search":
+            return False
+        return not any(text.startswith(start) for start, _ in configures)
+
+    scripts = []
+    for script in context.get("script_files", []):
+        if _name(script) == "documentation_options.js":
+            script = type(script)("", body=_documentation_options(app), priority=script.priority)
+        elif _name(script) in ASYNC:
+            script = type(script)(script.filename, **{**script.attributes, "async": "async"}, priority=script.priority)
+        elif _name(script) in DEFERRED:
+            # each waits for the document itself; deferred, it no longer holds back the first paint
+            script = type(script)(script.filename, **{**script.attributes, "defer": "defer"}, priority=script.priority)
+        if keep(script):
+            scripts.append(script)
+    if pagename != "search":
+        pathto = context["pathto"]
+        sources = [pathto(f"_static/{name}", resource=True) for name in HIGHLIGHT_SCRIPTS]
+        loader = HIGHLIGHT_LOADER.format(sources="[" + ", ".join(f'"{s}"' for s in sources) + "]")
+        scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
+    context["script_files"] = scripts
+    # in the order Sphinx would write them (by priority, then as added), since one file now holds them
+    styles = sorted((_lean(css) for css in context.get("css_files", []) if keep(css)), key=lambda css: css.priority)
+    if styles:
+        styles = [type(styles[0])(name, priority=0) for name in THEME_STYLES] + styles
+    context["css_files"] = _bundle(styles)
+    scripts.append(type(scripts[0])("", body=MENUS, priority=900) if scripts else MENUS)
+    if app.config.html_favicon and str(app.config.html_favicon).endswith(".svg"):
+        context["favicon_url"] = _favicon(app)
+    if "sphinx-thebe.js" in unused:
+        body = THEBE_SETTINGS.sub("", body)
+    context["body"] = FIGURE_IMAGE.sub(_lazy_figure, body)
+
+
+def _lazy_figure(match: re.Match[str]) -> str:
+    # Sphinx writes an SVG's size as a style; as width and height attributes it gives the browser the
+    # figure's shape before the file arrives (no layout shift) and still lets CSS shrink it on a phone.
+    tag = PIXEL_SIZE.sub(r' width="\1" height="\2"', match[0])
+    return tag if " loading=" in tag else tag.replace("<img ", '<img loading="lazy" decoding="async" ', 1)
+
+
+def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
+    # Sphinx has copied the theme's and extensions' files into _static/; write their lean copies from
+    # what the site as built now uses (all its pages and scripts).
+    static = Path(app.outdir) / "_static"
+    originals = sorted({p for pattern in LEAN for p in static.glob(pattern) if lean_name(p.relative_to(static).as_posix())})
+    if exception is not None or app.builder.format != "html" or not originals:
+        return
+    from . import unused_css
+
+    pages = list(Path(app.outdir).rglob("*.html"))
+    used = unused_css.words([*pages, *static.rglob("*.js")])
+    versions = {}
+    for original in originals:
+        lean = static / lean_name(original.relative_to(static).as_posix())
+        lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))), used)
+        if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
+            lean.write_text(lighter, encoding="utf-8")
+        versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
+    versions.update(_write_bundles(Path(app.outdir), pages))
+    # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
+    # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
+    link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        linked = link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text)
+        if linked != text:
+            page.write_text(linked, encoding="utf-8")
+
+
+def _static_fingerprint(app: Sphinx) -> str:
+    digest = hashlib.sha256()
+    for folder in app.config.html_static_path:
+        for path in sorted(p for p in (Path(app.confdir) / folder).rglob("*") if p.is_file()):
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _static_changed(app: Sphinx, env: Any) -> list[str]:
+    # Sphinx copies _static/ only when it writes some page: an edit to the book's stylesheet alone would
+    # leave the old one in the site. Write every page again then (writing only; nothing is re-executed).
+    fingerprint = _static_fingerprint(app)
+    before, env.carbook_static = getattr(env, "carbook_static", None), fingerprint
+    return sorted(env.found_docs) if before not in (None, fingerprint) else []
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # carbook_page_assets: {file name: regular expression}; the book's own script or style is sent
+    # only with pages whose body matches (e.g. {"citations.js": "carbook-cite"}).
+    app.add_config_value("carbook_page_assets", {}, "html", dict)
+    app.connect("html-page-context", _prune, priority=990)  # after the theme and extensions add theirs
+    app.connect("env-get-updated", _static_changed)
+    app.connect("build-finished", _lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

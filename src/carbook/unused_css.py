@@ -1,0 +1,134 @@
+"""Drop the style rules a site can never use, as PurgeCSS does: by the class names its files contain.
+
+A theme's stylesheet carries rules for every component it offers (Bootstrap's, Font Awesome's, the
+theme's own); a phone must download and parse all of them before it paints anything. A rule is kept
+when each class its selector needs occurs as a word somewhere in the site's pages or scripts (a script
+that adds a class at run time names it), so only rules for components the site lacks are dropped.
+Classes inside ``:not()``, ``:is()``, ``:where()``, ``:has()`` and the ``:nth-*()`` pseudo-classes,
+and attribute selectors, are never required (``:not(.x)`` matches more when ``.x`` is absent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+WORD = re.compile(r"[_a-zA-Z][_a-zA-Z0-9-]*")
+CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+FUNCTIONAL = re.compile(r":(?:not|is|where|has|nth-child|nth-last-child|nth-of-type|nth-last-of-type)\(")
+ATTRIBUTE = re.compile(r"\[[^\]]*\]")
+NESTED = re.compile(r"@(?:media|supports|layer|container)\b")  # blocks of rules, purged inside
+
+
+def words(files: Iterable[Path]) -> set[str]:
+    """Give every identifier-like word of the files: the class names a site's markup and scripts use."""
+    found: set[str] = set()
+    for path in files:
+        found.update(WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
+    return found
+
+
+def purge(css: str, used: set[str]) -> str:
+    """Give ``css`` without the selectors that need a class not in ``used`` (rules left empty go too)."""
+    out = []
+    for prelude, body in _blocks(css):
+        if body is None:
+            out.append(prelude if prelude.startswith("/*") else prelude + ";")
+        elif NESTED.match(prelude):
+            inner = purge(body, used)
+            if inner:
+                out.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            out.append(f"{prelude}{{{body}}}")  # @font-face, @keyframes, @page: kept whole
+        else:
+            selectors = [s for s in _split(prelude) if _classes_needed(s) <= used]
+            if selectors:
+                out.append(f"{','.join(selectors)}{{{body}}}")
+    return "".join(out)
+
+
+def _classes_needed(selector: str) -> set[str]:
+    plain, start = [], 0
+    for match in FUNCTIONAL.finditer(selector):
+        if match.start() < start:
+            continue  # inside a functional pseudo-class already skipped
+        plain.append(selector[start:match.start()])
+        start = _close(selector, match.end(), "(", ")")
+    plain.append(selector[start:])
+    return set(CLASS.findall(ATTRIBUTE.sub("", "".join(plain))))
+
+
+def _close(text: str, index: int, opening: str, closing: str) -> int:
+    """Give the index just past the ``closing`` that matches an ``opening`` before ``index``."""
+    depth = 1
+    while index < len(text) and depth:
+        index = _skip_string(text, index)
+        if index >= len(text):
+            break
+        if text[index] == opening:
+            depth += 1
+        elif text[index] == closing:
+            depth -= 1
+        index += 1
+    return index
+
+
+def _skip_string(text: str, index: int) -> int:
+    """Give ``index`` moved past a string or comment that starts there (unmoved if none does)."""
+    while index < len(text):
+        if text[index] in "\"'":
+            quote, index = text[index], index + 1
+            while index < len(text) and text[index] != quote:
+                index += 2 if text[index] == "\\" else 1
+            index += 1
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            index = len(text) if end < 0 else end + 2
+        else:
+            return index
+    return index
+
+
+def _blocks(css: str) -> list[tuple[str, str | None]]:
+    """Give the top-level parts of a stylesheet: (prelude, body) per block, (statement, None) per @-statement
+    and per licence comment (``/*! … */``); other comments are dropped."""
+    parts: list[tuple[str, str | None]] = []
+    index = start = 0
+    while index < len(css):
+        moved = _skip_string(css, index)
+        if moved != index:
+            if css.startswith("/*", index) and not css[start:index].strip():
+                if css.startswith("/*!", index):
+                    parts.append((css[index:moved], None))  # a licence notice stays
+                start = moved
+            index = moved
+            continue
+        char = css[index]
+        if char == "{":
+            end = _close(css, index + 1, "{", "}")
+            parts.append((css[start:index].strip(), css[index + 1:end - 1]))
+            index = start = end
+        elif char == ";" and css[start:index].strip().startswith("@"):
+            parts.append((css[start:index].strip(), None))
+            index = start = index + 1
+        else:
+            index += 1
+    return parts
+
+
+def _split(prelude: str) -> list[str]:
+    """Give the selectors of a selector list (commas inside brackets and parentheses do not split)."""
+    selectors, depth, current = [], 0, []
+    for char in prelude:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "," and depth == 0:
+            selectors.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    selectors.append("".join(current).strip())
+    return [s for s in selectors if s]

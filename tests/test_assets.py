@@ -1,0 +1,149 @@
+"""What a page sends its reader: figures as files of their own, and only the scripts and styles it uses."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+from carbook import assets, unused_css
+from carbook.figures import Drawing
+from carbook.myst import FIGURE_DIR, figure
+
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="216pt" viewBox="0 0 432 216"></svg>\n'
+
+
+@pytest.fixture
+def book_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CARBOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_figure_is_written_once_under_a_name_from_its_bytes_with_its_size_in_pixels(book_root):
+    text = figure(Drawing(SVG, "A bar."), "Caption.", "fig-x")
+    files = list((book_root / FIGURE_DIR).iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == SVG
+    assert text.startswith(f"````{{figure}} /{FIGURE_DIR.as_posix()}/{files[0].name}\n")
+    assert "\nwidth: 576\nheight: 288\n" in text  # 432 pt × 216 pt at 4/3 px per pt
+    assert '\nalt: "A bar."\n' in text and "\nname: fig-x\n" in text
+    assert figure(Drawing(SVG, "Other alt."), "Other caption.", "fig-y").splitlines()[0] == text.splitlines()[0]
+    figure(Drawing(SVG.replace(b"216pt", b"200pt"), "A bar."), "Caption.", "fig-z")
+    assert len(list((book_root / FIGURE_DIR).iterdir())) == 2
+
+
+def test_figure_without_a_size_is_refused(book_root):
+    with pytest.raises(ValueError, match="no width and height"):
+        figure(Drawing(b"<svg></svg>", "A bar."), "Caption.", "fig-x")
+
+
+def page(body: str, pagename: str = "book/page", **config: object):
+    """Give the scripts, styles and body that carbook.assets leaves a page with this body."""
+    app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {}), html_favicon=None),
+                          carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
+    scripts = [_JavaScript(name, priority=500) for name in (
+        "documentation_options.js", "doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
+        "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js")]
+    scripts.append(_JavaScript("", body="var togglebuttonSelector = '.toggle';"))
+    styles = [_CascadingStyleSheet(f"_static/{name}") for name in (
+        "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css",
+        "styles/sphinx-book-theme.css", "carbook.css", "citations.css")]
+    context = {"body": body, "script_files": scripts, "css_files": styles,
+               "pathto": lambda name, resource=False: f"../{name}"}
+    assets._prune(app, pagename, "page.html", context, None)
+    assert len(context["css_files"]) == 1, "the page's stylesheets are not one file"
+    bundled = context["css_files"][0].attributes["data-carbook-bundle"].split()
+    assert bundled[:2] == list(assets.THEME_STYLES)
+    files = [Path(str(a.filename)).name for a in context["script_files"] if a.filename] + [Path(n).name for n in bundled]
+    inline = [a.attributes.get("body", "") for a in context["script_files"] if not a.filename]
+    return files, inline, context["body"]
+
+
+def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_own():
+    files, inline, _ = page("<p>Prose only.</p>")
+    assert sorted(files) == ["basic.css", "carbook.css", "citations.css", "citations.js", "pydata-sphinx-theme.lean.css",
+                             "sphinx-book-theme.lean.css", "theme-extra.js"]
+    assert inline[0] == "const DOCUMENTATION_OPTIONS = {};"  # inline, before the scripts that read it
+    assert not any("togglebuttonSelector" in text for text in inline)
+    assert any('has("highlight")' in text and "../_static/sphinx_highlight.js" in text for text in inline)
+
+
+def test_each_extension_file_comes_with_the_markup_it_works_on():
+    assert {"clipboard.min.js", "copybutton.js", "copybutton.css", "pygments.css"} <= set(
+        page('<div class="highlight-python notranslate"><div class="highlight"><pre>x</pre></div></div>')[0])
+    assert {"sphinx-design.min.lean.css"} <= set(page('<details class="sd-sphinx-override sd-dropdown">')[0])
+    assert "design-tabs.js" in page('<div class="sd-tab-set docutils">')[0]
+    assert "pygments.css" not in page('<div class="highlight-text notranslate"><div class="highlight"><pre>x</pre>')[0]
+    files, inline, _ = page('<div class="toggle docutils container">')
+    assert {"togglebutton.js", "togglebutton.css"} <= set(files)
+    assert any("togglebuttonSelector" in text for text in inline)
+
+
+def test_a_books_own_file_can_be_limited_to_the_pages_that_use_it():
+    own = {"citations.js": "carbook-cite", "citations.css": "carbook-cite"}
+    assert "citations.js" not in page("<p>No citations.</p>", own=own)[0]
+    assert {"citations.js", "citations.css"} <= set(page('<a class="carbook-cite" href="#c1">1</a>', own=own)[0])
+
+
+def test_the_search_page_keeps_sphinxs_search_scripts():
+    files, inline, _ = page("<p>Search</p>", pagename="search")
+    assert {"doctools.js", "sphinx_highlight.js"} <= set(files)
+    assert not any('has("highlight")' in text for text in inline)
+
+
+def test_figures_are_lazy_with_width_and_height_attributes():
+    body = '<img alt="A." class="carbook-figure" src="../_images/f.svg" style="width: 461px; height: 428px;" /><img src="x.png" />'
+    _, _, out = page(body)
+    assert out == ('<img loading="lazy" decoding="async" alt="A." class="carbook-figure" src="../_images/f.svg"'
+                   ' width="461" height="428" /><img src="x.png" />')
+
+
+def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rules_no_file_uses(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    original = ('/*! Licence */a{color:red}@font-face{font-family:Font Awesome\\ 6 Free;src:url(x.woff2)}'
+                '.fa-bars:before,.fa-navicon:before{content:"\\f0c9"}.fa-lg{font-size:1.25em}'
+                '.unused,.used{margin:0}@media (min-width:960px){.unused{color:blue}}')
+    (static / "styles/pydata-sphinx-theme.css").write_text(original, encoding="utf-8")
+    (tmp_path / "page.html").write_text('<link href="_static/styles/pydata-sphinx-theme.lean.css?v=0ld" rel="stylesheet" />'
+                                        '<p class="used fa-lg">x</p>', encoding="utf-8")
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    assets._lighten_stylesheets(app, None)
+    assert (static / "styles/pydata-sphinx-theme.css").read_text(encoding="utf-8") == original
+    lean = (static / "styles/pydata-sphinx-theme.lean.css").read_text(encoding="utf-8")
+    assert lean == "/*! Licence */a{color:red}.fa-lg{font-size:1.25em}.used{margin:0}"
+    digest = hashlib.sha256(lean.encode()).hexdigest()[:8]
+    assert f'pydata-sphinx-theme.lean.css?v={digest}"' in (tmp_path / "page.html").read_text(encoding="utf-8")
+    files, _, _ = page("<p>x</p>")
+    assert "sphinx-book-theme.css" not in files
+    assert assets.lean_name("mystnb.0a1b.css") == "mystnb.0a1b.lean.css" and assets.lean_name("mystnb.0a1b.lean.css") is None
+    assert assets.lean_name("carbook.css") is None
+
+
+def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "basic.css").write_text("a{background:url(file.png)}", encoding="utf-8")
+    (static / "styles/theme.css").write_text('b{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}',
+                                             encoding="utf-8")
+    page_html = tmp_path / "page.html"
+    page_html.write_text('<link data-carbook-bundle="_static/basic.css _static/styles/theme.css" rel="stylesheet"'
+                         ' type="text/css" href="_static/styles/bundle-1.css" />', encoding="utf-8")
+    digests = assets._write_bundles(tmp_path, [page_html])
+    text = (static / "styles/bundle-1.css").read_text(encoding="utf-8")
+    assert text == 'a{background:url(../file.png)}\nb{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}'
+    assert digests == {"bundle-1.css": hashlib.sha256(text.encode()).hexdigest()[:8]}
+
+
+def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_excludes():
+    css = ".dropdown-menu.show{display:block}p:not(.gone){margin:0}.gone{x:1}:is(.gone,.kept) a{y:1}[class~=gone]{z:1}"
+    used = unused_css.WORD.findall('<ul class="dropdown-menu"></ul><script>e.classList.add("show")</script><p class="kept">')
+    assert unused_css.purge(css, set(used)) == (".dropdown-menu.show{display:block}p:not(.gone){margin:0}"
+                                                ":is(.gone,.kept) a{y:1}[class~=gone]{z:1}")
+
+
+def test_strings_comments_and_nested_blocks_are_read_whole():
+    css = '/* a { */.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.b{c:d}.a{e:f}}}'
+    assert unused_css.purge(css, {"a"}) == '.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.a{e:f}}}'
