@@ -64,3 +64,72 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                          (artifacts / "screenshots", "screenshots of every page")):
         if report.exists() and report.stat().st_mtime >= _STARTED:
             terminalreporter.write_line(f"{what}: {report.relative_to(ROOT)}")
+
+
+# --- the browser: one Chromium for every browser test module, serving the built site --------------
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Give the Chromium binary; skip the browser tests without it, or fail them when CI=true."""
+    from browser_site import CHROMIUM, _browser_unavailable
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _browser_unavailable("Playwright for Python is not installed (pip install -r requirements.lock)")
+    if not Path(CHROMIUM).is_file():
+        _browser_unavailable(f"there is no Chromium at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    """Give the one headless Chromium of the test session."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_site import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site(chromium_path: str, built_book: Path):
+    """Serve the built site on 127.0.0.1 at a free port; give its address and pages."""
+    import functools
+    import threading
+
+    from browser_site import REFRESH, QuietHandler, QuietServer, Site, discover_pages, toc_pages
+
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_book)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    pages = discover_pages(built_book)
+    redirects = [page for page in pages if REFRESH.search((built_book / page).read_text(encoding="utf-8"))]
+    chapters = toc_pages(built_book.parent.parent / "_toc.yml")
+    try:
+        yield Site(built_book, f"http://127.0.0.1:{server.server_address[1]}/", pages, redirects, chapters)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def open_tab(browser, site):
+    """Give a function that opens a tab at a viewport size in light or dark mode, closed after the test."""
+    from browser_site import DESKTOP, new_tab
+
+    contexts = []
+
+    def opener(viewport: dict = DESKTOP, scheme: str = "light"):
+        context, tab = new_tab(browser, site, viewport, scheme)
+        contexts.append(context)
+        return tab
+
+    yield opener
+    for context in contexts:
+        context.close()

@@ -16,7 +16,7 @@ from carbook.load import Library, load_library
 from carbook.models import NOT_STATED
 from carbook.tables import row
 from conftest import ROOT, copy_data
-from test_browser import DESKTOP, PHONE, browser, chromium_path, open_tab, site  # noqa: F401  (fixtures)
+from browser_site import DESKTOP, PHONE
 
 PAGE = "book/therapies.html"
 MANY = 200

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from test_browser import DESKTOP, PHONE, browser, chromium_path, open_tab, site  # noqa: F401  (fixtures)
+from browser_site import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -126,7 +126,7 @@ def test_keyboard_reaches_a_marker_with_tab(open_tab):
     assert tip_text(tab)
 
 
-def test_tapping_a_marker_on_a_phone_shows_its_passage_before_following_it(browser, site):  # noqa: F811
+def test_tapping_a_marker_on_a_phone_shows_its_passage_before_following_it(browser, site):
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     try:
         page = context.new_page()
