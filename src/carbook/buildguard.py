@@ -219,6 +219,8 @@ def cannot_write(error: OSError | sqlite3.OperationalError, folder: Path) -> str
     if isinstance(error, OSError):
         reason = WRITE_ERRORS.get(error.errno, error.strerror or str(error))
         where = error.filename or folder
+        if not Path(where).resolve().is_relative_to(Path(folder).resolve()):
+            where = folder  # an error raised while a page was processed names the page, not what could not be written
     else:  # SQLite, in myst-nb's execution cache
         reason = "the disk is full" if "full" in str(error) else f"the execution cache cannot be written ({error})"
         where = folder / ".jupyter_cache"

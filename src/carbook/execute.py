@@ -60,7 +60,8 @@ class WarmKernel:
         from jupyter_client.manager import KernelManager
 
         self.kernel_name = kernel_name
-        self.manager = KernelManager(kernel_name=kernel_name)
+        # Encrypted where the kernel supports it: on plain TCP, ipykernel warns at every start.
+        self.manager = KernelManager(kernel_name=kernel_name, transport_encryption="auto")
         self.manager.start_kernel()
         self.client: Any = None
         # The warming client's sockets belong to the thread that warms the kernel: zmq sockets must not
@@ -117,8 +118,11 @@ class WarmKernel:
         from jupyter_client.asynchronous import AsyncKernelClient
         from nbclient.exceptions import DeadKernelError
 
-        kc = AsyncKernelClient(**self.manager.get_connection_info(session=True),
-                               connection_file=self.manager.connection_file, parent=self.manager)
+        info = self.manager.get_connection_info(session=True)
+        for key in ("curve_publickey", "curve_secretkey"):  # the kernel's encryption keys, as the client takes them
+            if isinstance(info.get(key), str):
+                info[key] = info[key].encode("ascii")
+        kc = AsyncKernelClient(**info, connection_file=self.manager.connection_file, parent=self.manager)
         kc.start_channels()
         try:
             try:
