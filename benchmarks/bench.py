@@ -48,7 +48,7 @@ from pathlib import Path
 
 import yaml
 
-from carbook import paths
+from carbook.data import paths
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # reader.py, beside this file

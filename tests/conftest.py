@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from carbook import paths
+from carbook.data import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))

@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
-from carbook import assets, unused_css
-from carbook.figures import Drawing
-from carbook.myst import FIGURE_DIR, figure
+from carbook.build import assets
+from carbook.build import unused_css
+from carbook.pages.figures import Drawing
+from carbook.pages.myst import FIGURE_DIR, figure
 
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="216pt" viewBox="0 0 432 216"></svg>\n'
 
@@ -40,7 +41,7 @@ def test_figure_without_a_size_is_refused(book_root):
 
 
 def page(body: str, pagename: str = "book/page", **config: object):
-    """Give the scripts, styles and body that carbook.assets leaves a page with this body."""
+    """Give the scripts, styles and body that carbook.build.assets leaves a page with this body."""
     app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {}), html_favicon=None),
                           carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
     scripts = [_JavaScript(name, priority=500) for name in (

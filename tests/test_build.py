@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from carbook import tables
-from carbook.load import load_library
-from carbook.models import NOT_STATED
+from carbook.pages import tables
+from carbook.data.load import load_library
+from carbook.data.models import NOT_STATED
 
 pytestmark = pytest.mark.build
 

@@ -16,8 +16,8 @@ from typing import Callable
 
 import pytest
 
-from carbook.load import check
-from carbook.problems import Problem
+from carbook.data.load import check
+from carbook.data.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carbook.chapter import Chapter
-from carbook.citations import Citations, sentence_spans
-from carbook.load import load_library
-from carbook.models import RESTS_ON_PREFIX
+from carbook.pages.chapter import Chapter
+from carbook.pages.citations import Citations, sentence_spans
+from carbook.data.load import load_library
+from carbook.data.models import RESTS_ON_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carbook.coverage import coverage, unused_record_fields
-from carbook.load import load_library
+from carbook.data.coverage import coverage, unused_record_fields
+from carbook.data.load import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbook.doses import DoseStatement, UnclearDose, find_doses, parse_doses
-from carbook.models import format_number, value_in_quote
-from carbook.records import parse_record
+from carbook.data.doses import DoseStatement, UnclearDose, find_doses, parse_doses
+from carbook.data.models import format_number, value_in_quote
+from carbook.data.records import parse_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests/fixtures/records"

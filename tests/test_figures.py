@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carbook import figures
-from carbook.compare import stated_counts
-from carbook.labels import label
-from carbook.load import load_library
-from carbook.models import NOT_STATED
-from carbook.tables import display_value, regimen_stages
+from carbook.pages import figures
+from carbook.pages.compare import stated_counts
+from carbook.pages.labels import label
+from carbook.data.load import load_library
+from carbook.data.models import NOT_STATED
+from carbook.pages.tables import display_value, regimen_stages
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from carbook.framing import check_fact, check_nearby, generic_wording, sentences
-from carbook.sources import SourceDocument
+from carbook.data.framing import check_fact, check_nearby, generic_wording, sentences
+from carbook.data.sources import SourceDocument
 
 STUDY = SourceDocument("study.txt", (
     "The purpose of this study is to learn whether it is safe to give X cells.\n\n"

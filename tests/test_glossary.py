@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from carbook.chapter import Chapter
-from carbook.load import load_library
+from carbook.pages.chapter import Chapter
+from carbook.data.load import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

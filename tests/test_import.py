@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from carbook.importer import import_record
-from carbook.load import check_library
-from carbook.models import Fact, value_in_quote
-from carbook.sources import read_source
+from carbook.data.importer import import_record
+from carbook.data.load import check_library
+from carbook.data.models import Fact, value_in_quote
+from carbook.data.sources import read_source
 from conftest import build, copy_book
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from carbook import index
-from carbook.labels import label
-from carbook.load import Library, load_library
-from carbook.models import NOT_STATED
-from carbook.tables import row
+from carbook.pages import index
+from carbook.pages.labels import label
+from carbook.data.load import Library, load_library
+from carbook.data.models import NOT_STATED
+from carbook.pages.tables import row
 from conftest import ROOT, copy_data
 from browser_site import DESKTOP, PHONE
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from carbook import execute
+from carbook.build import execute
 from conftest import JUPYTER_BOOK, copy_book
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from carbook import compare, pages, publish, tables
-from carbook.labels import LABELS, label
-from carbook.load import load_library
+from carbook.pages import compare
+from carbook.pages import shared as pages
+from carbook.build import publish
+from carbook.pages import tables
+from carbook.pages.labels import LABELS, label
+from carbook.data.load import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

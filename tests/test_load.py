@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from carbook.load import check, load_library
-from carbook.models import NotStated
-from carbook.problems import DataProblems
+from carbook.data.load import check, load_library
+from carbook.data.models import NotStated
+from carbook.data.problems import DataProblems
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from carbook.myst import Markdown, escape, list_table, table
+from carbook.pages.myst import Markdown, escape, list_table, table
 
 
 def test_escape_backslashes_every_punctuation_mark_and_folds_lines():

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from carbook.records import (MAX_DEBRIS_LINES, ParsedRecord, RecordFormatError, detect_format, is_placeholder, parse_record,
+from carbook.data.records import (MAX_DEBRIS_LINES, ParsedRecord, RecordFormatError, detect_format, is_placeholder, parse_record,
                              read_record)
-from carbook.sources import read_source
+from carbook.data.sources import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carbook import tables
-from carbook.load import load_library
-from carbook.models import NOT_STATED
+from carbook.pages import tables
+from carbook.data.load import load_library
+from carbook.data.models import NOT_STATED
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from carbook import compare, links, tables
-from carbook.labels import label, record_field_label
-from carbook.load import load_library
-from carbook.models import NOT_STATED, RESTS_ON_PREFIX
-from carbook.terms import TermLinker
+from carbook.pages import compare
+from carbook.pages import links
+from carbook.pages import tables
+from carbook.pages.labels import label, record_field_label
+from carbook.data.load import load_library
+from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX
+from carbook.pages.terms import TermLinker
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -16,9 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbook.load import check
-from carbook.models import value_in_quote
-from carbook.sources import PLAIN_FORMS, SourceDocument, describe_character, normalise
+from carbook.data.load import check
+from carbook.data.models import value_in_quote
+from carbook.data.sources import PLAIN_FORMS, SourceDocument, describe_character, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 CT_SOURCE = "data/sources/nci-ct-0525.txt"

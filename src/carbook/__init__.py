@@ -1,6 +1,6 @@
 """Structured, source-checked data on CAR cell therapies, and the tables and figures of the book.
 
-Start with :func:`carbook.load.load_library`, which gives every therapy validated against its source.
+Start with :func:`carbook.data.load.load_library`, which gives every therapy validated against its source.
 """
 
 from importlib.metadata import version

@@ -7,10 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .coverage import coverage_report
-from .load import check, check_library, project_root
-from .paths import THERAPY_DIR
-from .scaffold import ScaffoldError, new_therapy
+from carbook.data.coverage import coverage_report
+from carbook.data.load import check, check_library, project_root
+from carbook.data.paths import THERAPY_DIR
+from carbook.scaffold import ScaffoldError, new_therapy
 
 
 def _check(args: argparse.Namespace) -> int:

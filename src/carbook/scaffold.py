@@ -8,10 +8,10 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
-from .load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
-from .importer import import_record, to_yaml
-from .records import detect_format
-from .sources import SourceDocument, read_source
+from carbook.data.load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+from carbook.data.importer import import_record, to_yaml
+from carbook.data.records import detect_format
+from carbook.data.sources import SourceDocument, read_source
 
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -86,7 +86,7 @@ HINT_WORDS: dict[str, tuple[str, ...]] = {
 def with_hints(skeleton: str, source: SourceDocument, per_field: int = 2) -> str:
     """Give the skeleton with, above each field, the passages of the source that mention it (or a note that
     none does, where a gap is likely)."""
-    from .framing import sentences
+    from carbook.data.framing import sentences
 
     passages = [source.shown(s.start, s.end) for s in sentences(source)]
     lines = []

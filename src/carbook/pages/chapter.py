@@ -3,7 +3,7 @@
 A chapter notebook only says which therapy it is about and calls these in order, so every chapter
 has the same skeleton: a lead, Mechanism, Regimen, Eligibility, NCI concept, Check yourself and
 Source passages. Every fact carries a numbered marker; each passage is printed once, in the
-list at the end (:mod:`carbook.citations`).
+list at the end (:mod:`carbook.pages.citations`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import figures, links, tables
-from .citations import Citations
-from .labels import label
-from .load import Library, load_library
-from .models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
-from .myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
-from .sources import normalise
-from .terms import TermLinker
+from carbook.pages import figures
+from carbook.pages import links
+from carbook.pages import tables
+from carbook.pages.citations import Citations
+from carbook.pages.labels import label
+from carbook.data.load import Library, load_library
+from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
+from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
+from carbook.data.sources import normalise
+from carbook.pages.terms import TermLinker
 
 
 class Chapter:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .framing import locate, record_spans, sentences
-from .myst import Markdown, slug
-from .sources import SourceDocument, normalise
+from carbook.data.framing import locate, record_spans, sentences
+from carbook.pages.myst import Markdown, slug
+from carbook.data.sources import SourceDocument, normalise
 
 #: Passages this long or longer are printed once in full, in the list; a table cell shows their start.
 LONG = 60

@@ -5,7 +5,7 @@ that states it; every fact it does not state is ``not_stated``, with a nearby pa
 helps; placeholders ("NCI thesaurus definition not available.") are gaps, never values. Free-text
 fields become statements of their kind, hedges and examples kept as written, and a passage that
 gives a value only as an example ("often targeting CD19") is never used for a fact about the product:
-every candidate passes the same checks :mod:`carbook.framing` applies at build time. What needs an
+every candidate passes the same checks :mod:`carbook.data.framing` applies at build time. What needs an
 editor's judgement is listed under ``review``, which ``carbook check`` prints as a to-do.
 """
 
@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
-from .doses import DoseStatement, find_doses
-from .framing import FRAMES, check_fact, record_spans, sentences
-from .models import NCIT_PATTERN, NCT_PATTERN
-from .records import is_placeholder
-from .sources import SourceDocument
+from carbook.data.doses import DoseStatement, find_doses
+from carbook.data.framing import FRAMES, check_fact, record_spans, sentences
+from carbook.data.models import NCIT_PATTERN, NCT_PATTERN
+from carbook.data.records import is_placeholder
+from carbook.data.sources import SourceDocument
 
 #: Fields read for prose facts, in the order they are searched.
 TEXT_FIELDS = ("nci_thesaurus_preferred_term", "drug_description", "nci_thesaurus_definition",

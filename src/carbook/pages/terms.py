@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .models import Glossary
-from .myst import escape
+from carbook.data.models import Glossary
+from carbook.pages.myst import escape
 
 
 class TermLinker:

@@ -19,9 +19,9 @@ from typing import Any, Iterator
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import framing
-from .coverage import coverage
-from .models import (
+from carbook.data import framing
+from carbook.data.coverage import coverage
+from carbook.data.models import (
     SOURCE_UNAVAILABLE,
     UNION_TAGS,
     Glossary,
@@ -35,9 +35,9 @@ from .models import (
     format_number,
     value_in_quote,
 )
-from .paths import CHAPTER_DIR, GLOSSARY, SOURCE_DIR, THERAPY_DIR
-from .problems import DataProblems, Problem, display_path
-from .sources import SourceDocument, normalise, read_source
+from carbook.data.paths import CHAPTER_DIR, GLOSSARY, SOURCE_DIR, THERAPY_DIR
+from carbook.data.problems import DataProblems, Problem, display_path
+from carbook.data.sources import SourceDocument, normalise, read_source
 
 Loc = tuple[str | int, ...]
 

@@ -1,4 +1,4 @@
-"""The facts of a therapy as rows: what each fact is (one label, from :mod:`carbook.labels`), its value as
+"""The facts of a therapy as rows: what each fact is (one label, from :mod:`carbook.pages.labels`), its value as
 a page shows it, what it rests on, and the passages that state it (or, for a gap, the note and the
 passage nearby). Chapters, the comparison and ``facts.csv`` all read facts through these rows.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .labels import label, record_field_label
-from .models import (
+from carbook.pages.labels import label, record_field_label
+from carbook.data.models import (
     NOT_STATED,
     RESTS_ON_PREFIX,
     AgeRange,
@@ -25,7 +25,7 @@ from .models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .sources import SourceDocument
+    from carbook.data.sources import SourceDocument
 
 #: The columns of a chapter's fact table: what the fact is, its value, and the marker of its passage.
 FACT_COLUMNS = ["Fact", "Value", "Source"]
@@ -202,7 +202,7 @@ def aim_rows(therapy: Therapy) -> list[Row]:
 
 def record_field_rows(therapy: Therapy, source: SourceDocument) -> list[Row]:
     """Give each field of a record source that no fact takes, as the record states it, labelled as its field."""
-    from .coverage import unused_record_fields
+    from carbook.data.coverage import unused_record_fields
 
     return [Row(f"record_fields.{name}", record_field_label(name), source.record[name], (source.record[name],),
                 record_field=name)

@@ -8,14 +8,14 @@
 * Each page declares the files it is built from: a therapy chapter depends on its data file, its
   source document and the package code; other pages on all data. Sphinx re-reads a page when one of
   them changes; the notebook pages to be re-read are executed afresh, several at a time, before
-  reading (:mod:`carbook.execute`), so a plain ``jupyter-book build .`` is never stale and
+  reading (:mod:`carbook.build.execute`), so a plain ``jupyter-book build .`` is never stale and
   re-executes only the pages an edit affects. When the data changed and passed its check, the
   kernels for that start at once, and every kernel is shut down before the build ends.
-* Whether a page is re-read is also judged by content (:mod:`carbook.freshness`): a page whose
+* Whether a page is re-read is also judged by content (:mod:`carbook.build.freshness`): a page whose
   source or dependencies have other bytes than when it was last read is read again, whatever their
   modification times say.
 * One build of a folder runs at a time, a build that was killed is followed by a complete one, and a
-  build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.buildguard`).
+  build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.build.buildguard`).
 """
 
 from __future__ import annotations
@@ -29,18 +29,18 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from . import faults
-from .buildguard import BuildGuard, cannot_write, discard, write_problem
-from .execute import PageFailed, execute_outdated, start_kernels, stop_kernels
-from .freshness import Digests, changed_pages
-from .paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+from carbook.build import faults
+from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
+from carbook.build.execute import PageFailed, execute_outdated, start_kernels, stop_kernels
+from carbook.build.freshness import Digests, changed_pages
+from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
 # rebuild with nothing to do stays close to a plain Sphinx rebuild.
 
 logger = logging.getLogger(__name__)
 
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
 
 
@@ -58,7 +58,7 @@ def _inputs(root: Path) -> dict[str, Any]:
         "therapies": files(THERAPY_DIR, "*.yaml"),
         "data": files(Path("data"), "*.yaml"),
         "sources": files(SOURCE_DIR, "*"),
-        "code": sorted(str(p) for p in PACKAGE_DIR.glob("*.py")),
+        "code": sorted(str(p) for p in [*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.glob("templates/*")]),
     }
 
 
@@ -93,9 +93,9 @@ def _check_data(app: Sphinx) -> None:
     app.carbook_library = None
     if state is None or state["fingerprint"] != fingerprint:
         # inputs changed since the last good build (or there was none): check everything again
-        from . import substitutions
-        from .load import check_library
-        from .problems import DataProblems
+        from carbook.pages import substitutions
+        from carbook.data.load import check_library
+        from carbook.data.problems import DataProblems
 
         faults.reached("checking-data")
         library, problems = check_library(root)
@@ -105,7 +105,7 @@ def _check_data(app: Sphinx) -> None:
             app.carbook_guard.stop(f"{report}\n\nThe book was not built. Fix the data and build again;"
                                    " `python -m carbook check` checks the data alone.", status=2)
         app.carbook_library = library
-        from .coverage import coverage_report
+        from carbook.data.coverage import coverage_report
 
         for line in coverage_report(library):
             logger.info(f"source coverage: {line}")
@@ -238,8 +238,8 @@ def _publish(app: Sphinx) -> None:
     library = app.carbook_library
     if library is None and (folder / "datapackage.json").is_file():
         return  # the data did not change since the package was written
-    from .load import load_library
-    from .publish import write_package
+    from carbook.data.load import load_library
+    from carbook.build.publish import write_package
 
     faults.reached("publishing")
     write_package(library or load_library(Path(app.srcdir)), folder)

@@ -23,7 +23,7 @@ when each page is written:
 After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
 without the Font Awesome font and its 2,000 icon rules (``book/_static/carbook.css`` draws the dozen
 icons the theme shows from inline SVG), and without the rules for components the site does not have
-(:mod:`carbook.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
+(:mod:`carbook.build.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
 Sphinx copies it (it copies static files only when it writes a page).
 
 Any other script or style (the book's own, added with ``html_js_files`` / ``html_css_files``, or
@@ -97,7 +97,7 @@ document.addEventListener("keydown", (event) => {
 });"""
 # The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
 # copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
-# (carbook.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
+# (carbook.build.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
 LEAN = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "mystnb.*.css")
 
 
@@ -248,7 +248,7 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     originals = sorted({p for pattern in LEAN for p in static.glob(pattern) if lean_name(p.relative_to(static).as_posix())})
     if exception is not None or app.builder.format != "html" or not originals:
         return
-    from . import unused_css
+    from carbook.build import unused_css
 
     pages = list(Path(app.outdir).rglob("*.html"))
     used = unused_css.words([*pages, *static.rglob("*.js")])

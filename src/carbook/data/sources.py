@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from .records import ParsedRecord, read_record
+from carbook.data.records import ParsedRecord, read_record
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?)])\s+|\n\s*\n|\n")
 
-#: Source formats: running prose, or a field-name/value record (see :mod:`carbook.records`).
+#: Source formats: running prose, or a field-name/value record (see :mod:`carbook.data.records`).
 FORMATS = ("text", "record")
 
 #: Typographic characters and the plain form that matches them. Only variants a reader cannot tell
@@ -135,7 +135,7 @@ class SourceDocument:
     def parsed_record(self) -> ParsedRecord | None:
         """The parsed record of a ``record`` source, with the debris lines it skipped; ``None`` for prose.
 
-        Raises :class:`carbook.records.RecordFormatError` when the text is not a field/value record."""
+        Raises :class:`carbook.data.records.RecordFormatError` when the text is not a field/value record."""
         return read_record(self.text) if self.format == "record" else None
 
     @cached_property

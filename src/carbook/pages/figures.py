@@ -19,8 +19,8 @@ matplotlib.use("Agg")  # no display here: draw straight to files
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
-from .models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
-from .tables import display_value, plural, regimen_stages  # noqa: E402
+from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
+from carbook.pages.tables import display_value, plural, regimen_stages  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ finding ("investigators found"), a hedged claim ("may", "potential", "should all
   the page then shows beside the value;
 * example or generic wording as the support for a fact about the product, whatever it rests on.
 
-The source is read as sentences (:func:`sentences`), which :mod:`carbook.coverage` also uses.
+The source is read as sentences (:func:`sentences`), which :mod:`carbook.data.coverage` also uses.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from .sources import SourceDocument, normalise
+from carbook.data.sources import SourceDocument, normalise
 
 #: Words that frame what follows them, by what a fact framed so rests on.
 FRAMES: dict[str, re.Pattern[str]] = {

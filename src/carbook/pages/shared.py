@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import html
 
-from .citations import excerpt
-from .load import Library
-from .models import Therapy
-from .myst import Markdown, escape, figure, list_table, source_label, source_link
-from .substitutions import short_name
-from .terms import TermLinker
+from carbook.pages.citations import excerpt
+from carbook.data.load import Library
+from carbook.data.models import Therapy
+from carbook.pages.myst import Markdown, escape, figure, list_table, source_label, source_link
+from carbook.pages.substitutions import short_name
+from carbook.pages.terms import TermLinker
 
 def overview(library: Library) -> Markdown:
     """Give the introduction's summary: for each modality, how many therapies the book covers and the cells
     they engineer, linked to the Therapies page that lists every one."""
-    from .labels import label
-    from .tables import display_value
+    from carbook.pages.labels import label
+    from carbook.pages.tables import display_value
 
     by_modality: dict[str, list[Therapy]] = {}
     for therapy in library.therapies.values():
@@ -37,9 +37,9 @@ def overview(library: Library) -> Markdown:
 def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
     """Give each sentence of source ``name`` that the book shows, with ``(page, link text)`` for each page
     that shows it: the chapters of the therapies built from it, and the glossary."""
-    from .citations import anchor, sentence_spans
-    from .coverage import quoted_passages
-    from .tables import record_field_rows
+    from carbook.pages.citations import anchor, sentence_spans
+    from carbook.data.coverage import quoted_passages
+    from carbook.pages.tables import record_field_rows
 
     source = library.sources[name]
     used: dict[tuple[int, int], list[tuple[str, str]]] = {}
@@ -67,7 +67,7 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
 
 def _highlighted(library: Library, name: str) -> str:
     """Give a source document as HTML, verbatim, with the sentences the book shows highlighted and anchored."""
-    from .citations import anchor
+    from carbook.pages.citations import anchor
 
     source = library.sources[name]
     text = source.text
@@ -104,8 +104,8 @@ def sources_appendix(library: Library) -> Markdown:
 def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) -> str:
     """Give a therapy's value with markers that lead to its passages in the therapy's chapter (this page prints
     no passage: with hundreds of therapies it would be a book of its own)."""
-    from .citations import passage_anchors
-    from .tables import display_fact, row
+    from carbook.pages.citations import passage_anchors
+    from carbook.pages.tables import display_fact, row
 
     fact = therapy.fact_or_gap(path)
     one = row(therapy, path, fact)
@@ -120,7 +120,8 @@ def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) ->
 def comparison(library: Library) -> Markdown:
     """Give the therapies side by side, grouped by modality, in tables of a few therapies each (facets as rows,
     columns keyed by therapy id), each value leading to its passage; then how often sources state each facet."""
-    from . import compare, figures
+    from carbook.pages import compare
+    from carbook.pages import figures
 
     names = compare.column_names(library)
     linker = TermLinker(library.glossary)  # a term is linked at its first use on the page

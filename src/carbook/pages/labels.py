@@ -51,7 +51,7 @@ def label(path: str) -> str:
     parts = [p for p in path.split(".") if not p.isdigit()]
     key = ".".join(parts)
     if key not in LABELS:
-        raise KeyError(f"no label for {path!r}: add it to carbook.labels.LABELS")
+        raise KeyError(f"no label for {path!r}: add it to carbook.pages.labels.LABELS")
     return LABELS[key]
 
 

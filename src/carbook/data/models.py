@@ -2,7 +2,7 @@
 
 Every fact carries ``quote``, the verbatim passage of the therapy's source document that states it.
 A fact the source is silent on is a :class:`NotStated`, never a guess. The checks that need the source
-document itself (does the quote occur in it?) live in :mod:`carbook.load`; the rules here need only the
+document itself (does the quote occur in it?) live in :mod:`carbook.data.load`; the rules here need only the
 file.
 """
 
@@ -27,7 +27,7 @@ from pydantic import (
 
 from pydantic_core import PydanticCustomError
 
-from .sources import normalise
+from carbook.data.sources import normalise
 
 
 def invalid(message: str, fix: str) -> PydanticCustomError:

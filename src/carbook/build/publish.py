@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .load import Library
-from .labels import LABELS
-from .models import Therapy
-from .tables import Row, all_rows
+from carbook import __version__
+from carbook.data.load import Library
+from carbook.pages.labels import LABELS
+from carbook.data.models import Therapy
+from carbook.pages.tables import Row, all_rows
 
 PACKAGE_NAME = "car-cell-therapies"
 LICENSE = {

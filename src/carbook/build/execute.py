@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 KERNEL_NAME = "python3"  # the kernel the book's pages name; a page naming another is left to myst-nb
 # What the book's pages import: a warm kernel imports it on starting, off the pages' critical path.
-WARM_IMPORTS = "import carbook.chapter, carbook.load, carbook.pages"
+WARM_IMPORTS = "import carbook.pages.chapter, carbook.data.load, carbook.pages.shared"
 
 
 @dataclass
@@ -299,7 +299,7 @@ def _run_page(pool: KernelPool, page: tuple[Path, Any], label: str, config: Any)
     once more; a page that dies twice, or whose cell outlasts the timeout, fails with a message saying so."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    from . import faults
+    from carbook.build import faults
 
     path, notebook = page
     if notebook.metadata.get("kernelspec", {}).get("name", KERNEL_NAME) != pool.kernel_name:
@@ -332,7 +332,7 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     Each page's fresh outputs go into the cache as soon as it is done. A page that cannot be executed on
     any kernel (see :func:`_run_page`) raises :class:`PageFailed`; other failing pages are left uncached,
     for myst-nb to execute and report."""
-    from . import faults
+    from carbook.build import faults
 
     config = env.mystnb_config
     if config.execution_mode != "cache" or not docnames:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .figures import Drawing
+    from carbook.pages.figures import Drawing
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
@@ -80,7 +80,7 @@ def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
     The SVG is written once to ``_build/figures/`` of the book, under a name made from its bytes, and
     the page refers to it: a browser caches a figure between pages and visits, and the page gives its
     width and height so that nothing moves when it arrives."""
-    from .load import project_root
+    from carbook.data.load import project_root
 
     digest = hashlib.sha256(drawing.svg).hexdigest()[:20]
     folder = project_root() / FIGURE_DIR

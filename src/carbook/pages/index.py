@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import html
 
-from .labels import label
-from .load import Library
-from .models import NOT_STATED, Therapy
-from .myst import Markdown, escape
-from .substitutions import short_name
-from .tables import display_value
+from carbook.pages.labels import label
+from carbook.data.load import Library
+from carbook.data.models import NOT_STATED, Therapy
+from carbook.pages.myst import Markdown, escape
+from carbook.pages.substitutions import short_name
+from carbook.pages.tables import display_value
 
 #: The index's columns, by dotted path of the fact in a therapy's data; their labels come from the registry.
 COLUMNS: list[str] = ["name", "modality", "cell_type", "target_antigen", "cell_source", "trial.phase", "trial.nct_id"]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from .labels import label
-from .load import Library
-from .models import NotStated, Therapy
-from .substitutions import short_name
-from .tables import display_fact
+from carbook.pages.labels import label
+from carbook.data.load import Library
+from carbook.data.models import NotStated, Therapy
+from carbook.pages.substitutions import short_name
+from carbook.pages.tables import display_fact
 
 #: The facets compared, by dotted path of the fact in a therapy's data; their labels come from the registry.
 FACET_PATHS: list[str] = [

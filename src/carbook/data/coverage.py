@@ -14,9 +14,9 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .framing import Sentence, debris, locate, record_spans, sentences
-from .models import NotStated, Passage, Quoted, Therapy
-from .sources import SourceDocument
+from carbook.data.framing import Sentence, debris, locate, record_spans, sentences
+from carbook.data.models import NotStated, Passage, Quoted, Therapy
+from carbook.data.sources import SourceDocument
 
 _CONTENT = re.compile(r"[A-Za-z0-9]")
 
@@ -127,6 +127,6 @@ def _all_covered(text: str, start: int, end: int, covered: set[int]) -> bool:
 
 
 def coverage_report(library: Any) -> list[str]:
-    """Give one line per therapy of a :class:`~carbook.load.Library`: how many sentences of its source the
+    """Give one line per therapy of a :class:`~carbook.data.load.Library`: how many sentences of its source the
     chapter shows, lists as not used, and misses."""
     return [coverage(t, library.source_of(t)).summary() for t in library.therapies.values()]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .load import Library
-from .models import NotStated, Therapy
-from .myst import escape
-from .tables import display_value
+from carbook.data.load import Library
+from carbook.data.models import NotStated, Therapy
+from carbook.pages.myst import escape
+from carbook.pages.tables import display_value
 
 
 def heading(therapy: Therapy) -> str:

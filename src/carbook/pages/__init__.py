@@ -1,0 +1,1 @@
+"""From data to pages: chapters, tables, figures, citations and the MyST they are written in."""
