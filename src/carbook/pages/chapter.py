@@ -121,17 +121,20 @@ class Chapter:
         gaps = f"; {_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
         return f"**Study:** {', '.join(parts) if parts else escape(NOT_STATED)}{gaps}."
 
+    def _said_or_silent(self, facts: list[tuple[Any, str, str]], path: str = "") -> tuple[list[str], list[str]]:
+        """Give, for ``(fact, how to say it, its name)`` triples, what the source states (each said with its
+        markers) and the names of what it does not."""
+        said, silent = [], []
+        for fact, words, name in facts:
+            if isinstance(fact, NotStated):
+                silent.append(name)
+            else:
+                said.append(words.format(self._value(fact, path if name == "dose" else "")))
+        return said, silent
+
     def _who(self) -> str:
         e = self.therapy.eligibility
-        parts, silent = [], []
-        if not isinstance(e.condition, NotStated):
-            parts.append(f"people with {self._value(e.condition)}")
-        else:
-            silent.append("condition")
-        if not isinstance(e.ages, NotStated):
-            parts.append(f"aged {self._value(e.ages)}")
-        else:
-            silent.append("ages")
+        parts, silent = self._said_or_silent([(e.condition, "people with {}", "condition"), (e.ages, "aged {}", "ages")])
         if isinstance(e.criteria, NotStated):
             silent.append("other criteria")
         said = ", ".join(parts) if parts else ""
@@ -153,15 +156,9 @@ class Chapter:
             text = f"**Regimen, in the source's order{self._mark(regimen.order.quote)}:** " + ", then ".join(stage(s) for _, s in stated)
         else:
             text = "**How it is given:** " + ("; ".join(stage(s) for _, s in stated) or "stages not stated")
-        extras = []
-        if not isinstance(regimen.dose, NotStated):
-            extras.append(f"dose {self._value(regimen.dose, 'regimen.dose')}")
-        else:
-            silent.append("dose")
-        if not isinstance(regimen.route, NotStated):
-            extras.append(f"route {self._value(regimen.route)}")
-        else:
-            silent.append("route")
+        extras, gaps = self._said_or_silent([(regimen.dose, "dose {}", "dose"), (regimen.route, "route {}", "route")],
+                                            "regimen.dose")
+        silent += gaps
         if extras:
             text += "; " + ", ".join(extras)
         if silent:
