@@ -12,10 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from pydantic import BaseModel
-
 from carbook.data.framing import Sentence, debris, locate, record_spans, sentences
-from carbook.data.models import NotStated, Passage, Quoted, Therapy
+from carbook.data.models import NotStated, Passage, Quoted, Therapy, model_items
 from carbook.data.sources import SourceDocument
 
 _CONTENT = re.compile(r"[A-Za-z0-9]")
@@ -48,20 +46,13 @@ class Coverage:
 
 def quoted_passages(therapy: Therapy) -> Iterator[str]:
     """Give every passage the therapy's data quotes: facts' quotes, gaps' nearby passages, passages also stated."""
-    def walk(item: Any) -> Iterator[str]:
+    for loc, item in model_items(therapy):
+        if loc and loc[0] in ("not_used", "questions"):
+            continue
         if isinstance(item, (Quoted, Passage)):
             yield item.quote
-        if isinstance(item, NotStated) and item.nearby:
+        elif isinstance(item, NotStated) and item.nearby:
             yield item.nearby
-        if isinstance(item, BaseModel):
-            for name in type(item).model_fields:
-                if name not in ("not_used", "questions"):
-                    yield from walk(getattr(item, name))
-        elif isinstance(item, list):
-            for one in item:
-                yield from walk(one)
-
-    yield from walk(therapy)
 
 
 def unused_record_fields(therapy: Therapy, source: SourceDocument) -> list[str]:
@@ -69,9 +60,8 @@ def unused_record_fields(therapy: Therapy, source: SourceDocument) -> list[str]:
     quotes do not already show in full: what the chapter's "Record fields" table lists."""
     if source.format != "record":
         return []
-    taken = {fact.record_field for fact in _facts(therapy) if getattr(fact, "record_field", None)}
-    quoted = [p for p in quoted_passages(therapy)]
-    covered = _covered(source, quoted)
+    taken = set(_taken_fields(therapy))
+    covered = _covered(source, list(quoted_passages(therapy)))
     spans = record_spans(source)
     not_content = _covered(source, [item.quote for item in therapy.not_used])  # placeholders, listed as not used
     return [name for name in source.record if name not in taken and name in spans
@@ -99,18 +89,8 @@ def coverage(therapy: Therapy, source: SourceDocument) -> Coverage:
 
 
 def _taken_fields(therapy: Therapy) -> list[str]:
-    return [f.record_field for f in _facts(therapy) if getattr(f, "record_field", None)]
-
-
-def _facts(item: Any) -> Iterator[Quoted]:
-    if isinstance(item, Quoted):
-        yield item
-    if isinstance(item, BaseModel):
-        for name in type(item).model_fields:
-            yield from _facts(getattr(item, name))
-    elif isinstance(item, list):
-        for one in item:
-            yield from _facts(one)
+    """Give the record fields the therapy's facts take (``record_field``)."""
+    return [item.record_field for _, item in model_items(therapy) if getattr(item, "record_field", None)]
 
 
 def _covered(source: SourceDocument, passages: list[str]) -> set[int]:

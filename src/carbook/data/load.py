@@ -33,6 +33,7 @@ from carbook.data.models import (
     Step,
     Therapy,
     format_number,
+    model_items,
     value_in_quote,
 )
 from carbook.data.paths import CHAPTER_DIR, GLOSSARY, SOURCE_DIR, THERAPY_DIR
@@ -375,17 +376,6 @@ def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Itera
                 if str(value).strip() and not value_in_quote(str(value), quote):
                     yield (loc, f"{value!r} is not written in its quote",
                            "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
-
-
-def model_items(item: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any]]:
-    """Give every ``(location, item)`` of a validated model, the whole first, depth first (locations as in the file)."""
-    yield loc, item
-    if isinstance(item, BaseModel):
-        for name in type(item).model_fields:
-            yield from model_items(getattr(item, name), (*loc, name))
-    elif isinstance(item, list):
-        for index, one in enumerate(item):
-            yield from model_items(one, (*loc, index))
 
 
 def _check_framing(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -471,6 +471,17 @@ class GlossaryEntry(Strict):
 
 class Glossary(Strict):
     terms: list[GlossaryEntry] = Field(min_length=1)
+
+
+def model_items(item: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Give every ``(location, item)`` of a validated model, the whole first, depth first (locations as in the file)."""
+    yield loc, item
+    if isinstance(item, BaseModel):
+        for name in type(item).model_fields:
+            yield from model_items(getattr(item, name), (*loc, name))
+    elif isinstance(item, list):
+        for index, one in enumerate(item):
+            yield from model_items(one, (*loc, index))
 
 
 def format_number(value: float) -> str:

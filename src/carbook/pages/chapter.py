@@ -19,7 +19,6 @@ from carbook.pages.labels import label
 from carbook.data.load import Library, load_library
 from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
-from carbook.data.sources import normalise
 from carbook.pages.terms import TermLinker
 
 

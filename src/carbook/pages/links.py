@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carbook.data.models import Identifier, NotStated, Therapy
+from carbook.data.models import Identifier, Therapy
 
 CLINICALTRIALS = "https://clinicaltrials.gov/study/{}"
 EVS_EXPLORE = "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"
