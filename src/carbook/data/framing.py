@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Iterator, Mapping
 
 from carbook.data.sources import SourceDocument, normalise
 
@@ -53,14 +55,19 @@ class Sentence:
         return self.start + len(self.text)
 
 
-def _lines(source: SourceDocument) -> Iterator[tuple[int, str, int]]:
-    """Give each non-blank line of the source as ``(line number, normalised text, start in the normalised text)``."""
-    offset = 0
+@lru_cache(maxsize=256)
+def _lines(source: SourceDocument) -> tuple[tuple[int, str, int], ...]:
+    """Give each non-blank line of the source as ``(line number, normalised text, start in the normalised text)``.
+
+    Every check and every page reads a source by its lines and sentences, many times over: they are
+    worked out once per document (a document is immutable, and equal documents share them)."""
+    found, offset = [], 0
     for number, raw in enumerate(source.text.splitlines(), start=1):
         line = normalise(raw)
         if line:
-            yield number, line, offset
+            found.append((number, line, offset))
             offset += len(line) + 1
+    return tuple(found)
 
 
 def _cut(line: str, offset: int) -> list[Sentence]:
@@ -72,12 +79,13 @@ def _cut(line: str, offset: int) -> list[Sentence]:
     return found
 
 
-def sentences(source: SourceDocument) -> list[Sentence]:
+@lru_cache(maxsize=256)
+def sentences(source: SourceDocument) -> tuple[Sentence, ...]:
     """Give the content sentences of a source, in order: for prose, each line cut into sentences; for a
     field/value record, each field's value cut into sentences (field names are labels, and the page
     debris the record's parser skips is not content: see :func:`debris`)."""
     values = set(source.parsed_record.value_lines.values()) if source.format == "record" and source.parsed_record else None
-    return [s for number, line, offset in _lines(source) if values is None or number in values for s in _cut(line, offset)]
+    return tuple(s for number, line, offset in _lines(source) if values is None or number in values for s in _cut(line, offset))
 
 
 def debris(source: SourceDocument) -> list[Sentence]:
@@ -88,12 +96,14 @@ def debris(source: SourceDocument) -> list[Sentence]:
     return [Sentence(line, offset) for number, line, offset in _lines(source) if number in skipped]
 
 
-def record_spans(source: SourceDocument) -> dict[str, tuple[int, int]]:
+@lru_cache(maxsize=256)
+def record_spans(source: SourceDocument) -> Mapping[str, tuple[int, int]]:
     """Give where each field's value of a record source lies in its normalised text, by field name."""
     if source.format != "record" or not source.parsed_record:
-        return {}
+        return MappingProxyType({})
     line_of = {number: (offset, offset + len(line)) for number, line, offset in _lines(source)}
-    return {name: line_of[number] for name, number in source.parsed_record.value_lines.items() if number in line_of}
+    return MappingProxyType({name: line_of[number] for name, number in source.parsed_record.value_lines.items()
+                             if number in line_of})  # read-only: every caller shares it
 
 
 def locate(source: SourceDocument, passage: str) -> list[int]:
@@ -177,7 +187,6 @@ def generic_wording(quote: str, value: str) -> str | None:
 
 def check_fact(source: SourceDocument, quote: str, value: str | None, rests_on: str) -> Iterator[tuple[str, str]]:
     """Give ``(message, fix)`` for each way a fact drops its passage's frame or rests on generic wording."""
-    source_name = "the source"
     dropped = dropped_frame(source, quote)
     if dropped:
         family, words = dropped
@@ -189,7 +198,7 @@ def check_fact(source: SourceDocument, quote: str, value: str | None, rests_on: 
     whole = normalise(value) == normalise(quote) and rests_on in SHOWN_WHOLE  # shown as written, examples and all
     generic = None if whole else generic_wording(quote, value)
     if generic:
-        yield (f"{value!r} is given in {source_name} as an example or a generality (“{generic}”), not as a fact about this product",
+        yield (f"{value!r} is given in the source as an example or a generality (“{generic}”), not as a fact about this product",
                "do not use this passage for the fact: mark the fact `not_stated: <what is missing>`, with the passage as nearby")
         return
     before, inside = governing_frames(source, quote, value)

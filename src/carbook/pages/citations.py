@@ -16,7 +16,8 @@ from carbook.data.framing import locate, record_spans, sentences
 from carbook.pages.myst import Markdown, slug
 from carbook.data.sources import SourceDocument, normalise
 
-#: Passages this long or longer are printed once in full, in the list; a table cell shows their start.
+#: A value this long or longer that is (nearly) its passage's whole text is printed in full where the page
+#: shows it, and the list points there instead of printing it again.
 LONG = 60
 
 
