@@ -23,8 +23,6 @@ from carbook.data.models import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from carbook.data.sources import SourceDocument
 
 #: The columns of a chapter's fact table: what the fact is, its value, and the marker of its passage.
@@ -229,9 +227,3 @@ def all_rows(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[str, Ro
     for one in record_field_rows(therapy, source):
         yield "Record fields", one
 
-
-def frame(rows: list[Row]) -> pd.DataFrame:
-    """Give rows as a DataFrame with the columns of :data:`FACT_COLUMNS`; the Source column holds each row."""
-    import pandas as pd  # here, not at the top: pages without tables start faster
-
-    return pd.DataFrame([{"Fact": r.label, "Value": r.shown_value, "Source": r} for r in rows], columns=FACT_COLUMNS)
