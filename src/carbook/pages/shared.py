@@ -44,11 +44,10 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
     source = library.sources[name]
     used: dict[tuple[int, int], list[tuple[str, str]]] = {}
 
-    def note(passage: str, page: str, text: str) -> None:
-        for span in sentence_spans(source, passage):
-            places = used.setdefault(span, [])
-            if (page, text) not in places:
-                places.append((page, text))
+    def note(span: tuple[int, int], page: str, text: str) -> None:
+        places = used.setdefault(span, [])
+        if (page, text) not in places:
+            places.append((page, text))
 
     for therapy in library.therapies.values():
         if therapy.source != name:
@@ -56,12 +55,13 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
         page = f"therapies/{therapy.id}.html"
         passages = [*quoted_passages(therapy), *(r.passages[0] for r in record_field_rows(therapy, source))]
         for passage in passages:
-            for span in sentence_spans(source, passage):
-                note(passage, f"{page}#p-{anchor(source, span)}", f"{short_name(therapy)} chapter")
+            for span in sentence_spans(source, passage):  # each sentence links to its own entry in the chapter
+                note(span, f"{page}#p-{anchor(source, span)}", f"{short_name(therapy)} chapter")
     for entry in library.glossary.terms if library.glossary else []:
         for passage in [entry.definition, *entry.used_in]:
             if passage is not None and passage.source == name:
-                note(passage.quote, "glossary.html", "Glossary")
+                for span in sentence_spans(source, passage.quote):
+                    note(span, "glossary.html", "Glossary")
     return used
 
 
