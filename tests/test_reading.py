@@ -161,3 +161,12 @@ def test_each_passage_links_to_its_highlighted_place_in_the_sources_appendix(ope
     fragment = href.split("#", 1)[1]
     mark = tab.page.locator(f"mark#{fragment}")
     assert mark.count() == 1 and mark.is_visible()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_marker_is_a_touch_target_of_at_least_24_px(open_tab, viewport):
+    tab = open_tab(viewport)
+    tab.open(CHAPTERS[1])
+    sizes = tab.page.eval_on_selector_all(
+        "sup.cb-cite a", "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
+    assert sizes and all(width >= 24 and height >= 24 for width, height in sizes), min(sizes)
