@@ -78,6 +78,8 @@ EDITED_THERAPY = "ct-0525"
 
 EXECUTED = re.compile(r"(\S+\.(?:md|ipynb)): Executed notebook in ([0-9.]+) seconds")
 SYNTHETIC_TEMPLATE = "synthetic-{:03d}"
+# What makes a clone of ct-0525 a therapy of its own: its name, NCI code and trial identifier, renumbered.
+CLONE_RENUMBERED = {"CT-0525": "CT-{:04d}S", "C205637": "C9{:05d}", "NCT06254807": "NCT9{:07d}"}
 
 
 # --- builds --------------------------------------------------------------------------------------
@@ -187,20 +189,34 @@ STAGES = ("cold", "no-change", "edit")
 
 
 def with_therapies(destination: Path, total: int) -> Path:
-    """A copy of this book with ``total`` therapies: the real ones plus clones of ct-0525."""
+    """A copy of this book with ``total`` therapies: the real ones plus distinct clones of ct-0525.
+
+    Each clone has a source of its own, ct-0525's record with the drug's name, NCI code and trial
+    identifier renumbered, and a data file that quotes it: no two therapies share a name or an
+    identifier, so no page can merge clones and hide the work of one."""
     root = copy_book(destination)
     real = sorted(p.stem for p in (root / "data/therapies").glob("*.yaml"))
     extra = total - len(real)
     if extra < 0:
         sys.exit(f"cannot build {total} therapies: the book already has {len(real)}")
     data = (root / EDIT_FILE).read_text(encoding="utf-8")
-    if "\nid: ct-0525\n" not in data:
-        sys.exit(f"{EDIT_FILE} has no `id: ct-0525` line to rewrite")
+    source_name = yaml.safe_load(data)["source"]
+    source = (root / "data/sources" / source_name).read_text(encoding="utf-8")
+    for needle in ("\nid: ct-0525\n", *CLONE_RENUMBERED):
+        if needle not in data and needle not in source:
+            sys.exit(f"{EDIT_FILE} and its source no longer contain {needle!r}; update {Path(__file__).name}")
     chapter = string.Template((ROOT / "src/carbook/templates/chapter.md").read_text(encoding="utf-8"))
     ids = [SYNTHETIC_TEMPLATE.format(i) for i in range(1, extra + 1)]
-    for therapy_id in ids:
-        (root / f"data/therapies/{therapy_id}.yaml").write_text(
-            data.replace("\nid: ct-0525\n", f"\nid: {therapy_id}\n"), encoding="utf-8")
+    for number, therapy_id in enumerate(ids, start=1):
+        def renumber(text: str) -> str:
+            for needle, pattern in CLONE_RENUMBERED.items():
+                text = text.replace(needle, pattern.format(number))
+            return text
+        clone_source = f"{therapy_id}.txt"
+        (root / "data/sources" / clone_source).write_text(renumber(source), encoding="utf-8")
+        clone = renumber(data).replace("\nid: ct-0525\n", f"\nid: {therapy_id}\n")
+        clone = clone.replace(f"\nsource: {source_name}\n", f"\nsource: {clone_source}\n")
+        (root / f"data/therapies/{therapy_id}.yaml").write_text(clone, encoding="utf-8")
         (root / f"book/therapies/{therapy_id}.md").write_text(chapter.substitute(therapy_id=therapy_id),
                                                               encoding="utf-8")
     toc_path = root / "_toc.yml"

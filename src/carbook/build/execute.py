@@ -22,25 +22,27 @@ cell runs past the configured timeout, fails the build at once with a message na
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.utils import run_sync
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 KERNEL_NAME = "python3"  # the kernel the book's pages name; a page naming another is left to myst-nb
 # What the book's pages import: a warm kernel imports it on starting, off the pages' critical path.
-WARM_IMPORTS = "import carbook.pages.chapter, carbook.data.load, carbook.pages.shared"
+# Then what is loaded is frozen out of the garbage collector's sight: the reset before each page
+# collects garbage, and would otherwise walk every object of those libraries again (0.1 s a page).
+WARM_IMPORTS = "import carbook.pages.chapter, carbook.data.load, carbook.pages.shared\nimport gc\ngc.freeze()"
 
 
 @dataclass
@@ -70,6 +72,12 @@ class WarmKernel:
         self._state = threading.Lock()
         self._warming = False
         self._closed = False
+        # The client pages run through, and the event loop it lives in: made at the first page and kept,
+        # so each later page starts at once instead of waiting for a new client's sockets to connect
+        # (a fresh client waits at least 0.2 s for the kernel's broadcast channel). One thread at a time
+        # runs a page on a kernel, and hands the kernel on through the pool's queue.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._page_client: Any = None
 
     def warm(self) -> None:
         """Wait until the kernel answers, then import what the pages import."""
@@ -102,7 +110,9 @@ class WarmKernel:
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()
         try:
-            run_sync(self._execute)(client)
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self._execute(client))
         except Exception as error:  # noqa: BLE001 - reported again by myst-nb's own run
             return Outcome(time.perf_counter() - start, error)
         for cell, done in zip(notebook.cells, work.cells[1:]):
@@ -113,34 +123,41 @@ class WarmKernel:
 
     async def _execute(self, client: Any) -> None:
         # nbclient waits for the kernel's messages while it checks, each second, that the kernel is
-        # alive; that needs a client whose waits let others run (asynchronous), made in this thread's
+        # alive; that needs a client whose waits let others run (asynchronous), made in this kernel's
         # event loop. (A blocking client would wait for a dead kernel's next message for ever.)
-        from jupyter_client.asynchronous import AsyncKernelClient
         from nbclient.exceptions import DeadKernelError
 
-        info = self.manager.get_connection_info(session=True)
-        for key in ("curve_publickey", "curve_secretkey"):  # the kernel's encryption keys, as the client takes them
-            if isinstance(info.get(key), str):
-                info[key] = info[key].encode("ascii")
-        kc = AsyncKernelClient(**info, connection_file=self.manager.connection_file, parent=self.manager)
-        kc.start_channels()
-        try:
+        if self._page_client is None:
+            from jupyter_client.asynchronous import AsyncKernelClient
+
+            info = self.manager.get_connection_info(session=True)
+            for key in ("curve_publickey", "curve_secretkey"):  # the kernel's encryption keys, as the client takes them
+                if isinstance(info.get(key), str):
+                    info[key] = info[key].encode("ascii")
+            kc = AsyncKernelClient(**info, connection_file=self.manager.connection_file, parent=self.manager)
+            kc.start_channels()
+            self._page_client = kc
             try:
                 await kc.wait_for_ready(timeout=60)
             except RuntimeError as error:
                 if not self.manager.is_alive():  # it died between two pages
                     raise DeadKernelError("Kernel died") from error
                 raise
-            client.kc = kc
-            await client.async_execute()
-        finally:
-            kc.stop_channels()
-            kc.context.destroy(linger=0)  # its own context: end its I/O thread now, not at garbage collection
+        client.kc = self._page_client
+        await client.async_execute()
 
     def _stop_channels(self) -> None:
         if self.client is not None:
             with suppress(Exception):
                 self.client.stop_channels()
+        if self._page_client is not None:
+            with suppress(Exception):
+                self._page_client.stop_channels()
+                self._page_client.context.destroy(linger=0)  # its own context: end its I/O thread now
+            self._page_client = None
+        if self._loop is not None and not self._loop.is_running():
+            self._loop.close()
+            self._loop = None
 
     def close(self) -> None:
         """Shut the kernel down, whatever state it is in. Safe to call twice."""
@@ -326,62 +343,109 @@ def _run_page(pool: KernelPool, page: tuple[Path, Any], label: str, config: Any)
     return outcome
 
 
+class Execution:
+    """The pages of one build executing in the background, each waited for just before Sphinx reads it.
+
+    While Sphinx reads one page, the kernels execute the next ones: reading (in this process) and
+    executing (in the kernels) share the machine's cores instead of taking turns."""
+
+    def __init__(self, app: Any, env: Any, pages: list[tuple[str, tuple[Path, Any]]], workers: int):
+        from jupyter_cache import get_cache
+
+        self.app, self.env, self.config = app, env, env.mystnb_config
+        self.cache = get_cache(self.config.execution_cache_path or ".jupyter_cache")
+        self.workers = workers
+        self.seconds: dict[str, float] = dict(getattr(env, "carbook_execution_seconds", {}))
+        self.failures: list[str] = []
+        pool = _pool(app)
+        pool.grow(workers)
+        self._threads = ThreadPoolExecutor(max_workers=max(workers, pool.size), thread_name_prefix="carbook-page")
+        self._running = {doc: (self._threads.submit(_run_page, pool, page, env.doc2path(doc, False), self.config), page)
+                         for doc, page in pages}
+
+    def wait(self, docname: str) -> None:
+        """Wait until ``docname`` has been executed (if it is one of this run's pages), and cache its outputs.
+
+        A page that failed is left uncached, for myst-nb to execute again and report; one that cannot
+        be executed on any kernel raises :class:`PageFailed`, with every such failure so far."""
+        from jupyter_cache.base import CacheBundleIn
+
+        from carbook.build import faults
+
+        if docname not in self._running:
+            return
+        future, (path, notebook) = self._running.pop(docname)
+        try:
+            outcome = future.result()
+        except NoKernel as error:  # myst-nb executes each page as it reads it, and reports what fails
+            outcome = Outcome(0.0, error)
+        if not self._running:
+            self.close()  # the last page: no kernel is needed any more
+        if outcome.failure:
+            self.failures.append(outcome.failure)
+            self.close()  # the pages running now finish first: report their failures too
+            for other, _ in self._running.values():
+                if other.done() and not other.cancelled() and other.exception() is None and other.result().failure:
+                    self.failures.append(other.result().failure)
+            raise PageFailed("\n".join(sorted(self.failures)))
+        if outcome.error is not None:
+            return  # myst-nb executes it again while reading, and reports the error
+        self.seconds[docname] = outcome.seconds
+        self.env.carbook_execution_seconds = self.seconds
+        self.cache.cache_notebook_bundle(
+            CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
+            check_validity=False, overwrite=True,
+        )
+        logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {self.workers} kernels]")
+        faults.reached("executing")
+
+    def close(self) -> None:
+        """Stop executing: pages not yet started are dropped, those running finish, and the kernels shut
+        down. Safe to call twice."""
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        stop_kernels(self.app)
+
+
 def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
-    """Drop the cached outputs of the notebook pages in ``docnames`` and execute them afresh, in parallel.
+    """Start executing the notebook pages in ``docnames`` afresh, in the background, their cached outputs dropped.
 
-    Each page's fresh outputs go into the cache as soon as it is done. A page that cannot be executed on
-    any kernel (see :func:`_run_page`) raises :class:`PageFailed`; other failing pages are left uncached,
-    for myst-nb to execute and report."""
-    from carbook.build import faults
-
+    ``docnames`` is put in the order the pages will be executed in, which is the order Sphinx reads
+    them in: pages without code first (read while the kernels start), then the longest first (by the
+    previous build's times; pages never timed go first), so that the slowest page does not start last
+    while other kernels sit idle. Before Sphinx reads each page, :func:`wait_for_page` waits for it."""
+    app.carbook_execution = None
     config = env.mystnb_config
     if config.execution_mode != "cache" or not docnames:
         stop_kernels(app)
         return
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(config.execution_cache_path or ".jupyter_cache")
     last_seconds: dict[str, float] = getattr(env, "carbook_execution_seconds", {})
-    # Longest first (by the previous build's times; pages never timed go first), so the slowest page
-    # does not start last while the other kernels sit idle.
     order = sorted(docnames, key=lambda doc: (-last_seconds.get(doc, math.inf), doc))
     pages = [(doc, page) for doc, page in ((d, _notebook(env, d)) for d in order) if page is not None]
+    executed = {doc for doc, _ in pages}
+    docnames[:] = [*(doc for doc in order if doc not in executed), *(doc for doc, _ in pages)]
     for _, (_, notebook) in pages:
         with suppress(KeyError):
             cache.remove_cache(cache.match_cache_notebook(notebook).pk)
     if not pages:
         stop_kernels(app)
         return
+    app.carbook_execution = Execution(app, env, pages, min(len(pages), _cores()))
 
-    pool = _pool(app)
-    workers = min(len(pages), _cores())
-    pool.grow(workers)
-    seconds = dict(last_seconds)
-    failures: list[str] = []
-    try:
-        with ThreadPoolExecutor(max_workers=max(workers, pool.size)) as pool_threads:
-            running = {pool_threads.submit(_run_page, pool, page, env.doc2path(doc, False), config): (doc, page)
-                       for doc, page in pages}
-            for done in as_completed(running):
-                docname, (path, notebook) = running[done]
-                try:
-                    outcome = done.result()
-                except NoKernel as error:  # myst-nb executes each page as it reads it, and reports what fails
-                    outcome = Outcome(0.0, error)
-                if outcome.failure:
-                    failures.append(outcome.failure)
-                if outcome.error is not None:
-                    continue  # myst-nb executes it again while reading, and reports the error
-                seconds[docname] = outcome.seconds
-                cache.cache_notebook_bundle(
-                    CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
-                    check_validity=False, overwrite=True,
-                )
-                logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {workers} kernels]")
-                faults.reached("executing")
-    finally:
-        stop_kernels(app)
-    env.carbook_execution_seconds = seconds
-    if failures:
-        raise PageFailed("\n".join(sorted(failures)))
+
+def wait_for_page(app: Any, docname: str) -> None:
+    """Wait until ``docname`` is executed and cached, if this build executes it (see :class:`Execution`)."""
+    execution = getattr(app, "carbook_execution", None)
+    if execution is not None:
+        execution.wait(docname)
+
+
+def stop_execution(app: Any) -> None:
+    """Stop whatever this build still executes, and its kernels."""
+    execution = getattr(app, "carbook_execution", None)
+    if execution is not None:
+        execution.close()
+        app.carbook_execution = None
+    stop_kernels(app)

@@ -31,7 +31,7 @@ from sphinx.util import logging
 
 from carbook.build import faults
 from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
-from carbook.build.execute import PageFailed, execute_outdated, start_kernels, stop_kernels
+from carbook.build.execute import PageFailed, execute_outdated, start_kernels, stop_execution, wait_for_page
 from carbook.build.freshness import Digests, changed_pages
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
@@ -105,6 +105,9 @@ def _check_data(app: Sphinx) -> None:
             app.carbook_guard.stop(f"{report}\n\nThe book was not built. Fix the data and build again;"
                                    " `python -m carbook check` checks the data alone.", status=2)
         app.carbook_library = library
+        from carbook.data import snapshot
+
+        snapshot.save(root, library)  # the pages listing every therapy take it instead of loading it again
         from carbook.data.coverage import coverage_report
 
         for line in coverage_report(library):
@@ -124,6 +127,7 @@ def _check_data(app: Sphinx) -> None:
 
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     faults.reached("reading")
+    _executed(app, docname)  # its outputs are cached before myst-nb looks for them
     dependencies = _dependencies(docname, app.env.carbook_inputs_now)
     for dependency in dependencies:
         app.env.note_dependency(dependency)
@@ -165,10 +169,19 @@ def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed
 
 
 def _execute(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    execute_outdated(app, env, docnames)  # in the background; reorders docnames to the order it executes them
+
+
+def _executed(app: Sphinx, docname: str) -> None:
     try:
-        execute_outdated(app, env, docnames)
+        wait_for_page(app, docname)
     except PageFailed as failure:
         app.carbook_guard.stop(f"{failure}\n\nThe book was not built.")
+
+
+def _read_all(app: Sphinx, env: Any) -> list[str]:
+    stop_execution(app)  # every page is read: nothing more to execute
+    return []
 
 
 def _site_files(app: Sphinx) -> str:
@@ -214,7 +227,7 @@ def _escape_page_titles(app: Sphinx, pagename: str, templatename: str, context: 
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
-    stop_kernels(app)
+    stop_execution(app)
     guard = app.carbook_guard
     if exception is not None:
         problem = write_problem(exception)
@@ -266,6 +279,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _forget_page)
     app.connect("source-read", _note_dependencies)
     app.connect("env-merge-info", _merge_pages)
+    app.connect("env-updated", _read_all, priority=100)
     app.connect("env-get-updated", _rewrite)
     app.connect("env-check-consistency", _saved)
     app.connect("html-page-context", _escape_page_titles, priority=900)

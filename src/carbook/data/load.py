@@ -90,6 +90,12 @@ def load_library(root: Path | None = None, only: list[str] | None = None) -> Lib
     """Give every therapy of the book (or those named in ``only``) with the glossary, validated;
     raise :class:`DataProblems` listing all problems."""
     root = project_root() if root is None else root
+    if only is None:
+        from carbook.data import snapshot
+
+        checked = snapshot.load(root)  # the library this build checked, if no file changed since
+        if checked is not None:
+            return checked
     files = therapy_files(root) if only is None else [root / THERAPY_DIR / f"{therapy_id}.yaml" for therapy_id in only]
     library, problems = _load(root, files)
     if problems:
@@ -183,14 +189,36 @@ def _parse_yaml(text: str, loader_class: type = _YAML_LOADER) -> tuple[yaml.Node
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        # Constructing rewrites merge keys (<<) in the tree it is given: give it a copy.
-        return node, (loader.construct_document(copy.deepcopy(node)) if node is not None else None)
+        if node is None:
+            return None, None
+        # Constructing rewrites merge keys (<<) and value keys (=) in the tree it is given: then give it
+        # a copy, so the tree keeps the lines as written. (Copying every file's tree is most of the time
+        # it takes to read the data.)
+        return node, loader.construct_document(copy.deepcopy(node) if _rewritten_by_constructing(node) else node)
     except yaml.YAMLError:
         if loader_class is yaml.SafeLoader:
             raise
         return _parse_yaml(text, yaml.SafeLoader)
     finally:
         loader.dispose()
+
+
+_REWRITTEN_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _rewritten_by_constructing(node: yaml.Node) -> bool:
+    """Say whether the tree holds a merge key or a value key, which constructing the data rewrites."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if key.tag in _REWRITTEN_KEYS:
+                    return True
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return False
 
 
 def _read_yaml(path: Path, name: str, what: str) -> tuple[dict[str, Any] | None, dict[Loc, int], list[Problem]]:
