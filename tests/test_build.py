@@ -39,7 +39,7 @@ LONG_PASSAGE = 60
 
 def squash(text: str) -> str:
     """Give text with runs of whitespace as one space and typographic quotes as plain ones, so a passage
-    and the same words in a table cell compare equal whatever the page's smart quotes did."""
+    and the same words in the book's own text compare equal whichever quotation marks each is typed with."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text).strip()
 
@@ -257,6 +257,14 @@ def test_sources_appendix_shows_each_source_verbatim(built_book):
     body = page(built_book, "book/sources.html").body
     assert "(pembrolizumab or nivoluma)" in body
     assert "Back to topback-to-top" in body
+
+
+def test_a_passage_keeps_the_sources_own_quotation_marks(built_book):
+    # The HEROS source types a plain apostrophe; the page must not turn it into a typographic one.
+    assert "patient's lymphocytes" in (ROOT / "data/sources/baylor-heros-3.0.txt").read_text(encoding="utf-8")
+    for name in ("book/therapies/heros-3.html", "book/sources.html"):
+        body = page(built_book, name).body
+        assert "patient's lymphocytes" in body and "patient\u2019s" not in body, name
 
 
 def test_introduction_tables_both_therapies(built_book):

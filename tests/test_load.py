@@ -117,3 +117,24 @@ def test_a_dose_join_needs_several_doses(book: Path):
     [problem] = check(book)
     assert problem.field == "regimen"
     assert problem.message == "dose_joined_by is set, but there are not several doses to join"
+
+
+def test_the_library_a_build_checked_serves_its_pages_only_while_no_input_changed(book: Path):
+    from carbook.data import snapshot
+
+    checked = load_library(book)
+    snapshot.save(book, checked)
+    assert load_library(book) == checked
+    assert snapshot.load(book) is not None  # taken from the file the build kept, not loaded again
+    edit(book, "ct-0525", lambda d: d["title"].update(not_stated="The record names no study title."))
+    assert snapshot.load(book) is None
+    assert load_library(book).therapies["ct-0525"].title.not_stated == "The record names no study title."
+
+
+def test_a_damaged_snapshot_is_ignored(book: Path):
+    from carbook.data import snapshot
+
+    (book / snapshot.SNAPSHOT).parent.mkdir(parents=True)
+    (book / snapshot.SNAPSHOT).write_bytes(b"not a pickle")
+    assert snapshot.load(book) is None
+    assert "ct-0525" in load_library(book).therapies

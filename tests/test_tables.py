@@ -30,7 +30,7 @@ def test_regimen_rows_keep_the_sources_order_and_its_joining_words():
     assert rows["regimen.conditioning"].value == "lymphodepletion"
     assert rows["regimen.conditioning.agents"].value == "cyclophosphamide and fludarabine"
     assert rows["regimen.combination.agents"].value == "pembrolizumab or nivolumab"
-    assert rows["regimen.order"].value == "Conditioning, then CAR cell infusion, then Combination (in the source's order)"
+    assert rows["regimen.order"].value == "Conditioning, then CAR cell infusion, then Combination (in the source’s order)"
     joined = by_path(tables.regimen_rows(HEROS, agents_apart=False))
     assert joined["regimen.conditioning"].value == "lymphodepletion: cyclophosphamide and fludarabine"
 

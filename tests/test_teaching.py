@@ -149,7 +149,7 @@ def test_comparison_page_shows_every_therapy_and_a_figure(built_book):
     for table in tables_found:
         facets = [row.find("td").get_text(" ", strip=True) for row in table.select("tbody tr")]
         assert facets == [lbl for lbl, _ in compare.FACETS]
-    counts = page.find("img", alt=re.compile("^Bar chart of how many of the 2 therapies' sources state each facet"))
+    counts = page.find("img", alt=re.compile("^Bar chart of how many of the 2 therapies’ sources state each facet"))
     assert counts and "Trial identifier: 2 of 2" in counts["alt"] and "Dose: 1 of 2" in counts["alt"]
 
 
@@ -217,7 +217,7 @@ def test_every_published_fact_is_shown_on_its_chapter(built_book):
             assert row["fact"] == (record_field_label(field) if field != row["path"] else label(row["path"]))
             if row["path"] == "regimen.order":  # drawn: the regimen figure gives the stages in the source's order
                 [alt] = [a for a in alts if a.startswith("Regimen of")]
-                stages = row["value"].split(" (in the source's order)")[0].split(", then ")
+                stages = row["value"].split(" (in the source’s order)")[0].split(", then ")
                 assert [alt.index(f"{stage}:") for stage in stages] == sorted(alt.index(f"{stage}:") for stage in stages)
             elif row["path"] == "nci_concept.definition":  # shown claim by claim, each sentence once
                 for sentence in re.split(r"(?<=\.) (?=[A-Z])", row["value"]):

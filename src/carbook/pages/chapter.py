@@ -152,7 +152,7 @@ class Chapter:
             return f"{self._value(step.what)}{agents}"
 
         if not isinstance(regimen.order, NotStated) and stated:
-            text = f"**Regimen, in the source's order{self._mark(regimen.order.quote)}:** " + ", then ".join(stage(s) for _, s in stated)
+            text = f"**Regimen, in the source’s order{self._mark(regimen.order.quote)}:** " + ", then ".join(stage(s) for _, s in stated)
         else:
             text = "**How it is given:** " + ("; ".join(stage(s) for _, s in stated) or "stages not stated")
         extras, gaps = self._said_or_silent([(regimen.dose, "dose {}", "dose"), (regimen.route, "route {}", "route")],
@@ -176,7 +176,7 @@ class Chapter:
         for index, step in enumerate(actions):
             joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else " → ")
             parts.append(f"{joint}“{self.terms.link(self._own(step.value))}”{self._mark(step.quote)}")
-        return f"**How the cells act, in {self.source_word}'s words:** {''.join(parts)}."
+        return f"**How the cells act, in {self.source_word}’s words:** {''.join(parts)}."
 
     def mechanism(self) -> Markdown:
         """Give the mechanism: the flow figure of how the cells act, the construct figure where the source
@@ -187,7 +187,7 @@ class Chapter:
         if actions:
             marks = self._mark(*(s.quote for s in actions))
             parts.append(figure(figures.mechanism_flow(t),
-                                Markdown(escape(f"How the cells act, in {self.source_word}'s words: arrows where it states a "
+                                Markdown(escape(f"How the cells act, in {self.source_word}’s words: arrows where it states a "
                                                 "sequence or a cause, side by side where it says “while” or “and”. Drawn from")
                                          + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))

@@ -241,5 +241,5 @@ def stated_counts(counts: pd.Series, total: int) -> Drawing:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     listing = "; ".join(f"{facet}: {int(count)} of {total}" for facet, count in counts.items())
-    alt = f"Bar chart of how many of the {total} therapies' sources state each facet: {listing}."
+    alt = f"Bar chart of how many of the {total} therapies’ sources state each facet: {listing}."
     return drawing(figure, alt)

@@ -138,7 +138,7 @@ def comparison(library: Library) -> Markdown:
     total = len(library.therapies)
     parts.append("## What the sources state\n\n" + str(figure(
         figures.stated_counts(compare.stated_counts(library), total),
-        "How many of the therapies' sources state each facet. A gap means a source is silent, not that the therapy lacks it.",
+        "How many of the therapies’ sources state each facet. A gap means a source is silent, not that the therapy lacks it.",
         "fig-comparison-stated")))
     return Markdown("\n\n".join(parts))
 
@@ -164,11 +164,11 @@ def glossary(library: Library) -> Markdown:
 def downloads(library: Library, folder: str = "../data") -> Markdown:
     """Give the list of published data files, linked relative to a page in book/ (``folder``)."""
     files = [
-        ("datapackage.json", "the package descriptor: resources, the facts table's schema, sources, licence"),
+        ("datapackage.json", "the package descriptor: resources, the facts table’s schema, sources, licence"),
         ("facts.csv", "every fact the chapters show, one row each, with its source passage"),
         *((f"therapies/{t.id}.json", f"the whole structured record of {t.name.value}") for t in library.therapies.values()),
         ("labels.json", "the one label of each fact, by its dotted path: the labels of the pages and of facts.csv"),
-        ("schema/therapy.json", "the JSON Schema of a therapy's record"),
+        ("schema/therapy.json", "the JSON Schema of a therapy’s record"),
         *((f"sources/{name}", "a source document, verbatim") for name in sorted({t.source for t in library.therapies.values()})),
     ]
     # Plain links: the files are written into the site after the pages, so they are not Sphinx documents.

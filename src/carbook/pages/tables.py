@@ -162,7 +162,7 @@ def regimen_rows(therapy: Therapy, agents_apart: bool = True) -> list[Row]:
     order = row(therapy, "regimen.order", regimen.order)
     if order.stated:
         stated = [lbl for _, lbl, stage in regimen_stages(therapy) if isinstance(stage, Step)]
-        order = Row(order.path, order.label, ", then ".join(stated) + " (in the source's order)", order.passages,
+        order = Row(order.path, order.label, ", then ".join(stated) + " (in the source’s order)", order.passages,
                     order.rests_on)
     return [*rows, order, row(therapy, "regimen.dose", regimen.dose), row(therapy, "regimen.route", regimen.route)]
 
