@@ -426,9 +426,10 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     pages = [(doc, page) for doc, page in ((d, _notebook(env, d)) for d in order) if page is not None]
     executed = {doc for doc, _ in pages}
     docnames[:] = [*(doc for doc in order if doc not in executed), *(doc for doc, _ in pages)]
-    for _, (_, notebook) in pages:
-        with suppress(KeyError):
-            cache.remove_cache(cache.match_cache_notebook(notebook).pk)
+    if cache.list_cache_records():  # none in a first build: no page's old outputs to look for
+        for _, (_, notebook) in pages:
+            with suppress(KeyError):
+                cache.remove_cache(cache.match_cache_notebook(notebook).pk)
     if not pages:
         stop_kernels(app)
         return

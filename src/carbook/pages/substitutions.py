@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from carbook.data.load import Library
 from carbook.data.models import NotStated, Therapy
 from carbook.pages.myst import escape
@@ -42,6 +45,28 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
     return {key: escape(value) for key, value in values.items()}
 
 
+class Values(Mapping):
+    """A read-only mapping of substitution values, copied as itself.
+
+    MyST copies its whole configuration, substitutions included, for every page it reads; as one
+    value that copies as itself, the therapies cost nothing to copy however many the book has."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Values:
+        return self  # never changed after it is made
+
+
 def for_library(library: Library) -> dict[str, object]:
     """Give the substitutions every page can use: ``therapies`` by id, ``therapy_count`` and
     ``therapy_list`` (each therapy with the cell it engineers)."""
@@ -49,7 +74,7 @@ def for_library(library: Library) -> dict[str, object]:
                  for t in library.therapies.values()]
     listing = described[0] if len(described) == 1 else "; ".join(described[:-1]) + "; and " + described[-1] if described else ""
     return {
-        "therapies": {therapy_id: for_therapy(t) for therapy_id, t in library.therapies.items()},
+        "therapies": Values({therapy_id: for_therapy(t) for therapy_id, t in library.therapies.items()}),
         "therapy_count": str(len(library.therapies)),
         "therapy_list": listing,
     }
