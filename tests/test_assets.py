@@ -46,7 +46,8 @@ def page(body: str, pagename: str = "book/page", **config: object):
                           carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
     scripts = [_JavaScript(name, priority=500) for name in (
         "documentation_options.js", "doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
-        "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js")]
+        "togglebutton.js", "design-tabs.js", "sphinx-thebe.js", "citations.js", "theme-extra.js",
+        "scripts/sphinx-book-theme.js")]
     scripts.append(_JavaScript("", body="var togglebuttonSelector = '.toggle';"))
     styles = [_CascadingStyleSheet(f"_static/{name}") for name in (
         "pygments.css", "togglebutton.css", "copybutton.css", "sphinx-design.min.css", "sphinx-thebe.css",
@@ -148,3 +149,31 @@ def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_ex
 def test_strings_comments_and_nested_blocks_are_read_whole():
     css = '/* a { */.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.b{c:d}.a{e:f}}}'
     assert unused_css.purge(css, {"a"}) == '.a[title="}{"]{content:"{"}@supports (display:grid){@media print{.a{e:f}}}'
+
+
+def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bundle_without_waiting(tmp_path):
+    (tmp_path / "_static/styles").mkdir(parents=True)
+    (tmp_path / "_static/styles/bundle-1.css").write_text(
+        "p{margin:0}.used{color:red}.added-by-script{color:blue}.x{background:url(../img/a.png)}"
+        "@media print{.used{color:black}}", encoding="utf-8")
+    page = tmp_path / "book/page.html"
+    page.parent.mkdir()
+    link = '<link data-carbook-bundle="_static/a.css" rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" />'
+    page.write_text(f"<head>{link}</head><body><p class=\"used x\">x</p></body>", encoding="utf-8")
+    first = assets.FirstStyles(tmp_path, unused_css)
+    html = first.inline(page, page.read_text(encoding="utf-8"))
+    head = html.split("</head>")[0]
+    assert head.startswith("<head><style data-carbook-first>p{margin:0}.used{color:red}.x{background:url(../_static/img/a.png)}"
+                           "@media print{.used{color:black}}</style>")
+    assert "added-by-script" not in head.split("</style>")[0]  # its rule comes with the whole bundle
+    assert ('href="../_static/styles/bundle-1.css?v=1" media="print" onload="this.media=\'all\'; this.onload=null" />' in head)
+    assert '<noscript><link rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" /></noscript>' in head
+    assert first.inline(page, html) == html  # a page written by an earlier build comes out the same
+    assert assets.BUNDLE_LINK.findall(html) == [("_static/a.css", "../_static/styles/bundle-1.css")]  # still found
+
+
+def test_the_theme_scripts_load_only_once_the_page_is_painted():
+    files, inline, _ = page("<p>x</p>")
+    assert not {"sphinx-book-theme.js", "pydata-sphinx-theme.js"} & set(files)
+    [loader] = [body for body in inline if "requestAnimationFrame" in body]
+    assert '"../_static/scripts/sphinx-book-theme.js", "../_static/scripts/pydata-sphinx-theme.js"' in loader

@@ -7,11 +7,12 @@ when each page is written:
 
 * keeps an extension's file only on pages whose body has the markup it works on
   (:data:`NEEDED_BY`; the ``carbook_page_assets`` setting does the same for the book's own files);
-* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`, :data:`ASYNC`),
-  and (with the page template) puts the scripts before the stylesheets, so that parsing never waits
-  for the styles;
-* links the page's stylesheets as one file (a bundle, written after the build): one request
-  before the first paint instead of six;
+* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`), loads the
+  theme's own once the page is painted (:data:`AFTER_PAINT`), and (with the page template) puts the
+  scripts before the stylesheets, so that parsing never waits for the styles;
+* links the page's stylesheets as one file (a bundle, written after the build), and puts in the
+  page the rules of it that the page's markup uses (:class:`FirstStyles`): a phone paints as soon
+  as the HTML is in, and the whole bundle follows without holding the paint back;
 * puts inline Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads), the book's SVG
   icon, and a few lines that open the theme's download menu (in place of Bootstrap's 80 kB script);
 * loads Sphinx's highlighting of search words only when the reader came from a search (the page
@@ -70,7 +71,16 @@ THEBE_SETTINGS = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>
                             re.DOTALL)
 # Scripts the extensions put in the page head that wait for the document to be read before they act.
 DEFERRED = {"clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs.js"}  # in this order
-ASYNC = {"sphinx-book-theme.js"}  # needs no other script, so it need not hold back DOMContentLoaded either
+# The theme's scripts (buttons, menus, the theme switch) load once the page has first been painted, so that
+# running them never holds back the first paint; each sets itself up whenever it arrives.
+AFTER_PAINT = {"sphinx-book-theme.js"}
+THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"  # the page template leaves it to this
+AFTER_PAINT_LOADER = """requestAnimationFrame(() => setTimeout(() => {{
+  for (const src of {sources}) {{
+    const script = document.createElement("script");
+    script.src = src; document.body.append(script);
+  }}
+}}));"""
 HIGHLIGHT_SCRIPTS = ("doctools.js", "sphinx_highlight.js")  # Sphinx's, for words a search found
 FIGURE_IMAGE = re.compile(r'<img (?=[^>]*class="[^"]*\bcarbook-figure\b)[^>]*>')
 PIXEL_SIZE = re.compile(r'\sstyle="width: (\d+)px; height: (\d+)px;"')
@@ -205,11 +215,13 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
         return not any(text.startswith(start) for start, _ in configures)
 
     scripts = []
+    after_paint = [THEME_SCRIPT]
     for script in context.get("script_files", []):
         if _name(script) == "documentation_options.js":
             script = type(script)("", body=_documentation_options(app), priority=script.priority)
-        elif _name(script) in ASYNC:
-            script = type(script)(script.filename, **{**script.attributes, "async": "async"}, priority=script.priority)
+        elif _name(script) in AFTER_PAINT:
+            after_paint.insert(0, str(script.filename))
+            continue
         elif _name(script) in DEFERRED:
             # each waits for the document itself; deferred, it no longer holds back the first paint
             script = type(script)(script.filename, **{**script.attributes, "defer": "defer"}, priority=script.priority)
@@ -220,6 +232,10 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
         sources = [pathto(f"_static/{name}", resource=True) for name in HIGHLIGHT_SCRIPTS]
         loader = HIGHLIGHT_LOADER.format(sources="[" + ", ".join(f'"{s}"' for s in sources) + "]")
         scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
+    pathto = context["pathto"]
+    sources = [pathto(src if src.startswith("_static/") else f"_static/{src}", resource=True) for src in after_paint]
+    loader = AFTER_PAINT_LOADER.format(sources="[" + ", ".join(f'"{src}"' for src in sources) + "]")
+    scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
     context["script_files"] = scripts
     # in the order Sphinx would write them (by priority, then as added), since one file now holds them
     styles = sorted((_lean(css) for css in context.get("css_files", []) if keep(css)), key=lambda css: css.priority)
@@ -263,11 +279,59 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
     # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
     link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
+    first_styles = FirstStyles(Path(app.outdir), unused_css)
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        linked = link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text)
+        linked = first_styles.inline(page, link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text))
         if linked != text:
             page.write_text(linked, encoding="utf-8")
+
+
+# A page's stylesheet bundle as it is linked: blocking as Sphinx writes it, or as FirstStyles rewrote it.
+STYLE_GROUP = re.compile(r'(?:<style data-carbook-first>.*?</style>\s*)?'
+                         r'<link data-carbook-bundle="([^"]*)"[^>]*?href="([^"]*)"[^>]*>'
+                         r'(?:\s*<noscript><link [^>]*></noscript>)?', re.DOTALL)
+
+
+class FirstStyles:
+    """Puts in each page's head the rules of its stylesheet bundle that the page's own markup can use,
+    and loads the whole bundle without holding back the first paint.
+
+    A phone then paints the page as soon as its HTML has arrived, instead of after one more round
+    trip for the stylesheet and its download. The whole bundle, which also has the rules for classes
+    that the theme's scripts add later, arrives meanwhile and is cached for the next page; without
+    JavaScript it is linked as usual. Pages alike (the chapters) share the rules worked out once."""
+
+    def __init__(self, outdir: Path, unused_css: Any):
+        self.outdir, self.unused_css = outdir, unused_css
+        self.sheets: dict[Path, Any] = {}
+        self.rules: dict[tuple[Path, frozenset[str], str], str] = {}
+
+    def inline(self, page: Path, html: str) -> str:
+        """Give ``html`` (of the file ``page``) with its bundle's rules inline and the bundle loaded late."""
+        match = STYLE_GROUP.search(html)
+        if match is None:
+            return html
+        names, href = match[1], match[2]
+        bundle = (page.parent / href.split("?")[0]).resolve()
+        if not bundle.is_file():
+            return html
+        sheet = self.sheets.get(bundle)
+        if sheet is None:
+            sheet = self.sheets[bundle] = self.unused_css.Stylesheet(bundle.read_text(encoding="utf-8"))
+        rest = html[:match.start()] + html[match.end():]
+        used = frozenset(self.unused_css.WORD.findall(rest)) & sheet.classes
+        folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
+        key = (bundle, used, folder)
+        if key not in self.rules:
+            home = posixpath.relpath(bundle.parent.as_posix(), self.outdir.as_posix())
+            self.rules[key] = RELATIVE_URL.sub(lambda m: "url({0}{1}{0})".format(
+                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)), sheet.keep(used))
+        group = (f'<style data-carbook-first>{self.rules[key]}</style>\n'
+                 f'<link data-carbook-bundle="{names}" rel="stylesheet" type="text/css" href="{href}" media="print" '
+                 """onload="this.media='all'; this.onload=null" />\n"""
+                 f'<noscript><link rel="stylesheet" type="text/css" href="{href}" /></noscript>')
+        return html[:match.start()] + group + html[match.end():]
 
 
 def _static_fingerprint(app: Sphinx) -> str:

@@ -31,21 +31,42 @@ def words(files: Iterable[Path]) -> set[str]:
 
 def purge(css: str, used: set[str]) -> str:
     """Give ``css`` without the selectors that need a class not in ``used`` (rules left empty go too)."""
-    out = []
-    for prelude, body in _blocks(css):
-        if body is None:
-            out.append(prelude if prelude.startswith("/*") else prelude + ";")
-        elif NESTED.match(prelude):
-            inner = purge(body, used)
-            if inner:
-                out.append(f"{prelude}{{{inner}}}")
-        elif prelude.startswith("@"):
-            out.append(f"{prelude}{{{body}}}")  # @font-face, @keyframes, @page: kept whole
-        else:
-            selectors = [s for s in _split(prelude) if _classes_needed(s) <= used]
-            if selectors:
-                out.append(f"{','.join(selectors)}{{{body}}}")
-    return "".join(out)
+    return Stylesheet(css).keep(used)
+
+
+class Stylesheet:
+    """A stylesheet read once, to be purged for many sets of classes (one per page, say) quickly."""
+
+    def __init__(self, css: str):
+        # ("text", text) kept as it is; ("rule", [(selector, classes it needs)], body); ("block", prelude, Stylesheet)
+        self.parts: list[tuple] = []
+        for prelude, body in _blocks(css):
+            if body is None:
+                self.parts.append(("text", prelude if prelude.startswith("/*") else prelude + ";"))
+            elif NESTED.match(prelude):
+                self.parts.append(("block", prelude, Stylesheet(body)))
+            elif prelude.startswith("@"):
+                self.parts.append(("text", f"{prelude}{{{body}}}"))  # @font-face, @keyframes, @page: kept whole
+            else:
+                self.parts.append(("rule", [(s, frozenset(_classes_needed(s))) for s in _split(prelude)], body))
+        self.classes = frozenset(c for part in self.parts for c in (
+            part[2].classes if part[0] == "block" else {c for _, needed in part[1] for c in needed} if part[0] == "rule" else ()))
+
+    def keep(self, used: set[str] | frozenset[str]) -> str:
+        """Give the stylesheet without the selectors that need a class not in ``used``."""
+        out = []
+        for part in self.parts:
+            if part[0] == "text":
+                out.append(part[1])
+            elif part[0] == "block":
+                inner = part[2].keep(used)
+                if inner:
+                    out.append(f"{part[1]}{{{inner}}}")
+            else:
+                selectors = [selector for selector, needed in part[1] if needed <= used]
+                if selectors:
+                    out.append(f"{','.join(selectors)}{{{part[2]}}}")
+        return "".join(out)
 
 
 def _classes_needed(selector: str) -> set[str]:
