@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -177,3 +178,38 @@ def test_the_theme_scripts_load_only_once_the_page_is_painted():
     assert not {"sphinx-book-theme.js", "pydata-sphinx-theme.js"} & set(files)
     [loader] = [body for body in inline if "requestAnimationFrame" in body]
     assert '"../_static/scripts/sphinx-book-theme.js", "../_static/scripts/pydata-sphinx-theme.js"' in loader
+
+
+def _site(tmp_path: Path) -> tuple[SimpleNamespace, Path, Path]:
+    outdir = tmp_path / "_build/html"
+    (outdir / "_static/styles").mkdir(parents=True)
+    (outdir / "_static/styles/pydata-sphinx-theme.css").write_text(".a{color:red}.b{color:blue}", encoding="utf-8")
+    pages = []
+    for name, cls in (("one.html", "a"), ("two.html", "a")):
+        pages.append(outdir / name)
+        _write_page(outdir / name, cls)
+    return SimpleNamespace(outdir=str(outdir), builder=SimpleNamespace(format="html")), *pages
+
+
+def _write_page(path: Path, cls: str) -> None:
+    # as Sphinx writes a page: the bundle linked the blocking way, without its version
+    path.write_text('<head><link data-carbook-bundle="_static/styles/pydata-sphinx-theme.lean.css" rel="stylesheet" '
+                    'type="text/css" href="_static/styles/bundle-1.css" /></head>'
+                    f'<body><p class="{cls}">x</p></body>', encoding="utf-8")
+
+
+def test_finishing_rereads_only_the_pages_a_build_wrote_unless_a_stylesheet_changed(tmp_path):
+    app, one, two = _site(tmp_path)
+    assets._lighten_stylesheets(app, None)
+    finished = one.read_text(encoding="utf-8")
+    assert "data-carbook-first" in finished and "bundle-1.css?v=" in finished
+    stat = one.stat().st_mtime_ns
+    _write_page(two, "a")  # rewritten by a build, using nothing new
+    assets._lighten_stylesheets(app, None)
+    assert one.stat().st_mtime_ns == stat, "a page the build did not write was rewritten"
+    assert two.read_text(encoding="utf-8") == finished
+    _write_page(two, "b")  # now it uses a rule the site did not use before: the stylesheets change
+    assets._lighten_stylesheets(app, None)
+    version = re.search(r"bundle-1\.css\?v=(\w+)", two.read_text(encoding="utf-8"))[1]
+    assert f"bundle-1.css?v={version}" in one.read_text(encoding="utf-8"), "a page links an older bundle"
+    assert ".b{color:blue}" in (Path(app.outdir) / "_static/styles/bundle-1.css").read_text(encoding="utf-8")

@@ -138,3 +138,35 @@ def test_a_damaged_snapshot_is_ignored(book: Path):
     (book / snapshot.SNAPSHOT).write_bytes(b"not a pickle")
     assert snapshot.load(book) is None
     assert "ct-0525" in load_library(book).therapies
+
+
+def test_the_next_check_takes_unchanged_therapies_and_checks_again_what_changed(book: Path):
+    from carbook.data import load, snapshot
+    from carbook.data.load import check_library
+
+    library, problems = check_library(book)
+    assert problems == []
+    snapshot.save(book, library)
+    checked = snapshot.checked_files(book)
+    assert set(checked) == {"data/therapies/heros-3.yaml", "data/therapies/ct-0525.yaml"}
+    again, problems = check_library(book, checked=checked)
+    assert problems == [] and again.therapies == library.therapies
+    # a data file edited into a problem is read and checked again, not taken from the last build
+    edit(book, "ct-0525", lambda d: d["modality"].update(quote="A sentence the record does not have."))
+    _, problems = check_library(book, checked=checked)
+    assert [p.file for p in problems] == ["data/therapies/ct-0525.yaml"]
+    # so is a therapy whose source changed under its unchanged data file
+    edit(book, "ct-0525", lambda d: d["modality"].update(quote="Autologous Anti-HER2 CAR Monocytes CT-0525"))
+    source = book / "data/sources/baylor-heros-3.0.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("HER2", "HER3"), encoding="utf-8")
+    _, problems = check_library(book, checked=checked)
+    files = {p.file for p in problems}
+    assert "data/therapies/heros-3.yaml" in files and "data/therapies/ct-0525.yaml" not in files
+
+
+def test_nothing_checked_is_taken_once_the_code_changed(book: Path, monkeypatch: pytest.MonkeyPatch):
+    from carbook.data import snapshot
+
+    snapshot.save(book, load_library(book))
+    monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
+    assert snapshot.checked_files(book) == {}

@@ -160,6 +160,11 @@ def _write_bundles(outdir: Path, pages: list[Path]) -> dict[str, str]:
     for page in pages:
         for names, href in BUNDLE_LINK.findall(page.read_text(encoding="utf-8")):
             bundles[Path(href).name] = names.split()
+    return _write_bundle_files(outdir, bundles)
+
+
+def _write_bundle_files(outdir: Path, bundles: dict[str, list[str]]) -> dict[str, str]:
+    """Write each bundle (by file name, with the stylesheets it joins); give their digests."""
     digests = {}
     for name, files in sorted(bundles.items()):
         parts = []
@@ -266,25 +271,113 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
         return
     from carbook.build import unused_css
 
-    pages = list(Path(app.outdir).rglob("*.html"))
-    used = unused_css.words([*pages, *static.rglob("*.js")])
+    outdir = Path(app.outdir)
+    scan = SiteScan(outdir, unused_css)
+    pages = sorted(outdir.rglob("*.html"))
+    used = scan.words([*pages, *sorted(static.rglob("*.js"))])
     versions = {}
+    # the lean copies are made again only when the words the site uses or the originals changed
+    scan.lean_key = (hashlib.sha256("\0".join(sorted(used)).encode()).hexdigest(),
+                     tuple((p.relative_to(static).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in originals))
     for original in originals:
         lean = static / lean_name(original.relative_to(static).as_posix())
-        lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))), used)
+        if scan.before.get("lean_key") == scan.lean_key and lean.is_file():
+            lighter = lean.read_text(encoding="utf-8")
+        else:
+            lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))), used)
         if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
             lean.write_text(lighter, encoding="utf-8")
         versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
-    versions.update(_write_bundles(Path(app.outdir), pages))
+    versions.update(_write_bundle_files(outdir, scan.bundles(pages)))
     # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
     # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
     link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
-    first_styles = FirstStyles(Path(app.outdir), unused_css)
-    for page in pages:
+    first_styles = FirstStyles(outdir, unused_css, scan.before.get("sheets", {}))
+    for page in scan.to_finish(pages, versions):
         text = page.read_text(encoding="utf-8")
         linked = first_styles.inline(page, link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text))
         if linked != text:
             page.write_text(linked, encoding="utf-8")
+        scan.finished(page)
+    scan.sheets = first_styles.parsed
+    scan.save(versions)
+
+
+class SiteScan:
+    """What the finishing step needs of each file of the built site, kept from one build to the next.
+
+    Its words (the class names it may use) and the stylesheet bundles it links are read again only
+    from a file whose size or time changed, that is, one this build wrote; a page already finished
+    for the same stylesheets is left as it is. An edit to one therapy then costs the pages it
+    rewrote, not the whole site."""
+
+    def __init__(self, outdir: Path, unused_css: Any):
+        self.outdir, self.unused_css = outdir, unused_css
+        self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
+        try:
+            import pickle
+
+            self.before = pickle.loads(self.path.read_bytes())
+        except Exception:  # noqa: BLE001 - absent or unreadable: scan every file
+            self.before = {"versions": None, "files": {}, "finished": {}}
+        self.files: dict[str, tuple] = {}
+        self.finished_at: dict[str, tuple] = {}
+        self.lean_key: tuple | None = None  # what the lean stylesheets were made from
+        self.sheets: dict[str, Any] = {}  # bundles read into rules, by the digest of their text
+
+    @staticmethod
+    def _stat(path: Path) -> tuple[int, int]:
+        status = path.stat()
+        return status.st_size, status.st_mtime_ns
+
+    def _entry(self, path: Path) -> tuple:
+        name = path.relative_to(self.outdir).as_posix()
+        if name not in self.files:
+            stat = self._stat(path)
+            kept = self.before["files"].get(name)
+            if kept is not None and kept[0] == stat:
+                self.files[name] = kept
+            else:
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                plain = STYLE_GROUP.sub("", text) if path.suffix == ".html" else text  # its own markup only
+                self.files[name] = (stat, frozenset(self.unused_css.WORD.findall(plain)),
+                                    tuple(BUNDLE_LINK.findall(text)) if path.suffix == ".html" else ())
+        return self.files[name]
+
+    def words(self, files: list[Path]) -> set[str]:
+        """Give every word of the files (the class names their markup and scripts may use)."""
+        return set().union(*(self._entry(path)[1] for path in files))
+
+    def bundles(self, pages: list[Path]) -> dict[str, list[str]]:
+        """Give each bundle the pages link, by file name, with the stylesheets it joins."""
+        return {Path(href).name: names.split() for page in pages for names, href in self._entry(page)[2]}
+
+    def to_finish(self, pages: list[Path], versions: dict[str, str]) -> list[Path]:
+        """Give the pages not yet finished for these stylesheet versions (all, when a stylesheet changed)."""
+        if self.before["versions"] != versions:
+            return pages
+        done = self.before["finished"]
+        return [page for page in pages if done.get(page.relative_to(self.outdir).as_posix()) != self._stat(page)]
+
+    def finished(self, page: Path) -> None:
+        """Note that ``page`` is finished as it now is (finishing changes neither its words nor its bundles)."""
+        name, stat = page.relative_to(self.outdir).as_posix(), self._stat(page)
+        self.finished_at[name] = stat
+        if name in self.files:
+            self.files[name] = (stat, *self.files[name][1:])
+
+    def save(self, versions: dict[str, str]) -> None:
+        """Keep what was read, for the next build."""
+        import pickle
+
+        finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
+                    **self.finished_at}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_bytes(pickle.dumps({"versions": versions, "files": self.files, "finished": finished,
+                                                "lean_key": self.lean_key, "sheets": self.sheets}))
+        except OSError:
+            self.path.unlink(missing_ok=True)
 
 
 # A page's stylesheet bundle as it is linked: blocking as Sphinx writes it, or as FirstStyles rewrote it.
@@ -302,8 +395,10 @@ class FirstStyles:
     that the theme's scripts add later, arrives meanwhile and is cached for the next page; without
     JavaScript it is linked as usual. Pages alike (the chapters) share the rules worked out once."""
 
-    def __init__(self, outdir: Path, unused_css: Any):
+    def __init__(self, outdir: Path, unused_css: Any, parsed: dict[str, Any] | None = None):
         self.outdir, self.unused_css = outdir, unused_css
+        self.known = parsed or {}  # bundles read by an earlier build, by the digest of their text
+        self.parsed: dict[str, Any] = {}  # those this build's pages link
         self.sheets: dict[Path, Any] = {}
         self.rules: dict[tuple[Path, frozenset[str], str], str] = {}
 
@@ -318,7 +413,10 @@ class FirstStyles:
             return html
         sheet = self.sheets.get(bundle)
         if sheet is None:
-            sheet = self.sheets[bundle] = self.unused_css.Stylesheet(bundle.read_text(encoding="utf-8"))
+            text = bundle.read_text(encoding="utf-8")
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            sheet = self.known.get(digest) or self.unused_css.Stylesheet(text)
+            self.sheets[bundle] = self.parsed[digest] = sheet
         rest = html[:match.start()] + html[match.end():]
         used = frozenset(self.unused_css.WORD.findall(rest)) & sheet.classes
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())

@@ -97,20 +97,25 @@ def _check_data(app: Sphinx) -> None:
         from carbook.data.load import check_library
         from carbook.data.problems import DataProblems
 
+        from carbook.data import snapshot
+
         faults.reached("checking-data")
-        library, problems = check_library(root)
+        checked = snapshot.checked_files(root)
+        library, problems = check_library(root, checked=checked)  # changed files only
         if problems:
             report = DataProblems(problems).report()
             # a clean stop: the report is the whole story, no traceback
             app.carbook_guard.stop(f"{report}\n\nThe book was not built. Fix the data and build again;"
                                    " `python -m carbook check` checks the data alone.", status=2)
         app.carbook_library = library
-        from carbook.data import snapshot
-
-        snapshot.save(root, library)  # the pages listing every therapy take it instead of loading it again
         from carbook.data.coverage import coverage_report
 
-        for line in coverage_report(library):
+        # a therapy taken unchanged from the last build keeps its line of the report
+        known = {entry[1].id: entry[3] for entry in checked.values()
+                 if entry[3] and library.therapies.get(entry[1].id) is entry[1]}
+        report = dict(zip(library.therapies, coverage_report(library, known)))
+        snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
+        for line in report.values():
             logger.info(f"source coverage: {line}")
         state = {
             "fingerprint": fingerprint,

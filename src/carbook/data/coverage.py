@@ -106,7 +106,9 @@ def _all_covered(text: str, start: int, end: int, covered: set[int]) -> bool:
     return all(i in covered for i in range(start, end) if _CONTENT.match(text[i]))
 
 
-def coverage_report(library: Any) -> list[str]:
+def coverage_report(library: Any, known: dict[str, str] | None = None) -> list[str]:
     """Give one line per therapy of a :class:`~carbook.data.load.Library`: how many sentences of its source the
-    chapter shows, lists as not used, and misses."""
-    return [coverage(t, library.source_of(t)).summary() for t in library.therapies.values()]
+    chapter shows, lists as not used, and misses. ``known`` gives lines already worked out, by therapy id,
+    for therapies that have not changed since."""
+    known = known or {}
+    return [known.get(t.id) or coverage(t, library.source_of(t)).summary() for t in library.therapies.values()]

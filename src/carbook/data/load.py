@@ -103,9 +103,12 @@ def load_library(root: Path | None = None, only: list[str] | None = None) -> Lib
     return library
 
 
-def check_library(root: Path) -> tuple[Library, list[Problem]]:
-    """Give every valid therapy with the glossary, and every problem of the data and the book's structure."""
-    library, problems = _load(root, therapy_files(root))
+def check_library(root: Path, checked: dict[str, Any] | None = None) -> tuple[Library, list[Problem]]:
+    """Give every valid therapy with the glossary, and every problem of the data and the book's structure.
+
+    ``checked`` (from :func:`carbook.data.snapshot.checked_files`) gives therapies already checked: one
+    whose data file and source still have the same bytes is taken as it is, not read and checked again."""
+    library, problems = _load(root, therapy_files(root), checked=checked)
     return library, problems + _check_chapters(root)
 
 
@@ -122,13 +125,21 @@ def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _load(root: Path, files: list[Path], with_glossary: bool = True) -> tuple[Library, list[Problem]]:
+def _load(root: Path, files: list[Path], with_glossary: bool = True,
+          checked: dict[str, Any] | None = None) -> tuple[Library, list[Problem]]:
+    from carbook.data import snapshot
+
     library = Library(root=root)
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for path in files:
         name = display_path(path, root)
-        therapy, file_problems, lines = _load_therapy(path, name, root, library.sources)
+        known = (checked or {}).get(name)
+        if known is not None and known[0] == snapshot.file_key(root, path, known[1].source):
+            therapy, file_problems, lines = known[1], [], {}  # the same bytes as when it was checked
+            library.sources.setdefault(therapy.source, known[2])
+        else:
+            therapy, file_problems, lines = _load_therapy(path, name, root, library.sources)
         problems += file_problems
         if therapy is None:
             continue

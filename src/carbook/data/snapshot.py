@@ -7,6 +7,11 @@ or more apiece. The build saves the library it checked with a digest of every in
 from: the data files, the sources, the table of contents and the code of this package. A page's
 :func:`~carbook.data.load.load_library` takes the saved library only when the digest of those files
 as they are now is the same; after any edit it loads the files as usual.
+
+The next build's check takes from it each therapy whose data file and source have the same bytes
+(and the package the same code), and checks afresh only the files that changed, then everything that
+concerns several files at once (ids, the glossary, the chapters): an edit to one therapy of hundreds
+checks that one.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import os
 import pickle
 from pathlib import Path
 from typing import Any
+
+from carbook.data.problems import display_path
 
 SNAPSHOT = Path("_build/.carbook/library.pickle")  # under the book's root, with the build's other output
 _CODE = Path(__file__).resolve().parents[1]  # the carbook package, whose models the library is made of
@@ -33,23 +40,63 @@ def inputs_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def save(root: Path, library: Any) -> None:
-    """Keep ``library``, checked, for the pages of this build; nothing is kept where it cannot be written."""
+def code_digest() -> str:
+    """Give a digest of this package's code, which the checks and the data's models are."""
+    digest = hashlib.sha256()
+    for path in sorted(_CODE.rglob("*.py")):
+        digest.update(f"{path.relative_to(_CODE).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
+    """Give what a therapy's check depends on: its data file's bytes and its source's name and bytes."""
+    def bytes_digest(path: Path) -> str:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+    return bytes_digest(data_file), source, bytes_digest(root / "data/sources" / source)
+
+
+def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> None:
+    """Keep ``library``, checked, for the pages of this build and the next build's check, with each
+    therapy's line of the coverage report (``coverage``, by id); nothing is kept where it cannot be written."""
     path = root / SNAPSHOT
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    files = {}
+    for therapy in library.therapies.values():
+        data_file = library.data_file(therapy.id)
+        name = display_path(data_file, root)  # as the check names it
+        files[name] = (file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
+                       (coverage or {}).get(therapy.id))
+    kept = {"inputs": inputs_digest(root), "code": code_digest(), "library": library, "files": files}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(pickle.dumps((inputs_digest(root), library), protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         temporary.replace(path)  # a page never reads a half-written file
     except OSError:
         temporary.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
 
 
-def load(root: Path) -> Any | None:
-    """Give the library the build kept, if it was made from the files as they are now; else None."""
+def _kept(root: Path) -> dict[str, Any] | None:
     try:
-        digest, library = pickle.loads((root / SNAPSHOT).read_bytes())
+        kept = pickle.loads((root / SNAPSHOT).read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
         return None
-    return library if digest == inputs_digest(root) else None
+    return kept if isinstance(kept, dict) and {"inputs", "code", "library", "files"} <= kept.keys() else None
+
+
+def load(root: Path) -> Any | None:
+    """Give the library the build kept, if it was made from the files as they are now; else None."""
+    kept = _kept(root)
+    return kept["library"] if kept is not None and kept["inputs"] == inputs_digest(root) else None
+
+
+def checked_files(root: Path) -> dict[str, tuple[tuple[str, str, str], Any, Any, str | None]]:
+    """Give the therapies the last build checked, by data file (relative to ``root``): each with the
+    :func:`file_key` of the files it was made from, its source document and its line of the coverage
+    report. Empty if the code changed."""
+    kept = _kept(root)
+    return kept["files"] if kept is not None and kept["code"] == code_digest() else {}
