@@ -269,7 +269,7 @@ def start_kernels(app: Any) -> None:
         return
     site_map = getattr(app.config, "external_site_map", None)
     pages = len(site_map) if site_map else None
-    _pool(app).grow(min(_cores(), pages or _cores()))
+    _pool(app).grow(min(usable_cores(), pages or usable_cores()))
 
 
 def stop_kernels(app: Any) -> None:
@@ -279,7 +279,7 @@ def stop_kernels(app: Any) -> None:
         pool.close()
 
 
-def _cores() -> int:
+def usable_cores() -> int:
     """Give the number of cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -433,7 +433,7 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     if not pages:
         stop_kernels(app)
         return
-    app.carbook_execution = Execution(app, env, pages, min(len(pages), _cores()))
+    app.carbook_execution = Execution(app, env, pages, min(len(pages), usable_cores()))
 
 
 def wait_for_page(app: Any, docname: str) -> None:

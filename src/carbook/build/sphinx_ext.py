@@ -31,7 +31,8 @@ from sphinx.util import logging
 
 from carbook.build import faults
 from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
-from carbook.build.execute import PageFailed, execute_outdated, start_kernels, stop_execution, wait_for_page
+from carbook.build.execute import (PageFailed, execute_outdated, start_kernels, stop_execution, usable_cores,
+                                   wait_for_page)
 from carbook.build.freshness import Digests, changed_pages
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
@@ -39,6 +40,8 @@ from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 # rebuild with nothing to do stays close to a plain Sphinx rebuild.
 
 logger = logging.getLogger(__name__)
+
+PARALLEL_WRITING_FROM = 64  # pages in the book from which they are written in parallel
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
@@ -186,6 +189,11 @@ def _executed(app: Sphinx, docname: str) -> None:
 
 def _read_all(app: Sphinx, env: Any) -> list[str]:
     stop_execution(app)  # every page is read: nothing more to execute
+    # A large book's pages are written by several processes (Sphinx's parallel writing; the kernels are
+    # gone by now, so nothing but Sphinx runs beside them). A small one is written in this process alone.
+    cores = usable_cores()
+    if cores > 1 and app.parallel <= 1 and len(env.found_docs) >= PARALLEL_WRITING_FROM:
+        app.parallel = cores + 1  # this process resolves each page while the others write
     return []
 
 
