@@ -98,7 +98,7 @@ class Build:
     seconds: float  # wall clock
     cpu: float  # user + system seconds of the build and every process it waited for (its kernels)
     executed: dict[str, float]  # page (relative to the book root) -> seconds its notebook took
-    peak_mb: float = 0.0  # the largest resident memory of the build and its kernels together, sampled
+    peak_mb: float = 0.0  # the most memory the build and its kernels held together (PSS), sampled
     largest_page: tuple[str, int] = ("", 0)  # the site's largest HTML page and its size in bytes
 
     @property
@@ -136,8 +136,12 @@ def build(root: Path) -> Build:
     return Build(seconds, cpu, executed, peak, (name, size))
 
 
-def _watch_memory(process: subprocess.Popen, every: float = 0.1) -> float:
-    """Wait for ``process`` to end; give the largest resident memory (MB) it and its descendants held at once."""
+def _watch_memory(process: subprocess.Popen, every: float = 0.2) -> float:
+    """Wait for ``process`` to end; give the most memory (MB) it and its descendants held at once.
+
+    Each process counts its proportional set size (PSS): memory it shares with others (pages a forked
+    writer shares with the build, the libraries every kernel maps) is divided among them, not counted
+    once per process as resident sizes would."""
     peak = 0
     try:
         parent = psutil.Process(process.pid)
@@ -151,8 +155,8 @@ def _watch_memory(process: subprocess.Popen, every: float = 0.1) -> float:
             except psutil.NoSuchProcess:
                 tree = []
             for member in tree:
-                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                    total += member.memory_info().rss
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, FileNotFoundError):
+                    total += member.memory_full_info().pss
         peak = max(peak, total)
         time.sleep(every)
     process.wait()

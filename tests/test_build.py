@@ -251,6 +251,21 @@ def test_sources_appendix_highlights_only_what_the_book_uses(built_book):
         assert debris in sources.get_text() and debris not in marked  # listed as not used: shown plain
 
 
+def test_each_highlighted_passage_leads_to_an_entry_that_shows_it(built_book):
+    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
+    marks = sources.select("mark[id^=src-]")
+    assert marks
+    for mark in marks:
+        link = mark.parent
+        assert link.name == "a" and "cb-use" in link.get("class", []), mark["id"]
+        target, _, fragment = link["href"].partition("#")
+        shown = BeautifulSoup((built_book / "book" / target).read_text(encoding="utf-8"), "html.parser")
+        entry = shown.find(id=fragment) if fragment else shown
+        assert entry is not None, link["href"]
+        shown_text = squash(entry.get_text() + " " + entry.get("data-passage", ""))  # "quoted in full above" keeps it
+        assert squash(mark.get_text())[:40] in shown_text, link["href"]
+
+
 def test_sources_appendix_shows_each_source_verbatim(built_book):
     html = (built_book / "book/sources.html").read_text(encoding="utf-8")
     assert 'id="source-baylor-heros-3-0-txt"' in html and 'id="source-nci-ct-0525-txt"' in html

@@ -66,28 +66,34 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
 
 
 def _highlighted(library: Library, name: str) -> str:
-    """Give a source document as HTML, verbatim, with the sentences the book shows highlighted and anchored."""
+    """Give a source document as HTML, verbatim, with the sentences the book shows highlighted and anchored,
+    each a link to where the book shows it; a sentence shown in several places lists them all below."""
     from carbook.pages.citations import anchor
 
     source = library.sources[name]
     text = source.text
     used = used_sentences(library, name)
     pieces, at = [], 0
-    for (start, end) in sorted(used):
+    for (start, end), places in sorted(used.items()):
         raw_start, raw_end = source.raw_span(start, end)
         if raw_start < at:
             continue  # overlapping an earlier highlight
         pieces.append(html.escape(text[at:raw_start]))
-        pieces.append(f'<mark id="src-{anchor(source, (start, end))}">{html.escape(text[raw_start:raw_end])}</mark>')
+        page, where = places[0]
+        # The link, not the page, says where it leads: one per passage, so a source of hundreds of
+        # passages is not listed a second time below it.
+        pieces.append(f'<a class="cb-use" href="{page}" title="Shown in: {html.escape(where)}">'
+                      f'<mark id="src-{anchor(source, (start, end))}">{html.escape(text[raw_start:raw_end])}</mark></a>')
         at = raw_end
     pieces.append(html.escape(text[at:]))
-    where = []
+    several = []
     for (start, end), places in sorted(used.items()):
-        links = ", ".join(f'<a href="{page}">{html.escape(link)}</a>' for page, link in places)
-        where.append(f"<li>“{html.escape(excerpt(source.shown(start, end)))}” — {links}</li>")
-    return (f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>\n'
-            f"<details class=\"cb-used\"><summary>Where the {len(used)} highlighted passages are used</summary>\n"
-            f"<ul>{''.join(where)}</ul></details>")
+        if len(places) > 1:
+            links = ", ".join(f'<a href="{page}">{html.escape(link)}</a>' for page, link in places)
+            several.append(f"<li>“{html.escape(excerpt(source.shown(start, end)))}” — {links}</li>")
+    listing = (f"\n<details class=\"cb-used\"><summary>{len(several)} of the highlighted passages are shown in "
+               f"several places</summary>\n<ul>{''.join(several)}</ul></details>") if several else ""
+    return f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>{listing}'
 
 
 def sources_appendix(library: Library) -> Markdown:
@@ -97,7 +103,7 @@ def sources_appendix(library: Library) -> Markdown:
     for name in sorted({t.source for t in library.therapies.values()}):
         users = ", ".join(short_name(t) for t in library.therapies.values() if t.source == name)
         blocks.append(f"({source_label(name)})=\n## {escape(name)}\n\nSource of {escape(users)}. Highlighted: the "
-                      "passages the book shows.\n\n" + _highlighted(library, name))
+                      "passages the book shows, each a link to where it shows it.\n\n" + _highlighted(library, name))
     return Markdown("\n\n".join(blocks))
 
 
