@@ -257,7 +257,7 @@ def test_each_highlighted_passage_leads_to_an_entry_that_shows_it(built_book):
     assert marks
     for mark in marks:
         link = mark.parent
-        assert link.name == "a" and "cb-use" in link.get("class", []), mark["id"]
+        assert link.name == "a", mark["id"]
         target, _, fragment = link["href"].partition("#")
         shown = BeautifulSoup((built_book / "book" / target).read_text(encoding="utf-8"), "html.parser")
         entry = shown.find(id=fragment) if fragment else shown

@@ -255,6 +255,14 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
     context["body"] = FIGURE_IMAGE.sub(_lazy_figure, body)
 
 
+def _count_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    app.carbook_pages_written = getattr(app, "carbook_pages_written", 0) + 1
+
+
+def _no_page_yet(app: Sphinx) -> None:
+    app.carbook_pages_written = 0
+
+
 def _lazy_figure(match: re.Match[str]) -> str:
     # Sphinx writes an SVG's size as a style; as width and height attributes it gives the browser the
     # figure's shape before the file arrives (no layout shift) and still lets CSS shrink it on a phone.
@@ -269,6 +277,8 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     originals = sorted({p for pattern in LEAN for p in static.glob(pattern) if lean_name(p.relative_to(static).as_posix())})
     if exception is not None or app.builder.format != "html" or not originals:
         return
+    if getattr(app, "carbook_pages_written", None) == 0:
+        return  # no page written, so no page, stylesheet or script changed (Sphinx copies them only then)
     from carbook.build import unused_css
 
     outdir = Path(app.outdir)
@@ -453,6 +463,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # only with pages whose body matches (e.g. {"citations.js": "carbook-cite"}).
     app.add_config_value("carbook_page_assets", {}, "html", dict)
     app.connect("html-page-context", _prune, priority=990)  # after the theme and extensions add theirs
+    app.connect("builder-inited", _no_page_yet)
+    app.connect("html-page-context", _count_page)
     app.connect("env-get-updated", _static_changed)
     app.connect("build-finished", _lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -79,11 +79,11 @@ def _highlighted(library: Library, name: str) -> str:
         if raw_start < at:
             continue  # overlapping an earlier highlight
         pieces.append(html.escape(text[at:raw_start]))
-        page, where = places[0]
-        # The link, not the page, says where it leads: one per passage, so a source of hundreds of
-        # passages is not listed a second time below it.
-        pieces.append(f'<a class="cb-use" href="{page}" title="Shown in: {html.escape(where)}">'
-                      f'<mark id="src-{anchor(source, (start, end))}">{html.escape(text[raw_start:raw_end])}</mark></a>')
+        # Each passage is the link to where it is shown (the text above the source says so): the page of
+        # a book of hundreds of sources lists no passage a second time, and carries nothing per link
+        # but its address.
+        pieces.append(f'<a href="{places[0][0]}"><mark id="src-{anchor(source, (start, end))}">'
+                      f'{html.escape(text[raw_start:raw_end])}</mark></a>')
         at = raw_end
     pieces.append(html.escape(text[at:]))
     several = []
