@@ -2,17 +2,19 @@
 
 myst-nb executes notebooks one after another as it reads them, each in a kernel of its own, and its
 cache is keyed on the code alone, so on its own it would either re-execute everything slowly or
-serve outputs made from old data. Here, before reading starts, every notebook page about to be read
-has its cached outputs dropped and is executed afresh; myst-nb (``execute_notebooks: cache``) then
-finds the fresh outputs. A page that is not re-read is neither dropped nor executed.
+serve outputs made from old data. Here, when reading starts, every notebook page about to be read
+has its cached outputs dropped and is executed afresh, in the background, while Sphinx reads the pages
+before it; just before Sphinx reads a page, the build waits for that page and caches its outputs, and
+myst-nb (``execute_notebooks: cache``) then finds them (:class:`Execution`). A page that is not
+re-read is neither dropped nor executed.
 
 The pages run on warm kernels, one per core at most (a :class:`KernelPool`). A kernel is started once
-per build and reused: before each page its namespace is reset (``%reset -f``) and its working folder
-set to the page's folder, so a page sees what a fresh kernel would, less the cost of starting Python
-and importing the libraries again. When the data changed and passed its check, the kernels are
+per build and reused, with one client for all its pages: before each page its namespace is reset
+(``%reset -f``) and its working folder set to the page's folder, so a page sees what a fresh kernel
+would, less the cost of starting Python and importing the libraries again. When the data changed and passed its check, the kernels are
 started at once, so they start and import the libraries while Sphinx works out what to re-read. The
-pages run longest first (by their time in the previous build), so the slowest page does not start
-last. Each page's outputs are cached as soon as it is done. A page whose cell fails, or that finds no
+pages run, and are read, longest first (by their time in the previous build), so the slowest page
+does not start last. A page whose cell fails, or that finds no
 kernel, is left uncached, so myst-nb executes it once more in a kernel of its own and reports any
 error in its usual way, failing the build. A kernel that dies under a page (killed, out of memory)
 is replaced and the page run again on the new one; a page that kills its kernel twice, or whose
