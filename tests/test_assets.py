@@ -134,7 +134,7 @@ def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tm
     page_html = tmp_path / "page.html"
     page_html.write_text('<link data-carbook-bundle="_static/basic.css _static/styles/theme.css" rel="stylesheet"'
                          ' type="text/css" href="_static/styles/bundle-1.css" />', encoding="utf-8")
-    digests = assets._write_bundles(tmp_path, [page_html])
+    digests = assets._write_bundle_files(tmp_path, assets.SiteScan(tmp_path, unused_css).bundles([page_html]))
     text = (static / "styles/bundle-1.css").read_text(encoding="utf-8")
     assert text == 'a{background:url(../file.png)}\nb{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}'
     assert digests == {"bundle-1.css": hashlib.sha256(text.encode()).hexdigest()[:8]}

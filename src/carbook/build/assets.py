@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
+import pickle
 import posixpath
 import re
 from pathlib import Path
@@ -154,17 +155,9 @@ def _bundle(styles: list[Any]) -> list[Any]:
     return rest[:first] + [link] + rest[first:]
 
 
-def _write_bundles(outdir: Path, pages: list[Path]) -> dict[str, str]:
-    """Write every bundle the pages link (their files joined, relative addresses rebased); give their digests."""
-    bundles = {}
-    for page in pages:
-        for names, href in BUNDLE_LINK.findall(page.read_text(encoding="utf-8")):
-            bundles[Path(href).name] = names.split()
-    return _write_bundle_files(outdir, bundles)
-
-
 def _write_bundle_files(outdir: Path, bundles: dict[str, list[str]]) -> dict[str, str]:
-    """Write each bundle (by file name, with the stylesheets it joins); give their digests."""
+    """Write each bundle (by file name, with the stylesheets it joins: their texts joined, relative
+    addresses rebased); give their digests."""
     digests = {}
     for name, files in sorted(bundles.items()):
         parts = []
@@ -325,8 +318,6 @@ class SiteScan:
         self.outdir, self.unused_css = outdir, unused_css
         self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
         try:
-            import pickle
-
             self.before = pickle.loads(self.path.read_bytes())
         except Exception:  # noqa: BLE001 - absent or unreadable: scan every file
             self.before = {"versions": None, "files": {}, "finished": {}}
@@ -378,8 +369,6 @@ class SiteScan:
 
     def save(self, versions: dict[str, str]) -> None:
         """Keep what was read, for the next build."""
-        import pickle
-
         finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
                     **self.finished_at}
         try:

@@ -11,10 +11,10 @@ re-read is neither dropped nor executed.
 The pages run on warm kernels, one per core at most (a :class:`KernelPool`). A kernel is started once
 per build and reused, with one client for all its pages: before each page its namespace is reset
 (``%reset -f``) and its working folder set to the page's folder, so a page sees what a fresh kernel
-would, less the cost of starting Python and importing the libraries again. When the data changed and passed its check, the kernels are
-started at once, so they start and import the libraries while Sphinx works out what to re-read. The
-pages run, and are read, longest first (by their time in the previous build), so the slowest page
-does not start last. A page whose cell fails, or that finds no
+would, less the cost of starting Python and importing the libraries again. When the data changed and
+passed its check, the kernels are started at once, so they start and import the libraries while
+Sphinx works out what to re-read. The pages run, and are read, longest first (by their time in the
+previous build), so the slowest page does not start last. A page whose cell fails, or that finds no
 kernel, is left uncached, so myst-nb executes it once more in a kernel of its own and reports any
 error in its usual way, failing the build. A kernel that dies under a page (killed, out of memory)
 is replaced and the page run again on the new one; a page that kills its kernel twice, or whose
@@ -351,11 +351,8 @@ class Execution:
     While Sphinx reads one page, the kernels execute the next ones: reading (in this process) and
     executing (in the kernels) share the machine's cores instead of taking turns."""
 
-    def __init__(self, app: Any, env: Any, pages: list[tuple[str, tuple[Path, Any]]], workers: int):
-        from jupyter_cache import get_cache
-
-        self.app, self.env, self.config = app, env, env.mystnb_config
-        self.cache = get_cache(self.config.execution_cache_path or ".jupyter_cache")
+    def __init__(self, app: Any, env: Any, cache: Any, pages: list[tuple[str, tuple[Path, Any]]], workers: int):
+        self.app, self.env, self.config, self.cache = app, env, env.mystnb_config, cache
         self.workers = workers
         self.seconds: dict[str, float] = dict(getattr(env, "carbook_execution_seconds", {}))
         self.failures: list[str] = []
@@ -435,7 +432,7 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     if not pages:
         stop_kernels(app)
         return
-    app.carbook_execution = Execution(app, env, pages, min(len(pages), usable_cores()))
+    app.carbook_execution = Execution(app, env, cache, pages, min(len(pages), usable_cores()))
 
 
 def wait_for_page(app: Any, docname: str) -> None:

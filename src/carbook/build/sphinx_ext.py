@@ -97,10 +97,9 @@ def _check_data(app: Sphinx) -> None:
     if state is None or state["fingerprint"] != fingerprint:
         # inputs changed since the last good build (or there was none): check everything again
         from carbook.pages import substitutions
+        from carbook.data import snapshot
         from carbook.data.load import check_library
         from carbook.data.problems import DataProblems
-
-        from carbook.data import snapshot
 
         faults.reached("checking-data")
         checked = snapshot.checked_files(root)
@@ -114,8 +113,8 @@ def _check_data(app: Sphinx) -> None:
         from carbook.data.coverage import coverage_report
 
         # a therapy taken unchanged from the last build keeps its line of the report
-        known = {entry[1].id: entry[3] for entry in checked.values()
-                 if entry[3] and library.therapies.get(entry[1].id) is entry[1]}
+        known = {entry.therapy.id: entry.coverage for entry in checked.values()
+                 if entry.coverage and library.therapies.get(entry.therapy.id) is entry.therapy}
         report = dict(zip(library.therapies, coverage_report(library, known)))
         snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
         for line in report.values():

@@ -11,22 +11,12 @@ and attribute selectors, are never required (``:not(.x)`` matches more when ``.x
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from pathlib import Path
 
 WORD = re.compile(r"[_a-zA-Z][_a-zA-Z0-9-]*")
 CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 FUNCTIONAL = re.compile(r":(?:not|is|where|has|nth-child|nth-last-child|nth-of-type|nth-last-of-type)\(")
 ATTRIBUTE = re.compile(r"\[[^\]]*\]")
 NESTED = re.compile(r"@(?:media|supports|layer|container)\b")  # blocks of rules, purged inside
-
-
-def words(files: Iterable[Path]) -> set[str]:
-    """Give every identifier-like word of the files: the class names a site's markup and scripts use."""
-    found: set[str] = set()
-    for path in files:
-        found.update(WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
-    return found
 
 
 def purge(css: str, used: set[str]) -> str:

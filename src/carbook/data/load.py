@@ -135,9 +135,9 @@ def _load(root: Path, files: list[Path], with_glossary: bool = True,
     for path in files:
         name = display_path(path, root)
         known = (checked or {}).get(name)
-        if known is not None and known[0] == snapshot.file_key(root, path, known[1].source):
-            therapy, file_problems, lines = known[1], [], {}  # the same bytes as when it was checked
-            library.sources.setdefault(therapy.source, known[2])
+        if known is not None and known.key == snapshot.file_key(root, path, known.therapy.source):
+            therapy, file_problems, lines = known.therapy, [], {}  # the same bytes as when it was checked
+            library.sources.setdefault(therapy.source, known.source)
         else:
             therapy, file_problems, lines = _load_therapy(path, name, root, library.sources)
         problems += file_problems

@@ -19,21 +19,29 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import display_path
 
 SNAPSHOT = Path("_build/.carbook/library.pickle")  # under the book's root, with the build's other output
 _CODE = Path(__file__).resolve().parents[1]  # the carbook package, whose models the library is made of
 
 
-def inputs_digest(root: Path) -> str:
-    """Give a digest of the names and bytes of every file a library of the book at ``root`` is made from."""
+class Checked(NamedTuple):
+    """A therapy as the last build checked it."""
+
+    key: tuple[str, str, str]  # its data file's and source's bytes then (:func:`file_key`)
+    therapy: Any
+    source: Any  # the source document it quotes
+    coverage: str | None  # its line of the coverage report
+
+
+def _files_digest(base: Path, files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
-    files = [*((root, p) for p in sorted((root / "data").rglob("*"))), (root, root / "_toc.yml"),
-             *((_CODE, p) for p in sorted(_CODE.rglob("*.py")))]
-    for base, path in files:
+    for path in files:
         if path.is_file():
             digest.update(f"{path.relative_to(base).as_posix()}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -42,11 +50,14 @@ def inputs_digest(root: Path) -> str:
 
 def code_digest() -> str:
     """Give a digest of this package's code, which the checks and the data's models are."""
-    digest = hashlib.sha256()
-    for path in sorted(_CODE.rglob("*.py")):
-        digest.update(f"{path.relative_to(_CODE).as_posix()}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return _files_digest(_CODE, sorted(_CODE.rglob("*.py")))
+
+
+def inputs_digest(root: Path, code: str | None = None) -> str:
+    """Give a digest of the names and bytes of every file a library of the book at ``root`` is made from
+    (``code``: the :func:`code_digest`, if already worked out)."""
+    data = _files_digest(root, [*sorted((root / THERAPY_DIR.parent).rglob("*")), root / "_toc.yml"])
+    return hashlib.sha256(f"{data}\0{code or code_digest()}".encode()).hexdigest()
 
 
 def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
@@ -56,7 +67,7 @@ def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
             return hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return ""
-    return bytes_digest(data_file), source, bytes_digest(root / "data/sources" / source)
+    return bytes_digest(data_file), source, bytes_digest(root / SOURCE_DIR / source)
 
 
 def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> None:
@@ -68,9 +79,10 @@ def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> No
     for therapy in library.therapies.values():
         data_file = library.data_file(therapy.id)
         name = display_path(data_file, root)  # as the check names it
-        files[name] = (file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
-                       (coverage or {}).get(therapy.id))
-    kept = {"inputs": inputs_digest(root), "code": code_digest(), "library": library, "files": files}
+        files[name] = Checked(file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
+                              (coverage or {}).get(therapy.id))
+    code = code_digest()
+    kept = {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
@@ -94,9 +106,8 @@ def load(root: Path) -> Any | None:
     return kept["library"] if kept is not None and kept["inputs"] == inputs_digest(root) else None
 
 
-def checked_files(root: Path) -> dict[str, tuple[tuple[str, str, str], Any, Any, str | None]]:
-    """Give the therapies the last build checked, by data file (relative to ``root``): each with the
-    :func:`file_key` of the files it was made from, its source document and its line of the coverage
-    report. Empty if the code changed."""
+def checked_files(root: Path) -> dict[str, Checked]:
+    """Give the therapies the last build checked, by data file (relative to ``root``). Empty if the code
+    changed."""
     kept = _kept(root)
     return kept["files"] if kept is not None and kept["code"] == code_digest() else {}
