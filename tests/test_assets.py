@@ -12,7 +12,7 @@ from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
 from carbook.build import assets
 from carbook.build import unused_css
-from carbook.pages.figures import Drawing
+from carbook.pages.myst import Drawing
 from carbook.pages.myst import FIGURE_DIR, figure
 
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="216pt" viewBox="0 0 432 216"></svg>\n'

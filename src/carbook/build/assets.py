@@ -279,15 +279,22 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     pages = sorted(outdir.rglob("*.html"))
     used = scan.words([*pages, *sorted(static.rglob("*.js"))])
     versions = {}
-    # the lean copies are made again only when the words the site uses or the originals changed
-    scan.lean_key = (hashlib.sha256("\0".join(sorted(used)).encode()).hexdigest(),
-                     tuple((p.relative_to(static).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in originals))
+    texts = {original: ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))) for original in originals}
+    digests = {original: hashlib.sha256(text.encode()).hexdigest() for original, text in texts.items()}
+    # The lean copies are made again only when the originals, or which of their classes the site uses,
+    # changed: new words in a page's text alone leave them as they are.
+    known = scan.before.get("classes", {})
+    sheets = {original: None if digests[original] in known else unused_css.Stylesheet(texts[original]) for original in originals}
+    scan.classes = {digests[o]: known[digests[o]] if sheets[o] is None else sheets[o].classes for o in originals}
+    relevant = used & frozenset().union(*scan.classes.values())
+    scan.lean_key = (hashlib.sha256("\0".join(sorted(relevant)).encode()).hexdigest(),
+                     tuple((o.relative_to(static).as_posix(), digests[o]) for o in originals))
     for original in originals:
         lean = static / lean_name(original.relative_to(static).as_posix())
         if scan.before.get("lean_key") == scan.lean_key and lean.is_file():
             lighter = lean.read_text(encoding="utf-8")
         else:
-            lighter = unused_css.purge(ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))), used)
+            lighter = (sheets[original] or unused_css.Stylesheet(texts[original])).keep(used)
         if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
             lean.write_text(lighter, encoding="utf-8")
         versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
@@ -324,6 +331,7 @@ class SiteScan:
         self.files: dict[str, tuple] = {}
         self.finished_at: dict[str, tuple] = {}
         self.lean_key: tuple | None = None  # what the lean stylesheets were made from
+        self.classes: dict[str, frozenset[str]] = {}  # the classes of each stylesheet they are made from, by digest
         self.sheets: dict[str, Any] = {}  # bundles read into rules, by the digest of their text
 
     @staticmethod
@@ -374,7 +382,8 @@ class SiteScan:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_bytes(pickle.dumps({"versions": versions, "files": self.files, "finished": finished,
-                                                "lean_key": self.lean_key, "sheets": self.sheets}))
+                                                "lean_key": self.lean_key, "sheets": self.sheets,
+                                                "classes": self.classes}))
         except OSError:
             self.path.unlink(missing_ok=True)
 

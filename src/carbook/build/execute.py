@@ -44,7 +44,7 @@ KERNEL_NAME = "python3"  # the kernel the book's pages name; a page naming anoth
 # What the book's pages import: a warm kernel imports it on starting, off the pages' critical path.
 # Then what is loaded is frozen out of the garbage collector's sight: the reset before each page
 # collects garbage, and would otherwise walk every object of those libraries again (0.1 s a page).
-WARM_IMPORTS = "import carbook.pages.chapter, carbook.data.load, carbook.pages.shared\nimport gc\ngc.freeze()"
+WARM_IMPORTS = "import carbook.pages.chapter, carbook.data.load\nimport gc\ngc.freeze()"
 
 
 @dataclass

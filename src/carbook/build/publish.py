@@ -13,6 +13,7 @@ from typing import Any
 from carbook import __version__
 from carbook.data.load import Library
 from carbook.pages.labels import LABELS
+from carbook.pages.pieces import Pieces, none
 from carbook.data.models import Therapy
 from carbook.pages.tables import Row, all_rows
 
@@ -41,13 +42,16 @@ FACT_FIELDS: list[tuple[str, str, str]] = [
 ]
 
 
-def fact_rows(library: Library) -> list[dict[str, Any]]:
-    """Give one row per fact the chapters show, in page order, with its passage."""
-    return [
-        _row(therapy, section, row)
-        for therapy in library.therapies.values()
-        for section, row in all_rows(therapy, library.source_of(therapy))
-    ]
+def fact_rows(library: Library, pieces: Pieces | None = None) -> list[dict[str, Any]]:
+    """Give one row per fact the chapters show, in page order, with its passage (a therapy's rows taken
+    from ``pieces`` where it and its source are unchanged)."""
+    pieces = pieces or none()
+    rows = []
+    for therapy in library.therapies.values():
+        source = library.source_of(therapy)
+        rows += pieces.get("fact-rows", (therapy.id, pieces.of(therapy), pieces.of(source.text)),
+                           lambda: [_row(therapy, section, row) for section, row in all_rows(therapy, source)])
+    return rows
 
 
 def _row(therapy: Therapy, section: str, row: Row) -> dict[str, Any]:
@@ -68,12 +72,12 @@ def _row(therapy: Therapy, section: str, row: Row) -> dict[str, Any]:
     }
 
 
-def facts_csv(library: Library) -> str:
+def facts_csv(library: Library, pieces: Pieces | None = None) -> str:
     """Give facts.csv as text: a header row, then :func:`fact_rows`; empty cells where a column does not apply."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[name for name, _, _ in FACT_FIELDS], lineterminator="\n")
     writer.writeheader()
-    for row in fact_rows(library):
+    for row in fact_rows(library, pieces):
         writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v) for k, v in row.items()})
     return buffer.getvalue()
 
@@ -120,13 +124,14 @@ def descriptor(library: Library) -> dict[str, Any]:
     }
 
 
-def write_package(library: Library, folder: Path) -> Path:
-    """Write the data package into ``folder`` (replacing what was there); give the descriptor's path."""
+def write_package(library: Library, folder: Path, pieces: Pieces | None = None) -> Path:
+    """Write the data package into ``folder`` (replacing what was there); give the descriptor's path.
+    ``pieces``: the facts of each therapy kept from the last build."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "therapies").mkdir(parents=True)
     (folder / "schema").mkdir()
     (folder / "sources").mkdir()
-    (folder / "facts.csv").write_text(facts_csv(library), encoding="utf-8")
+    (folder / "facts.csv").write_text(facts_csv(library, pieces), encoding="utf-8")
     for therapy in library.therapies.values():
         data = therapy.model_dump(mode="json", exclude_none=True)
         (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")

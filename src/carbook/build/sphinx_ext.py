@@ -6,11 +6,14 @@
   set from the data at each build, so a name is typed once.
 * After a good build, the data is published inside the site as a Frictionless Data Package (``data/``).
 * Each page declares the files it is built from: a therapy chapter depends on its data file, its
-  source document and the package code; other pages on all data. Sphinx re-reads a page when one of
-  them changes; the notebook pages to be re-read are executed afresh, several at a time, before
-  reading (:mod:`carbook.build.execute`), so a plain ``jupyter-book build .`` is never stale and
-  re-executes only the pages an edit affects. When the data changed and passed its check, the
-  kernels for that start at once, and every kernel is shut down before the build ends.
+  source document and the package code. Sphinx re-reads a page when one of them changes; the notebook
+  pages to be re-read are executed afresh, several at a time, before reading
+  (:mod:`carbook.build.execute`), so a plain ``jupyter-book build .`` is never stale and re-executes
+  only the pages an edit affects. When the data changed and passed its check, the kernels for that
+  start at once, and every kernel is shut down before the build ends.
+* The other pages, which list every therapy, are built without a kernel: each ``{carbook}`` block
+  stands for text generated from the checked data, parsed where it stands; after a data edit such a
+  page is re-read only when that text (or a substitution) changed (:mod:`carbook.build.generated`).
 * Whether a page is re-read is also judged by content (:mod:`carbook.build.freshness`): a page whose
   source or dependencies have other bytes than when it was last read is read again, whatever their
   modification times say.
@@ -21,6 +24,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from carbook.build import faults
+from carbook.build import faults, generated
 from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
 from carbook.build.execute import (PageFailed, execute_outdated, start_kernels, stop_execution, usable_cores,
                                    wait_for_page)
@@ -41,7 +45,7 @@ from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 logger = logging.getLogger(__name__)
 
-PARALLEL_WRITING_FROM = 64  # pages in the book from which they are written in parallel
+PARALLEL_WRITING_FROM = 64  # pages to write from which they are written in parallel
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
@@ -65,15 +69,20 @@ def _inputs(root: Path) -> dict[str, Any]:
     }
 
 
+def _is_chapter(docname: str) -> bool:
+    return Path(docname).parent.as_posix() == CHAPTER_DIR.as_posix()
+
+
 def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
     code = inputs["code"]
-    chapter = Path(docname)
-    if chapter.parent.as_posix() == CHAPTER_DIR.as_posix():
-        data_file = (THERAPY_DIR / f"{chapter.name}.yaml").as_posix()
-        source = inputs["therapy_sources"].get(chapter.name)
+    if _is_chapter(docname):
+        therapy_id = Path(docname).name
+        data_file = (THERAPY_DIR / f"{therapy_id}.yaml").as_posix()
+        source = inputs["therapy_sources"].get(therapy_id)
         return [data_file, *([source] if source else []), *inputs["data"], *code]
-    # Pages built from all data list the therapies in the order of the chapters in _toc.yml.
-    return [*inputs["therapies"], *inputs["data"], *inputs["sources"], *code, "_toc.yml"]
+    # The other pages show the data through generated text and substitutions, judged by their digest
+    # (see _outdated), not by which data file changed.
+    return list(code)
 
 
 def _fingerprint(inputs: dict[str, Any], digests: Digests) -> str:
@@ -94,6 +103,9 @@ def _check_data(app: Sphinx) -> None:
     fingerprint = _fingerprint(inputs, app.carbook_digests)
     state = getattr(app.env, "carbook_state", None)
     app.carbook_library = None
+    app.carbook_pages_read = 0
+    app.carbook_pieces = None  # parts of the shared pages and the data package kept between builds (_pieces)
+    app.carbook_texts = generated.Texts(lambda: _library(app), lambda: _pieces(app))  # made when first needed
     if state is None or state["fingerprint"] != fingerprint:
         # inputs changed since the last good build (or there was none): check everything again
         from carbook.pages import substitutions
@@ -101,6 +113,10 @@ def _check_data(app: Sphinx) -> None:
         from carbook.data.load import check_library
         from carbook.data.problems import DataProblems
 
+        # Pages will be re-executed unless the check fails: start their kernels now, so they start and
+        # import the libraries while the data is checked and Sphinx works out which pages to re-read.
+        start_kernels(app)
+        faults.reached("starting-kernels")
         faults.reached("checking-data")
         checked = snapshot.checked_files(root)
         library, problems = check_library(root, checked=checked)  # changed files only
@@ -119,22 +135,53 @@ def _check_data(app: Sphinx) -> None:
         snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
         for line in report.values():
             logger.info(f"source coverage: {line}")
+        values = substitutions.for_library(library)
         state = {
             "fingerprint": fingerprint,
-            "substitutions": substitutions.for_library(library),
+            "substitutions": values,
+            "substitutions_digest": generated.substitutions_digest(values),
             "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
         }
         app.env.carbook_state = state
-        start_kernels(app)  # pages will be re-executed: start their kernels while Sphinx works out which
-        faults.reached("starting-kernels")
     values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
     app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
 
 
+def _library(app: Sphinx) -> Any:
+    """Give the library this build checked (or, when the data did not change, the one the last build kept)."""
+    if app.carbook_library is not None:
+        return app.carbook_library
+    if getattr(app, "carbook_kept_library", None) is None:
+        from carbook.data.load import load_library
+
+        app.carbook_kept_library = load_library(Path(app.srcdir))
+    return app.carbook_kept_library
+
+
+def _pieces(app: Sphinx) -> Any:
+    """Give the parts of the shared pages and the data package the last build kept (saved when the build ends)."""
+    if app.carbook_pieces is None:
+        from carbook.pages.pieces import Pieces
+
+        app.carbook_pieces = Pieces(Path(app.srcdir))
+    return app.carbook_pieces
+
+
+def _note_generated(app: Sphinx, doctree: Any) -> None:
+    # What a page built from all data shows from it: the texts of its {carbook} blocks and the substitutions.
+    docname = app.env.docname
+    if not _is_chapter(docname):
+        names = app.env.carbook_sections.pop(docname, [])
+        digest = app.carbook_texts.digest(names, app.env.carbook_state["substitutions_digest"])
+        app.env.carbook_generated[docname] = (names, digest)
+
+
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     faults.reached("reading")
     _executed(app, docname)  # its outputs are cached before myst-nb looks for them
+    app.env.carbook_sections[docname] = []  # the {carbook} blocks it holds (generated.Section)
+    app.carbook_pages_read += 1
     dependencies = _dependencies(docname, app.env.carbook_inputs_now)
     for dependency in dependencies:
         app.env.note_dependency(dependency)
@@ -144,12 +191,14 @@ def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def _forget_page(app: Sphinx, env: Any, docname: str) -> None:
     getattr(env, "carbook_read_with", {}).pop(docname, None)
+    getattr(env, "carbook_generated", {}).pop(docname, None)
 
 
 def _merge_pages(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
     # parallel reading: each reader process recorded the digests of the pages it read
-    env.carbook_read_with.update({doc: other.carbook_read_with[doc] for doc in docnames
-                                  if doc in getattr(other, "carbook_read_with", {})})
+    for record in ("carbook_read_with", "carbook_generated"):
+        kept, theirs = getattr(env, record), getattr(other, record, {})
+        kept.update({doc: theirs[doc] for doc in docnames if doc in theirs})
 
 
 def _titles(env: Any) -> dict[str, str]:
@@ -160,11 +209,21 @@ def _outdated(app: Sphinx, env: Any, added: set[str], changed: set[str], removed
     app.carbook_titles_before = _titles(env)
     if not hasattr(env, "carbook_read_with"):
         env.carbook_read_with = {}
+    if not hasattr(env, "carbook_generated"):
+        env.carbook_generated = {}
+    env.carbook_sections = {}
     # A page whose own file or dependencies have other bytes than when it was read (whatever their
     # mtimes), or that was read without this record, is read again.
     read_with = {doc: files for doc, files in env.carbook_read_with.items() if doc in env.found_docs}
     outdated = changed_pages(read_with, app.carbook_digests)
     outdated.update(doc for doc in env.all_docs if doc in env.found_docs and doc not in read_with)
+    if app.carbook_library is not None:
+        # The data changed: a page built from all of it is read again only if it now shows other text.
+        texts = app.carbook_texts
+        substitutions = env.carbook_state["substitutions_digest"]
+        for doc, (names, digest) in env.carbook_generated.items():
+            if doc in env.found_docs and doc not in outdated and texts.digest(names, substitutions) != digest:
+                outdated.add(doc)
     # A data file added or removed changes no existing file: re-read the pages that list all data.
     before = getattr(env, "carbook_inputs", None)
     now = env.carbook_inputs_now
@@ -188,12 +247,16 @@ def _executed(app: Sphinx, docname: str) -> None:
 
 def _read_all(app: Sphinx, env: Any) -> list[str]:
     stop_execution(app)  # every page is read: nothing more to execute
-    # A large book's pages are written by several processes (Sphinx's parallel writing; the kernels are
-    # gone by now, so nothing but Sphinx runs beside them). A small one is written in this process alone.
-    cores = usable_cores()
-    if cores > 1 and app.parallel <= 1 and len(env.found_docs) >= PARALLEL_WRITING_FROM:
-        app.parallel = cores + 1  # this process resolves each page while the others write
     return []
+
+
+def _write_in_parallel(app: Sphinx, pages: int) -> None:
+    # Many pages to write are written by several processes (Sphinx's parallel writing; the kernels are
+    # gone by now, so nothing but Sphinx runs beside them). A few are written in this process alone:
+    # starting the writers would cost more than it saves.
+    cores = usable_cores()
+    if cores > 1 and app.parallel <= 1 and pages >= PARALLEL_WRITING_FROM:
+        app.parallel = cores + 1  # this process resolves each page while the others write
 
 
 def _site_files(app: Sphinx) -> str:
@@ -217,7 +280,9 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # checksum: when one changed (by content), write every page again, which copies them too.
     site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
     if retitled or site_files not in (None, env.carbook_site_files):
+        _write_in_parallel(app, len(env.found_docs))
         return sorted(env.found_docs)
+    _write_in_parallel(app, app.carbook_pages_read)
     return []
 
 
@@ -253,7 +318,12 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
     except OSError as error:
         guard.stop(cannot_write(error, guard.state_dir) if write_problem(error) else
                    f"carbook: the data package could not be written: {error}")
+    if app.carbook_pieces is not None:
+        app.carbook_pieces.save()
     guard.end()
+    # The build's objects live until the process ends: keep the collector from walking them all once
+    # more as Python shuts down.
+    gc.freeze()
 
 
 def _publish(app: Sphinx) -> None:
@@ -267,7 +337,7 @@ def _publish(app: Sphinx) -> None:
     from carbook.build.publish import write_package
 
     faults.reached("publishing")
-    write_package(library or load_library(Path(app.srcdir)), folder)
+    write_package(library or load_library(Path(app.srcdir)), folder, _pieces(app))
 
 
 def _saved(app: Sphinx, env: Any) -> None:
@@ -297,5 +367,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _escape_page_titles, priority=900)
     app.connect("html-collect-pages", _finishing)
     app.connect("build-finished", _finish)
-    # env_version 2: pages record what they were read with (carbook_read_with); older saved state is dropped
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    app.add_directive("carbook", generated.Section)
+    app.connect("doctree-read", _note_generated)
+    # env_version 3: pages record what they were read with (carbook_read_with) and what they show from the
+    # data (carbook_generated); older saved state is dropped
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

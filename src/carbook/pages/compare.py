@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from carbook.pages.labels import label
 from carbook.data.load import Library
 from carbook.data.models import NotStated, Therapy
 from carbook.pages.substitutions import short_name
 from carbook.pages.tables import display_fact
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The facets compared, by dotted path of the fact in a therapy's data; their labels come from the registry.
 FACET_PATHS: list[str] = [
@@ -43,6 +44,8 @@ def facts(therapy: Therapy) -> list[tuple[str, Any]]:
 
 def comparison_frame(library: Library) -> pd.DataFrame:
     """Give the side-by-side table: a row per facet, a column per therapy (keyed by id), values as shown."""
+    import pandas as pd
+
     columns = {t.id: [display_fact(t, path, fact) for path, fact in facts(t)] for t in library.therapies.values()}
     return pd.DataFrame(columns, index=[lbl for lbl, _ in FACETS]).rename_axis("Facet").reset_index()
 
@@ -78,12 +81,22 @@ def modality_key(modality: str) -> str:
     return re.sub(r" cells?$", "", key).removesuffix("s")
 
 
+def stated_totals(library: Library) -> dict[str, int]:
+    """Give, for each facet by label, how many therapies' sources state it (out of all therapies)."""
+    return {lbl: sum(not isinstance(therapy.fact_or_gap(path), NotStated) for therapy in library.therapies.values())
+            for lbl, path in FACETS}
+
+
 def stated_counts(library: Library) -> pd.Series:
-    """Give, for each facet, how many therapies' sources state it (out of all therapies)."""
-    return stated_matrix(library).sum(axis=1)
+    """Give :func:`stated_totals` as a series, indexed by facet label."""
+    import pandas as pd
+
+    return pd.Series(stated_totals(library))
 
 
 def stated_matrix(library: Library) -> pd.DataFrame:
     """Give True where a therapy's source states a facet and False where it is silent; columns keyed by id."""
+    import pandas as pd
+
     columns = {t.id: [not isinstance(fact, NotStated) for _, fact in facts(t)] for t in library.therapies.values()}
     return pd.DataFrame(columns, index=[lbl for lbl, _ in FACETS])

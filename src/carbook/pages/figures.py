@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
+from carbook.pages.myst import Drawing  # noqa: E402  (defined there: a Drawing kept between builds loads without matplotlib)
 from carbook.pages.tables import display_value, plural, regimen_stages  # noqa: E402
 
 if TYPE_CHECKING:
@@ -48,16 +49,6 @@ matplotlib.rcParams.update(
         "ytick.color": INK,
     }
 )
-
-
-@dataclass(frozen=True)
-class Drawing:
-    """A finished figure: its SVG bytes, the alt text that says what it shows, and every text it draws
-    (box texts, labels, tick labels), so tests can pin that it draws stated values and nothing else."""
-
-    svg: bytes
-    alt: str
-    texts: tuple[str, ...] = ()
 
 
 def to_svg(figure: Figure) -> bytes:
@@ -222,21 +213,23 @@ def age_range(therapy: Therapy) -> Drawing | None:
     return drawing(figure, alt)
 
 
-def stated_counts(counts: pd.Series, total: int) -> Drawing:
+def stated_counts(counts: Mapping[str, int], total: int) -> Drawing:
     """Give, per facet, a bar of how many of the ``total`` therapies' sources state it, the rest of the row
-    dashed: which facts sources give and which they leave out. The figure's size does not grow with the book."""
-    facets = list(counts.index)
+    dashed: which facts sources give and which they leave out (``counts``: by facet label, a mapping or a
+    series). The figure's size does not grow with the book."""
+    facets = list(counts.keys())
+    values = [int(counts[facet]) for facet in facets]
     figure = Figure(figsize=(FIGURE_WIDTH, 0.6 + 0.3 * len(facets)), facecolor="white")
     ax = figure.add_axes((0.42, 0.08 + 0.3 / (0.6 + 0.3 * len(facets)), 0.5, 1 - 0.5 / (0.6 + 0.3 * len(facets))))
     y = list(range(len(facets)))
     ax.barh(y, [total] * len(facets), color=GAP, edgecolor=GAP_EDGE, linestyle=(0, (3, 2)), linewidth=0.8, height=0.62)
-    ax.barh(y, [int(c) for c in counts], color=STATED, edgecolor=STATED_EDGE, linewidth=1.1, height=0.62)
+    ax.barh(y, values, color=STATED, edgecolor=STATED_EDGE, linewidth=1.1, height=0.62)
     ax.set_yticks(y, [_wrap(f, 26) for f in facets], fontsize=9.5)
     ax.invert_yaxis()
     ax.set_xlim(0, total)
     ax.set_xticks([0, total], ["0", str(total)])
     ax.set_xlabel(f"therapies whose source states it (of {total})", fontsize=9.5)
-    for index, count in enumerate(counts):
+    for index, count in enumerate(values):
         ax.text(total * 0.02, index, str(int(count)), va="center", ha="left", fontsize=9.5, weight="bold", color=INK)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -10,15 +10,23 @@ import hashlib
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from carbook.pages.figures import Drawing
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")  # a pipe that would end a table cell
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A finished figure (drawn by :mod:`carbook.pages.figures`): its SVG bytes, the alt text that says what
+    it shows, and every text it draws (box texts, labels, tick labels), so tests can pin that it draws
+    stated values and nothing else."""
+
+    svg: bytes
+    alt: str
+    texts: tuple[str, ...] = ()
 
 
 class Markdown(str):
@@ -73,16 +81,17 @@ def list_table(caption: str, name: str, header: list[str], rows: list[list[str]]
     return Markdown("\n".join(lines))
 
 
-def figure(drawing: Drawing, caption: str, name: str) -> Markdown:
+def figure(drawing: Drawing, caption: str, name: str, root: Path | None = None) -> Markdown:
     """Give a MyST figure of ``drawing`` with its alt text, caption and label.
 
-    The SVG is written once to ``_build/figures/`` of the book, under a name made from its bytes, and
-    the page refers to it: a browser caches a figure between pages and visits, and the page gives its
-    width and height so that nothing moves when it arrives."""
+    The SVG is written once to ``_build/figures/`` of the book (at ``root``, by default the one the
+    working folder is in), under a name made from its bytes, and the page refers to it: a browser
+    caches a figure between pages and visits, and the page gives its width and height so that nothing
+    moves when it arrives."""
     from carbook.data.load import project_root
 
     digest = hashlib.sha256(drawing.svg).hexdigest()[:20]
-    folder = project_root() / FIGURE_DIR
+    folder = (root or project_root()) / FIGURE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"figure-{digest}.svg"
     if not path.is_file() or path.read_bytes() != drawing.svg:

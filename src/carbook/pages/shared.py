@@ -7,11 +7,13 @@ neither start fast.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from carbook.pages.citations import excerpt
 from carbook.data.load import Library
 from carbook.data.models import Therapy
 from carbook.pages.myst import Markdown, escape, figure, list_table, source_label, source_link
+from carbook.pages.pieces import Pieces, none
 from carbook.pages.substitutions import short_name
 from carbook.pages.terms import TermLinker
 
@@ -96,14 +98,23 @@ def _highlighted(library: Library, name: str) -> str:
     return f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>{listing}'
 
 
-def sources_appendix(library: Library) -> Markdown:
+def sources_appendix(library: Library, pieces: Pieces | None = None) -> Markdown:
     """Give each source document verbatim, under a heading the chapters link to, with the passages the book
-    uses highlighted and anchored (the rest plain), and where each is used."""
+    uses highlighted and anchored (the rest plain), and where each is used (each source's part taken from
+    ``pieces`` where its therapies, the source and the glossary are unchanged)."""
+    pieces = pieces or none()
+    users_of: dict[str, list[Therapy]] = {}
+    for therapy in library.therapies.values():
+        users_of.setdefault(therapy.source, []).append(therapy)
     blocks = []
-    for name in sorted({t.source for t in library.therapies.values()}):
-        users = ", ".join(short_name(t) for t in library.therapies.values() if t.source == name)
-        blocks.append(f"({source_label(name)})=\n## {escape(name)}\n\nSource of {escape(users)}. Highlighted: the "
-                      "passages the book shows, each a link to where it shows it.\n\n" + _highlighted(library, name))
+    for name in sorted(users_of):
+        def block(name: str = name) -> str:
+            users = ", ".join(short_name(t) for t in users_of[name])
+            return (f"({source_label(name)})=\n## {escape(name)}\n\nSource of {escape(users)}. Highlighted: the "
+                    "passages the book shows, each a link to where it shows it.\n\n" + _highlighted(library, name))
+        inputs = (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
+                  *((t.id, pieces.of(t)) for t in users_of[name]))
+        blocks.append(pieces.get("source", inputs, block))
     return Markdown("\n\n".join(blocks))
 
 
@@ -123,12 +134,13 @@ def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) ->
     return f"{text}{' (nearby: ' + marks + ')' if one.gap and marks else marks}"
 
 
-def comparison(library: Library) -> Markdown:
+def comparison(library: Library, pieces: Pieces | None = None) -> Markdown:
     """Give the therapies side by side, grouped by modality, in tables of a few therapies each (facets as rows,
-    columns keyed by therapy id), each value leading to its passage; then how often sources state each facet."""
+    columns keyed by therapy id), each value leading to its passage; then how often sources state each facet.
+    Each table, and the figure, is taken from ``pieces`` where what it is made from is unchanged."""
     from carbook.pages import compare
-    from carbook.pages import figures
 
+    pieces = pieces or none()
     names = compare.column_names(library)
     linker = TermLinker(library.glossary)  # a term is linked at its first use on the page
     parts = []
@@ -136,16 +148,32 @@ def comparison(library: Library) -> Markdown:
         count = sum(len(group) for group in tables_of)
         parts.append(f"## {escape(modality)}\n\n{count} {'therapy' if count == 1 else 'therapies'}.")
         for index, group in enumerate(tables_of):
-            header = ["Facet", *(f"[{escape(names[t.id])}](therapies/{t.id}.md)" for t in group)]
-            rows = [[escape(lbl), *(_linked_value(library, t, path, linker.link) for t in group)]
-                    for lbl, path in compare.FACETS]
             name = f"tbl-comparison-{number}-{index + 1}"
-            parts.append(list_table("", name, header, rows, css="carbook-table carbook-comparison"))
+
+            def table(group: list[Therapy] = group, name: str = name) -> tuple[str, list[str]]:
+                header = ["Facet", *(f"[{escape(names[t.id])}](therapies/{t.id}.md)" for t in group)]
+                rows = [[escape(lbl), *(_linked_value(library, t, path, linker.link) for t in group)]
+                        for lbl, path in compare.FACETS]
+                return list_table("", name, header, rows, css="carbook-table carbook-comparison"), sorted(linker.linked)
+
+            # a table links the terms no table before it linked: what those were is part of what it is made from
+            inputs = (name, pieces.of(library.glossary), *sorted(linker.linked),
+                      *((t.id, names[t.id], pieces.of(t), pieces.of(library.source_of(t).text)) for t in group))
+            text, linked = pieces.get("comparison-table", inputs, table)
+            linker.linked = set(linked)
+            parts.append(text)
     total = len(library.therapies)
+    counts = compare.stated_totals(library)
+
+    def drawing() -> Any:
+        from carbook.pages import figures
+
+        return figures.stated_counts(counts, total)
+
     parts.append("## What the sources state\n\n" + str(figure(
-        figures.stated_counts(compare.stated_counts(library), total),
+        pieces.get("stated-counts-figure", (*counts.items(), total), drawing),
         "How many of the therapies’ sources state each facet. A gap means a source is silent, not that the therapy lacks it.",
-        "fig-comparison-stated")))
+        "fig-comparison-stated", root=library.root)))
     return Markdown("\n\n".join(parts))
 
 

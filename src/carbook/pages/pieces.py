@@ -1,0 +1,90 @@
+"""Parts of the pages that list every therapy, kept from one build to the next by what each is made from.
+
+The comparison and the Sources appendix are made of one part per few therapies or per source (a
+table, a source with its highlights), and the comparison has a figure. A build keeps each part under
+a digest of everything it is made from: the therapies' and sources' contents as checked, the glossary,
+and the code of this package. The next build takes a part whose digest is unchanged and makes only
+the others, so an edit to one therapy of hundreds remakes the parts that show it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+PIECES = Path("_build/.carbook/pieces.pickle")  # under the book's root, with the build's other output
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+class Pieces:
+    """Parts kept by the digest of their inputs; :meth:`save` keeps those made or taken this time."""
+
+    def __init__(self, root: Path | None = None):
+        from carbook.data.snapshot import code_digest
+
+        self.path = None if root is None else root / PIECES
+        self._code = code_digest()
+        self._kept: dict[str, Any] = {}
+        if self.path is not None:
+            try:
+                kept = pickle.loads(self.path.read_bytes())
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+                kept = None
+            if isinstance(kept, dict) and kept.get("code") == self._code:
+                self._kept = kept["pieces"]
+        self._used: dict[str, Any] = {}
+        self._digests: dict[int, str] = {}
+        self.made = 0  # parts made (not taken) this time
+
+    def get(self, kind: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
+        """Give the part of this ``kind`` made from ``inputs`` (strings and digests): as kept, or from ``make()``."""
+        key = (kind, _digest(inputs))
+        if key in self._used:
+            return self._used[key]
+        if key in self._kept:
+            value = self._kept[key]
+        else:
+            value = make()
+            self.made += 1
+        self._used[key] = value
+        return value
+
+    def of(self, content: Any) -> str:
+        """Give a digest of a checked model's whole content (a therapy, the glossary) or of a text, each
+        worked out once."""
+        if content is None:
+            return ""
+        known = self._digests.get(id(content))
+        if known is None:
+            data = content if isinstance(content, str) else content.model_dump_json()
+            known = self._digests[id(content)] = hashlib.sha256(data.encode()).hexdigest()
+        return known
+
+    def save(self) -> None:
+        """Keep for the next build the parts used this time, and those of kinds not asked for this time (a
+        build that made no comparison keeps its tables); nothing where it cannot be written."""
+        asked = {kind for kind, _ in self._used}
+        keep = {**{key: value for key, value in self._kept.items() if key[0] not in asked}, **self._used}
+        if self.path is None or keep.keys() == self._kept.keys() and not self.made:
+            return
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pickle.dumps({"code": self._code, "pieces": keep}, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+
+
+def none() -> Pieces:
+    """Give a store that keeps nothing: every part is made afresh (pages outside a build, tests)."""
+    return Pieces(None)
