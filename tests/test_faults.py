@@ -162,7 +162,7 @@ def editors_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorsBo
 # Each phase in which a build can be killed, as the build names it (see carbook.build.faults); for the
 # phases that happen once per page, the page at which it is killed. A kill during "writing:3" leaves
 # two pages written with the new number and the rest with the old.
-KILL_POINTS = ["starting-kernels", "checking-data", "executing", "reading:2", "saved", "writing:3", "finishing",
+KILL_POINTS = ["checking-data", "starting-kernels", "executing", "reading:2", "saved", "writing:3", "finishing",
                "publishing"]
 # SIGKILL cannot be caught; SIGTERM (a cancelled job, a closed terminal) and SIGINT (Ctrl-C) can.
 MATRIX = [(point, signal.SIGKILL) for point in KILL_POINTS] + [("writing:3", signal.SIGTERM),

@@ -82,6 +82,9 @@ class FakeKernel:
     def close(self) -> None:
         self.closed = True
 
+    def alive(self) -> bool:
+        return not self.closed and not getattr(self, "killed", False)
+
 
 @pytest.fixture
 def fake_kernels(monkeypatch):
@@ -100,6 +103,19 @@ def test_pool_serves_pages_from_the_kernels_that_started(fake_kernels):
     pool.give_back(kernel)
     pool.close()
     assert all(k.closed for k in fake_kernels.made)
+
+
+def test_pool_replaces_a_kernel_that_died_while_free_instead_of_lending_it(fake_kernels, monkeypatch):
+    monkeypatch.setattr(FakeKernel, "fail_first", False)
+    pool = execute.KernelPool()
+    pool.grow(1)
+    first = pool.take()
+    pool.give_back(first)
+    first.killed = True  # as the out-of-memory killer would, between two pages
+    fresh = pool.take()
+    assert fresh is not first and fresh.alive() and first.closed
+    pool.give_back(fresh)
+    pool.close()
 
 
 def test_pool_says_so_when_no_kernel_starts(fake_kernels, monkeypatch):

@@ -1,12 +1,12 @@
-"""Execute the notebooks Sphinx is about to read, several at a time, into myst-nb's execution cache.
+"""Execute the notebooks Sphinx is about to read, several at a time, and hand their outputs to myst-nb.
 
 myst-nb executes notebooks one after another as it reads them, each in a kernel of its own, and its
 cache is keyed on the code alone, so on its own it would either re-execute everything slowly or
 serve outputs made from old data. Here, when reading starts, every notebook page about to be read
 has its cached outputs dropped and is executed afresh, in the background, while Sphinx reads the pages
-before it; just before Sphinx reads a page, the build waits for that page and caches its outputs, and
-myst-nb (``execute_notebooks: cache``) then finds them (:class:`Execution`). A page that is not
-re-read is neither dropped nor executed.
+before it; just before Sphinx reads a page, the build waits for that page, and myst-nb takes its
+outputs from memory as it reads it (:class:`Execution`, :func:`hand_outputs_to_myst_nb`). A page that
+is not re-read is neither dropped nor executed.
 
 The pages run on warm kernels, one per core at most (a :class:`KernelPool`). A kernel is started once
 per build and reused, with one client for all its pages: before each page its namespace is reset
@@ -15,7 +15,7 @@ would, less the cost of starting Python and importing the libraries again. When 
 passed its check, the kernels are started at once, so they start and import the libraries while
 Sphinx works out what to re-read. The pages run, and are read, longest first (by their time in the
 previous build), so the slowest page does not start last. A page whose cell fails, or that finds no
-kernel, is left uncached, so myst-nb executes it once more in a kernel of its own and reports any
+kernel, is left without outputs, so myst-nb executes it once more in a kernel of its own and reports any
 error in its usual way, failing the build. A kernel that dies under a page (killed, out of memory)
 is replaced and the page run again on the new one; a page that kills its kernel twice, or whose
 cell runs past the configured timeout, fails the build at once with a message naming the page
@@ -99,6 +99,10 @@ class WarmKernel:
                 closed = self._closed
             if closed:
                 self._stop_channels()
+
+    def alive(self) -> bool:
+        """Whether the kernel's process is still running."""
+        return self.manager.is_alive()
 
     def run(self, path: Path, notebook: Any, timeout: int | None, allow_errors: bool) -> Outcome:
         """Execute ``notebook`` as if in a fresh kernel started in its folder; put the outputs in it."""
@@ -221,14 +225,18 @@ class KernelPool:
         free.put(kernel)
 
     def take(self) -> WarmKernel:
-        """Give a free kernel, waiting for one to finish starting or to be handed back.
+        """Give a free kernel, waiting for one to finish starting or to be handed back; one that died
+        while free is replaced.
 
         A kernel that failed to start is skipped while others may still serve; :class:`NoKernel` is raised
         once every kernel asked for has failed."""
         while True:
             item = self._free.get()
             if not isinstance(item, BaseException):
-                return item
+                if item.alive():
+                    return item
+                self.replace(item)  # died while idle (killed, out of memory): never lent out dead
+                continue
             with self._lock:
                 self._failed.append(item)
                 failed_all = len(self._failed) >= len(self._threads)
@@ -351,8 +359,8 @@ class Execution:
     While Sphinx reads one page, the kernels execute the next ones: reading (in this process) and
     executing (in the kernels) share the machine's cores instead of taking turns."""
 
-    def __init__(self, app: Any, env: Any, cache: Any, pages: list[tuple[str, tuple[Path, Any]]], workers: int):
-        self.app, self.env, self.config, self.cache = app, env, env.mystnb_config, cache
+    def __init__(self, app: Any, env: Any, pages: list[tuple[str, tuple[Path, Any]]], workers: int):
+        self.app, self.env, self.config = app, env, env.mystnb_config
         self.workers = workers
         self.seconds: dict[str, float] = dict(getattr(env, "carbook_execution_seconds", {}))
         self.failures: list[str] = []
@@ -363,12 +371,11 @@ class Execution:
                          for doc, page in pages}
 
     def wait(self, docname: str) -> None:
-        """Wait until ``docname`` has been executed (if it is one of this run's pages), and cache its outputs.
+        """Wait until ``docname`` has been executed (if it is one of this run's pages), and hand its
+        outputs to myst-nb.
 
-        A page that failed is left uncached, for myst-nb to execute again and report; one that cannot
+        A page that failed is left without, for myst-nb to execute again and report; one that cannot
         be executed on any kernel raises :class:`PageFailed`, with every such failure so far."""
-        from jupyter_cache.base import CacheBundleIn
-
         from carbook.build import faults
 
         if docname not in self._running:
@@ -391,10 +398,7 @@ class Execution:
             return  # myst-nb executes it again while reading, and reports the error
         self.seconds[docname] = outcome.seconds
         self.env.carbook_execution_seconds = self.seconds
-        self.cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, str(path), data={"execution_seconds": outcome.seconds}),
-            check_validity=False, overwrite=True,
-        )
+        _EXECUTED[str(path)] = (notebook, outcome.seconds)  # myst-nb takes it as it reads the page (_client)
         logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {self.workers} kernels]")
         faults.reached("executing")
 
@@ -432,11 +436,45 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     if not pages:
         stop_kernels(app)
         return
-    app.carbook_execution = Execution(app, env, cache, pages, min(len(pages), usable_cores()))
+    app.carbook_execution = Execution(app, env, pages, min(len(pages), usable_cores()))
+
+
+# Executed pages by path, until myst-nb reads them: the notebook with its outputs, and its seconds.
+_EXECUTED: dict[str, tuple[Any, float]] = {}
+
+
+def _client(notebook: Any, source: str, nb_config: Any, logger: Any, read_fmt: Any = None) -> Any:
+    """Give myst-nb the client for a page it reads: one that holds the outputs this build executed for
+    it, when it did; else myst-nb's own (which, in ``cache`` mode, executes a page it finds no outputs for).
+
+    Handing the outputs over in memory spares a page their round trip through jupyter-cache's
+    database (stored, read back and validated again)."""
+    from myst_nb.core.execute import NotebookClientBase, create_client
+
+    executed, seconds = _EXECUTED.pop(source, (None, 0.0))
+    if executed is None or [(c.cell_type, c.source) for c in executed.cells] != [(c.cell_type, c.source) for c in notebook.cells]:
+        return create_client(notebook, source, nb_config, logger, read_fmt)
+    for cell, done in zip(notebook.cells, executed.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = done.outputs, done.get("execution_count")
+
+    class Executed(NotebookClientBase):
+        def start_client(self) -> None:
+            self.exec_metadata = {"mtime": time.time(), "runtime": seconds, "method": nb_config.execution_mode,
+                                  "succeeded": True, "error": None, "traceback": None}
+
+    return Executed(notebook, Path(source), nb_config, logger)
+
+
+def hand_outputs_to_myst_nb() -> None:
+    """Have myst-nb take the outputs of the pages this build executed from memory (:func:`_client`)."""
+    import myst_nb.sphinx_
+
+    myst_nb.sphinx_.create_client = _client
 
 
 def wait_for_page(app: Any, docname: str) -> None:
-    """Wait until ``docname`` is executed and cached, if this build executes it (see :class:`Execution`)."""
+    """Wait until ``docname`` is executed, if this build executes it (see :class:`Execution`)."""
     execution = getattr(app, "carbook_execution", None)
     if execution is not None:
         execution.wait(docname)

@@ -1,7 +1,7 @@
 """Named points of a build where a test can stop it, so that faults are injected at a known moment.
 
-The book's extension calls :func:`reached` at each phase of a build: ``starting-kernels``,
-``checking-data``, ``page-on-kernel`` (a page is about to run on its warm kernel), ``executing``
+The book's extension calls :func:`reached` at each phase of a build: ``checking-data``,
+``starting-kernels``, ``page-on-kernel`` (a page is about to run on its warm kernel), ``executing``
 (the first page's fresh outputs are cached), ``reading`` (each page), ``saved`` (the environment is
 saved, no page written yet), ``writing`` (each page), ``finishing`` (pages written; static files,
 search index), ``publishing`` (the data package).
@@ -24,7 +24,7 @@ from pathlib import Path
 
 PAUSE_AT = "CARBOOK_PAUSE_AT"
 RESUME_FILE = "CARBOOK_RESUME_FILE"
-PHASES = ("starting-kernels", "checking-data", "page-on-kernel", "executing", "reading", "saved", "writing",
+PHASES = ("checking-data", "starting-kernels", "page-on-kernel", "executing", "reading", "saved", "writing",
           "finishing", "publishing")
 
 _seen: Counter[str] = Counter()

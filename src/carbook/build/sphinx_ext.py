@@ -35,8 +35,8 @@ from sphinx.util import logging
 
 from carbook.build import faults, generated
 from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
-from carbook.build.execute import (PageFailed, execute_outdated, start_kernels, stop_execution, usable_cores,
-                                   wait_for_page)
+from carbook.build.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
+                                   stop_execution, usable_cores, wait_for_page)
 from carbook.build.freshness import Digests, changed_pages
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
@@ -45,6 +45,7 @@ from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 logger = logging.getLogger(__name__)
 
+COVERAGE_LINES = 12  # therapies up to which the build prints each one's source coverage
 PARALLEL_WRITING_FROM = 64  # pages to write from which they are written in parallel
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
@@ -113,10 +114,6 @@ def _check_data(app: Sphinx) -> None:
         from carbook.data.load import check_library
         from carbook.data.problems import DataProblems
 
-        # Pages will be re-executed unless the check fails: start their kernels now, so they start and
-        # import the libraries while the data is checked and Sphinx works out which pages to re-read.
-        start_kernels(app)
-        faults.reached("starting-kernels")
         faults.reached("checking-data")
         checked = snapshot.checked_files(root)
         library, problems = check_library(root, checked=checked)  # changed files only
@@ -133,8 +130,7 @@ def _check_data(app: Sphinx) -> None:
                  if entry.coverage and library.therapies.get(entry.therapy.id) is entry.therapy}
         report = dict(zip(library.therapies, coverage_report(library, known)))
         snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
-        for line in report.values():
-            logger.info(f"source coverage: {line}")
+        _log_coverage(report, fresh=[therapy_id for therapy_id in report if therapy_id not in known])
         values = substitutions.for_library(library)
         state = {
             "fingerprint": fingerprint,
@@ -143,9 +139,22 @@ def _check_data(app: Sphinx) -> None:
             "therapy_sources": {t.id: (SOURCE_DIR / t.source).as_posix() for t in library.therapies.values()},
         }
         app.env.carbook_state = state
+        start_kernels(app)  # pages will be re-executed: start their kernels while Sphinx works out which
+        faults.reached("starting-kernels")
     values = {**app.env.myst_config.substitutions, **state["substitutions"]}
     app.env.myst_config = dataclasses.replace(app.env.myst_config, substitutions=values)
     app.env.carbook_inputs_now = {**inputs, "therapy_sources": state["therapy_sources"]}
+
+
+def _log_coverage(report: dict[str, str], fresh: list[str]) -> None:
+    # A line per therapy while the book is small; a book of hundreds gets the lines of the therapies
+    # checked afresh (those an edit touched), and one line for all the others.
+    shown = list(report) if len(report) <= COVERAGE_LINES else fresh if len(fresh) <= COVERAGE_LINES else []
+    for therapy_id in shown:
+        logger.info(f"source coverage: {report[therapy_id]}")
+    if len(shown) < len(report):
+        logger.info(f"source coverage: every sentence of the sources of all {len(report)} therapies is accounted for "
+                    "(`python -m carbook check` gives a line for each)")
 
 
 def _library(app: Sphinx) -> Any:
@@ -354,6 +363,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # start afresh if the last one was killed.
     app.carbook_guard = BuildGuard(app)
     app.carbook_guard.begin()
+    hand_outputs_to_myst_nb()
     app.connect("builder-inited", _inline_scripts_once, priority=100)  # before extensions add their scripts
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("env-get-outdated", _outdated)
