@@ -92,3 +92,24 @@ def test_dollar_signs_and_markup_in_data_are_drawn_as_plain_text():
     drawing = figures.mechanism_flow(tricky)
     assert b"<script" not in drawing.svg
     assert "$x^2$ <script>alert(1)</script>" in drawing.alt
+
+
+def test_a_figure_kept_by_what_it_draws_is_taken_again_without_drawing(tmp_path, monkeypatch):
+    first = figures.mechanism_flow(CT, figures.Drawings(tmp_path))
+    monkeypatch.setattr(figures, "_flow", lambda *args: (_ for _ in ()).throw(AssertionError("drawn again")))
+    again = figures.mechanism_flow(CT, figures.Drawings(tmp_path))
+    assert again == first  # the same SVG, alt text and drawn texts
+
+
+def test_a_figure_with_other_boxes_is_drawn_afresh(tmp_path):
+    kept = figures.Drawings(tmp_path)
+    made = []
+
+    def draw(text: str):
+        made.append(text)
+        return figures.Drawing(text.encode(), text)
+
+    assert kept.get("flow", ("box A",), lambda: draw("A")).alt == "A"
+    assert kept.get("flow", ("box A",), lambda: draw("A again")).alt == "A"
+    assert kept.get("flow", ("box B",), lambda: draw("B")).alt == "B"
+    assert made == ["A", "B"]

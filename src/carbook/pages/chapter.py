@@ -33,6 +33,7 @@ class Chapter:
         self.therapy: Therapy = self.library.therapies[therapy_id]
         self.source = self.library.source_of(self.therapy)
         self.terms = TermLinker(self.library.glossary)
+        self.drawings = figures.Drawings(self.library.root)  # figures kept from an earlier run by what they draw
         self.citations = Citations(self.source)
         self.source_word = "the record" if self.source.format == "record" else "the source"
 
@@ -186,12 +187,12 @@ class Chapter:
         actions = t.mechanism.actions()
         if actions:
             marks = self._mark(*(s.quote for s in actions))
-            parts.append(figure(figures.mechanism_flow(t),
+            parts.append(figure(figures.mechanism_flow(t, self.drawings),
                                 Markdown(escape(f"How the cells act, in {self.source_word}’s words: arrows where it states a "
                                                 "sequence or a cause, side by side where it says “while” or “and”. Drawn from")
                                          + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))
-        construct = figures.construct(t)
+        construct = figures.construct(t, self.drawings)
         if construct is not None:
             marks = self._mark(*(part.quote for part in t.car_components))
             parts.append(figure(construct, Markdown(f"The parts of the CAR the source names, in its words{marks}\\; "
@@ -208,7 +209,7 @@ class Chapter:
         stated, and the regimen table."""
         t = self.therapy
         parts = []
-        timeline = figures.regimen_timeline(t)
+        timeline = figures.regimen_timeline(t, self.drawings)
         rows = tables.regimen_rows(t, agents_apart=False)
         if timeline is not None:
             order = next(r for r in rows if r.path == "regimen.order")
@@ -222,7 +223,7 @@ class Chapter:
         """Give the age figure where ages are stated and the eligibility table."""
         t = self.therapy
         parts = []
-        ages = figures.age_range(t)
+        ages = figures.age_range(t, self.drawings)
         if ages is not None:
             parts.append(figure(ages, "The ages the source admits.", f"fig-{self._label('ages')}"))
         parts.append(self._table(tables.eligibility_rows(t), "Eligibility.", "eligibility"))

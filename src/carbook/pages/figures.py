@@ -7,24 +7,21 @@ not give. Backgrounds are opaque white so figures stay legible in a dark theme.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import pickle
 import textwrap
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display here: draw straight to files
-
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number  # noqa: E402
-from carbook.pages.myst import Drawing  # noqa: E402  (defined there: a Drawing kept between builds loads without matplotlib)
-from carbook.pages.tables import display_value, plural, regimen_stages  # noqa: E402
+from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number
+from carbook.pages.myst import Drawing  # defined there: a Drawing kept between builds loads without matplotlib
+from carbook.pages.tables import display_value, plural, regimen_stages
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from matplotlib.figure import Figure
 
 INK = "#1a1a1a"
 STATED = "#dbe9f6"
@@ -35,20 +32,70 @@ ACCENT = "#1f4e79"
 FIGURE_WIDTH = 4.6  # inches: narrow enough that text stays legible when a phone scales the figure down
 BOX_CHARS = 34
 
-matplotlib.rcParams.update(
-    {
-        "svg.hashsalt": "carbook",  # fixed ids: the same data gives the same bytes
-        "svg.fonttype": "path",  # text drawn as paths: no fonts needed, no markup from data in the SVG
-        "text.parse_math": False,  # a "$" in the data is a dollar sign, never mathtext
-        "font.family": "DejaVu Sans",
-        "font.size": 11,
-        "text.color": INK,
-        "axes.edgecolor": INK,
-        "axes.labelcolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-    }
-)
+STYLE = {
+    "svg.hashsalt": "carbook",  # fixed ids: the same data gives the same bytes
+    "svg.fonttype": "path",  # text drawn as paths: no fonts needed, no markup from data in the SVG
+    "text.parse_math": False,  # a "$" in the data is a dollar sign, never mathtext
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+}
+
+
+def _new_figure(**kwargs: Any) -> Figure:
+    """Give a new matplotlib figure drawn in the book's style. matplotlib is imported by the first figure
+    drawn, so a page whose figures are all kept (:class:`Drawings`) never loads it."""
+    import matplotlib
+
+    if matplotlib.rcParams["svg.hashsalt"] != STYLE["svg.hashsalt"]:
+        matplotlib.use("Agg")  # no display here: draw straight to files
+        matplotlib.rcParams.update(STYLE)
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+class Drawings:
+    """Finished figures kept between builds, one file each under ``_build/.carbook/drawings/`` of the book,
+    by a digest of what the figure draws (its boxes, labels, arrows and alt text), of this package's code
+    and of matplotlib's version. A page executed again with a figure unchanged takes it as it was drawn.
+    Without a book root (``root=None``) nothing is kept."""
+
+    def __init__(self, root: Path | None):
+        self.folder = None if root is None else root / "_build/.carbook/drawings"
+
+    def get(self, kind: str, inputs: tuple[Any, ...], draw: Callable[[], Drawing]) -> Drawing:
+        """Give the drawing of this ``kind`` made from ``inputs``: as kept, or from ``draw()`` (then kept)."""
+        if self.folder is None:
+            return draw()
+        from importlib.metadata import version
+
+        from carbook.data.snapshot import code_digest
+
+        key = hashlib.sha256(repr((kind, inputs, code_digest(), version("matplotlib"))).encode()).hexdigest()[:32]
+        path = self.folder / f"{key}.pickle"
+        try:
+            kept = pickle.loads(path.read_bytes())
+            if isinstance(kept, Drawing):
+                return kept
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            pass
+        made = draw()
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # kernels draw side by side: never half a file
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+        return made
+
+
+NOT_KEPT = Drawings(None)
 
 
 def to_svg(figure: Figure) -> bytes:
@@ -59,11 +106,25 @@ def to_svg(figure: Figure) -> bytes:
 
 
 def drawn_texts(figure: Figure) -> tuple[str, ...]:
-    """Give every non-empty text the figure draws, line breaks of wrapping undone."""
+    """Give every non-empty text the figure draws, line breaks of wrapping undone.
+
+    An invisible artist draws nothing inside it, and an axes turned off (a diagram of boxes) draws no
+    axis: neither is looked into, which also spares making the ticks of an axis never drawn."""
+    from matplotlib.axis import Axis
     from matplotlib.text import Text
 
-    texts = (t.get_text() for t in figure.findobj(Text) if t.get_visible())
-    return tuple(" ".join(t.split()) for t in texts if t.strip())
+    found: list[str] = []
+
+    def look(artist: Any) -> None:
+        if not artist.get_visible() or (isinstance(artist, Axis) and not artist.axes.axison):
+            return
+        for child in artist.get_children():
+            look(child)
+        if isinstance(artist, Text):
+            found.append(artist.get_text())
+
+    look(figure)
+    return tuple(" ".join(t.split()) for t in found if t.strip())
 
 
 def drawing(figure: Figure, alt: str) -> Drawing:
@@ -79,6 +140,8 @@ def _wrap(text: str, width: int) -> str:
 
 def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool, width_chars: int,
          fontsize: float = 11) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2), w, h,
@@ -94,6 +157,8 @@ def _box(ax, x: float, y: float, w: float, h: float, text: str, *, stated: bool,
 
 
 def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+    from matplotlib.patches import FancyArrowPatch
+
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
 
 
@@ -111,7 +176,7 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
         lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
         heights.append(0.4 + 0.24 * lines)
     total = sum(heights) + gap * (len(rows) - 1)
-    figure = Figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
+    figure = _new_figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(-0.05, total + 0.05)
@@ -147,35 +212,40 @@ def mechanism_groups(therapy: Therapy) -> list[tuple[list[str], bool]]:
     return rows
 
 
-def mechanism_flow(therapy: Therapy) -> Drawing:
+def _flow_drawing(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: list[bool] | None, alt: str,
+                  kept: Drawings) -> Drawing:
+    """Give the :func:`_flow` of ``rows`` with its ``alt`` text, kept in ``kept`` by exactly these inputs."""
+    inputs = (repr(rows), label_width, repr(arrows), alt)
+    return kept.get("flow", inputs, lambda: drawing(_flow(rows, label_width, arrows), alt))
+
+
+def mechanism_flow(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing:
     """Give how the cells act, as the source states it: boxes top to bottom in the source's order, an arrow
     only where it states a sequence or a cause, statements it joins by "while" or "and" side by side."""
     groups = mechanism_groups(therapy)
     arrows = [after for _, after in groups[1:]]
-    figure = _flow([("", texts, True) for texts, _ in groups], label_width=0.05, arrows=arrows)
     described = []
     for index, (texts, after) in enumerate(groups):
         joint = "" if index == 0 else ("then (arrow): " if after else "next, with no sequence stated: ")
         described.append(joint + " — side by side with — ".join(texts))
     alt = (f"Flow diagram of how the cells of {therapy.name.value} act, in the words of the source: "
            + "; ".join(described) + ".")
-    return drawing(figure, alt)
+    return _flow_drawing([("", texts, True) for texts, _ in groups], 0.05, arrows, alt, kept)
 
 
-def construct(therapy: Therapy) -> Drawing | None:
+def construct(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:
     """Give the parts of the CAR the source names, side by side in its order and words, or ``None`` where it
     names none. Nothing the source does not name (hinge, domains) is drawn."""
     parts = therapy.car_components
     if isinstance(parts, NotStated):
         return None
     texts = [part.value for part in parts]
-    figure = _flow([("", texts, True)], label_width=0.05)
     alt = (f"The parts of the chimeric antigen receptor of {therapy.name.value} that the source names, side by side "
            f"in its order: {'; '.join(texts)}.")
-    return drawing(figure, alt)
+    return _flow_drawing([("", texts, True)], 0.05, None, alt, kept)
 
 
-def regimen_timeline(therapy: Therapy) -> Drawing | None:
+def regimen_timeline(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:
     """Give the regimen as its three stages top to bottom, gaps dashed, joined by arrows in the order the source
     gives; ``None`` where the source gives no order (no sequence is drawn that it does not state)."""
     if isinstance(therapy.regimen.order, NotStated):
@@ -185,19 +255,22 @@ def regimen_timeline(therapy: Therapy) -> Drawing | None:
         stated = isinstance(stage, Step)
         rows.append((label, [display_value(stage) if stated else NOT_STATED], stated))
     arrows = [rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
-    figure = _flow(rows, label_width=1.35, arrows=arrows)
     described = "; ".join(f"{label}: {texts[0]}" for label, texts, _ in rows)
     alt = f"Regimen of {therapy.name.value} as three stages in the order the source gives, without days or doses: {described}."
-    return drawing(figure, alt)
+    return _flow_drawing(rows, 1.35, arrows, alt, kept)
 
 
-def age_range(therapy: Therapy) -> Drawing | None:
+def age_range(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:
     """Give the eligible ages as a bar on an age axis, or ``None`` when the source states no ages."""
     ages = therapy.eligibility.ages
     if not isinstance(ages, AgeRange):
         return None
+    return kept.get("ages", (ages.minimum, ages.maximum, ages.unit), lambda: _age_bar(ages))
+
+
+def _age_bar(ages: AgeRange) -> Drawing:
     low, high = ages.minimum, ages.maximum
-    figure = Figure(figsize=(FIGURE_WIDTH, 1.2), facecolor="white")
+    figure = _new_figure(figsize=(FIGURE_WIDTH, 1.2), facecolor="white")
     ax = figure.add_axes((0.06, 0.42, 0.9, 0.5))
     ax.barh([0], [high - low], left=[low], height=0.5, color=STATED, edgecolor=STATED_EDGE, linewidth=1.4)
     ax.set_xlim(0, high * 1.15 if high else 1)
@@ -219,7 +292,7 @@ def stated_counts(counts: Mapping[str, int], total: int) -> Drawing:
     series). The figure's size does not grow with the book."""
     facets = list(counts.keys())
     values = [int(counts[facet]) for facet in facets]
-    figure = Figure(figsize=(FIGURE_WIDTH, 0.6 + 0.3 * len(facets)), facecolor="white")
+    figure = _new_figure(figsize=(FIGURE_WIDTH, 0.6 + 0.3 * len(facets)), facecolor="white")
     ax = figure.add_axes((0.42, 0.08 + 0.3 / (0.6 + 0.3 * len(facets)), 0.5, 1 - 0.5 / (0.6 + 0.3 * len(facets))))
     y = list(range(len(facets)))
     ax.barh(y, [total] * len(facets), color=GAP, edgecolor=GAP_EDGE, linestyle=(0, (3, 2)), linewidth=0.8, height=0.62)
