@@ -142,3 +142,45 @@ def test_pool_replaces_a_kernel_that_died_with_a_fresh_one(fake_kernels, monkeyp
     pool.give_back(fresh)
     pool.close()
     assert all(k.closed for k in fake_kernels.made)
+
+
+# --- executed pages handed to myst-nb --------------------------------------------------------
+
+
+def _page(tmp_path, source: str = "chapter.lead()"):
+    import nbformat
+
+    path = tmp_path / "page.md"
+    path.write_text("a page", encoding="utf-8")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# A page"), nbformat.v4.new_code_cell(source)]
+    return path, notebook
+
+
+def test_myst_nb_takes_the_outputs_this_build_executed_for_a_page(tmp_path):
+    import logging
+
+    import nbformat
+    from myst_nb.core.config import NbParserConfig
+
+    path, executed = _page(tmp_path)
+    executed.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "**Lead**"})]
+    execute._EXECUTED[str(path)] = (executed, 0.25)
+    read = nbformat.from_dict(_page(tmp_path)[1])  # the same page, as myst-nb reads it
+    with execute._client(read, str(path), NbParserConfig(execution_mode="cache"), logging.getLogger("test")) as client:
+        assert client.notebook.cells[1].outputs[0].data["text/markdown"] == "**Lead**"
+        assert client.exec_metadata["succeeded"] and client.exec_metadata["runtime"] == 0.25
+    assert str(path) not in execute._EXECUTED  # taken once
+
+
+def test_a_page_whose_cells_differ_from_what_was_executed_is_left_to_myst_nb(tmp_path):
+    import logging
+
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.execute import NotebookClientCache
+
+    path, executed = _page(tmp_path, "chapter.lead()")
+    execute._EXECUTED[str(path)] = (executed, 0.1)
+    edited = _page(tmp_path, "chapter.mechanism()")[1]
+    client = execute._client(edited, str(path), NbParserConfig(execution_mode="cache"), logging.getLogger("test"))
+    assert isinstance(client, NotebookClientCache)  # myst-nb's own: it executes the page and reports errors

@@ -110,8 +110,13 @@ class WarmKernel:
         from nbclient import NotebookClient
 
         work = nbformat.from_dict(notebook)
-        prelude = f"%reset -f\nimport os as _os\n_os.chdir({str(path.parent)!r})\ndel _os"
-        work.cells.insert(0, nbformat.v4.new_code_cell(prelude))
+        # Run at the head of the first code cell rather than as a cell of its own: one round trip less.
+        prelude = f"%reset -f\nimport os as _os\n_os.chdir({str(path.parent)!r})\ndel _os\n"
+        first = next((cell for cell in work.cells if cell.cell_type == "code"), None)
+        if first is None:
+            first = nbformat.v4.new_code_cell("")
+            work.cells.append(first)
+        first.source = prelude + first.source
         client = NotebookClient(work, km=self.manager, timeout=timeout, allow_errors=allow_errors,
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()
@@ -121,7 +126,7 @@ class WarmKernel:
             self._loop.run_until_complete(self._execute(client))
         except Exception as error:  # noqa: BLE001 - reported again by myst-nb's own run
             return Outcome(time.perf_counter() - start, error)
-        for cell, done in zip(notebook.cells, work.cells[1:]):
+        for cell, done in zip(notebook.cells, work.cells):
             if cell.cell_type == "code":
                 cell.outputs = done.outputs
                 cell.execution_count = done.execution_count
@@ -314,6 +319,8 @@ def _notebook(env: Any, docname: str) -> tuple[Path, Any] | None:
         return None
     notebook = reader.read(text)
     has_code = any(cell.cell_type == "code" for cell in notebook.cells)
+    if has_code:
+        _READ[str(path)] = (text, reader, notebook)  # myst-nb takes it instead of reading the page again (_reader)
     return (path, notebook) if has_code else None
 
 
@@ -398,7 +405,7 @@ class Execution:
             return  # myst-nb executes it again while reading, and reports the error
         self.seconds[docname] = outcome.seconds
         self.env.carbook_execution_seconds = self.seconds
-        _EXECUTED[str(path)] = (notebook, outcome.seconds)  # myst-nb takes it as it reads the page (_client)
+        _EXECUTED[str(Path(path))] = (notebook, outcome.seconds)  # myst-nb takes it as it reads the page (_client)
         logger.info(f"{path}: Executed notebook in {outcome.seconds:.2f} seconds [carbook, {self.workers} kernels]")
         faults.reached("executing")
 
@@ -439,8 +446,23 @@ def execute_outdated(app: Any, env: Any, docnames: list[str]) -> None:
     app.carbook_execution = Execution(app, env, pages, min(len(pages), usable_cores()))
 
 
+# Pages read to be executed, by path, until myst-nb reads them: their text, reader and notebook.
+_READ: dict[str, tuple[str, Any, Any]] = {}
 # Executed pages by path, until myst-nb reads them: the notebook with its outputs, and its seconds.
 _EXECUTED: dict[str, tuple[Any, float]] = {}
+
+
+def _reader(path: str, md_config: Any, nb_config: Any, content: Any) -> Any:
+    """Give myst-nb the reader of a page: for a page this build read to execute it, one that gives the
+    notebook already read (if the page's text is the same), else myst-nb's own."""
+    import dataclasses
+
+    from myst_nb.core.read import create_nb_reader
+
+    text, reader, notebook = _READ.pop(str(Path(path)), (None, None, None))
+    if reader is None or text != content or reader.md_config is not md_config:
+        return create_nb_reader(path, md_config, nb_config, content)
+    return dataclasses.replace(reader, read=lambda _text: notebook)
 
 
 def _client(notebook: Any, source: str, nb_config: Any, logger: Any, read_fmt: Any = None) -> Any:
@@ -451,7 +473,7 @@ def _client(notebook: Any, source: str, nb_config: Any, logger: Any, read_fmt: A
     database (stored, read back and validated again)."""
     from myst_nb.core.execute import NotebookClientBase, create_client
 
-    executed, seconds = _EXECUTED.pop(source, (None, 0.0))
+    executed, seconds = _EXECUTED.pop(str(Path(source)), (None, 0.0))
     if executed is None or [(c.cell_type, c.source) for c in executed.cells] != [(c.cell_type, c.source) for c in notebook.cells]:
         return create_client(notebook, source, nb_config, logger, read_fmt)
     for cell, done in zip(notebook.cells, executed.cells):
@@ -467,9 +489,12 @@ def _client(notebook: Any, source: str, nb_config: Any, logger: Any, read_fmt: A
 
 
 def hand_outputs_to_myst_nb() -> None:
-    """Have myst-nb take the outputs of the pages this build executed from memory (:func:`_client`)."""
+    """Have myst-nb take the pages this build read and executed from memory: each notebook as read to
+    execute it (:func:`_reader`) and its outputs (:func:`_client`), instead of reading the page again
+    and looking its outputs up in jupyter-cache."""
     import myst_nb.sphinx_
 
+    myst_nb.sphinx_.create_nb_reader = _reader
     myst_nb.sphinx_.create_client = _client
 
 
