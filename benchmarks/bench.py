@@ -6,8 +6,9 @@ Measures, in one run and with the commands alternated so that machine drift canc
 * the same for the Jupyter Book sample book (``jupyter-book create``) and a one-page book (the floor);
 * the cold build of copies of this book with 2, 50 and 200 therapies (the real two plus clones of
   ``ct-0525``, each with a source, name, NCI code and trial identifier of its own), the rebuild
-  after the same one-therapy edit in each, the peak memory of each cold build (the build and its
-  kernels together) and its largest page;
+  after the same one-therapy edit in each, the peak memory of a cold build (the build and its
+  kernels together, in an untimed build of its own: sampling every process's memory slows the build
+  it watches) and its largest page;
 * a floor for any one-therapy edit: the rebuild after touching only that therapy's chapter page, which
   re-executes that one notebook and nothing else;
 * what a reader on a phone meets (:mod:`reader`): each chapter's weight and requests, DOMContentLoaded
@@ -106,8 +107,10 @@ class Build:
         return sum(self.executed.values())
 
 
-def build(root: Path) -> Build:
-    """Run ``jupyter-book build root`` and time it; stop the benchmark if the build fails."""
+def build(root: Path, watch_memory: bool = False) -> Build:
+    """Run ``jupyter-book build root`` and time it; stop the benchmark if the build fails. With
+    ``watch_memory``, also sample the memory of the build's processes (which slows the build: time
+    such a build for its memory only)."""
     env = {k: v for k, v in os.environ.items() if k != "CARBOOK_ROOT"}  # each copy finds its own root
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -115,7 +118,11 @@ def build(root: Path) -> Build:
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen([JUPYTER_BOOK, "build", str(root)], stdout=out, stderr=subprocess.STDOUT,
                                    text=True, cwd=root, env=env)
-        peak = _watch_memory(process)
+        if watch_memory:
+            peak = _watch_memory(process)
+        else:
+            process.wait()
+            peak = 0.0
         seconds = time.perf_counter() - start
         out.seek(0)
         output = out.read()
@@ -357,11 +364,15 @@ def run(rounds: int, counts: list[int], work: Path) -> Results:
             results.therapies.setdefault(total, []).append(b.seconds)
             results.therapies_cpu.setdefault(total, []).append(b.cpu)
             results.therapies_kernel.setdefault(total, []).append(b.kernel_seconds)
-            results.therapies_peak_mb.setdefault(total, []).append(b.peak_mb)
+            if r == 0:  # peak memory, in an untimed cold build of its own (sampling it slows a build)
+                probe = with_therapies(round_dir / f"memory-{total}", total)
+                results.therapies_peak_mb.setdefault(total, []).append(build(probe, watch_memory=True).peak_mb)
+                shutil.rmtree(probe)
             results.therapies_largest_page[total] = max(results.therapies_largest_page.get(total, ("", 0)),
                                                         b.largest_page, key=lambda page: page[1])
+            peak = results.therapies_peak_mb[total][0]
             log(f"round {r + 1}/{rounds}  {total:>3} therapies, cold {b.seconds:7.2f} s ({b.cpu:6.2f} s CPU)"
-                f"  ({len(b.executed)} notebooks, {b.kernel_seconds:.2f} s executing; peak {b.peak_mb:.0f} MB;"
+                f"  ({len(b.executed)} notebooks, {b.kernel_seconds:.2f} s executing; peak {peak:.0f} MB;"
                 f" largest page {b.largest_page[0]} {b.largest_page[1] / 1024:.0f} KiB)")
             edit_book(root)
             e = build(root)
