@@ -42,7 +42,7 @@ class Pieces:
             if isinstance(kept, dict) and kept.get("code") == self._code:
                 self._kept = kept["pieces"]
         self._used: dict[str, Any] = {}
-        self._digests: dict[int, str] = {}
+        self._digests: dict[int, tuple[Any, str]] = {}
         self.made = 0  # parts made (not taken) this time
 
     def get(self, kind: str, inputs: tuple[object, ...], make: Callable[[], T]) -> T:
@@ -66,8 +66,9 @@ class Pieces:
         known = self._digests.get(id(content))
         if known is None:
             data = content if isinstance(content, str) else content.model_dump_json()
-            known = self._digests[id(content)] = hashlib.sha256(data.encode()).hexdigest()
-        return known
+            # kept with the object itself, so that its id is not reused by another while this store lives
+            known = self._digests[id(content)] = (content, hashlib.sha256(data.encode()).hexdigest())
+        return known[1]
 
     def save(self) -> None:
         """Keep for the next build the parts used this time, and those of kinds not asked for this time (a
