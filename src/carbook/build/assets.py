@@ -37,13 +37,14 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
-import pickle
 import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+
+from carbook.data import kept
 
 # An extension's file, with the markup in a page's body it works on (a regular expression).
 CODE = r'class="highlight'
@@ -324,10 +325,9 @@ class SiteScan:
     def __init__(self, outdir: Path, unused_css: Any):
         self.outdir, self.unused_css = outdir, unused_css
         self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
-        try:
-            self.before = pickle.loads(self.path.read_bytes())
-        except Exception:  # noqa: BLE001 - absent or unreadable: scan every file
-            self.before = {"versions": None, "files": {}, "finished": {}}
+        before = kept.read(self.path)
+        # absent or unreadable: scan every file
+        self.before = before if isinstance(before, dict) else {"versions": None, "files": {}, "finished": {}}
         self.files: dict[str, tuple] = {}
         self.finished_at: dict[str, tuple] = {}
         self.lean_key: tuple | None = None  # what the lean stylesheets were made from
@@ -379,12 +379,8 @@ class SiteScan:
         """Keep what was read, for the next build."""
         finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
                     **self.finished_at}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_bytes(pickle.dumps({"versions": versions, "files": self.files, "finished": finished,
-                                                "lean_key": self.lean_key, "sheets": self.sheets,
-                                                "classes": self.classes}))
-        except OSError:
+        if not kept.write(self.path, {"versions": versions, "files": self.files, "finished": finished,
+                                      "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes}):
             self.path.unlink(missing_ok=True)
 
 

@@ -339,14 +339,12 @@ def _publish(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     folder = Path(app.outdir) / PUBLISHED_DATA
-    library = app.carbook_library
-    if library is None and (folder / "datapackage.json").is_file():
+    if app.carbook_library is None and (folder / "datapackage.json").is_file():
         return  # the data did not change since the package was written
-    from carbook.data.load import load_library
     from carbook.build.publish import write_package
 
     faults.reached("publishing")
-    write_package(library or load_library(Path(app.srcdir)), folder, _pieces(app))
+    write_package(_library(app), folder, _pieces(app))  # the library checked, or the one a page loaded
 
 
 def _saved(app: Sphinx, env: Any) -> None:

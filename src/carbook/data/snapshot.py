@@ -17,12 +17,12 @@ checks that one.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from carbook.data import kept
 from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import display_path
 
@@ -49,7 +49,13 @@ def _files_digest(base: Path, files: Iterable[Path]) -> str:
 
 
 def code_digest() -> str:
-    """Give a digest of this package's code, which the checks and the data's models are."""
+    """Give a digest of this package's code, which the checks and the data's models are (worked out once
+    per process: the code a process runs does not change under it)."""
+    return _code_digest()
+
+
+@cache
+def _code_digest() -> str:
     return _files_digest(_CODE, sorted(_CODE.rglob("*.py")))
 
 
@@ -74,7 +80,6 @@ def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> No
     """Keep ``library``, checked, for the pages of this build and the next build's check, with each
     therapy's line of the coverage report (``coverage``, by id); nothing is kept where it cannot be written."""
     path = root / SNAPSHOT
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     files = {}
     for therapy in library.therapies.values():
         data_file = library.data_file(therapy.id)
@@ -82,32 +87,23 @@ def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> No
         files[name] = Checked(file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
                               (coverage or {}).get(therapy.id))
     code = code_digest()
-    kept = {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-        temporary.replace(path)  # a page never reads a half-written file
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+    if not kept.write(path, {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files}):
+        path.unlink(missing_ok=True)  # never an older library left to be taken for this one
 
 
 def _kept(root: Path) -> dict[str, Any] | None:
-    try:
-        kept = pickle.loads((root / SNAPSHOT).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-        return None
-    return kept if isinstance(kept, dict) and {"inputs", "code", "library", "files"} <= kept.keys() else None
+    snapshot = kept.read(root / SNAPSHOT)
+    return snapshot if isinstance(snapshot, dict) and {"inputs", "code", "library", "files"} <= snapshot.keys() else None
 
 
 def load(root: Path) -> Any | None:
     """Give the library the build kept, if it was made from the files as they are now; else None."""
-    kept = _kept(root)
-    return kept["library"] if kept is not None and kept["inputs"] == inputs_digest(root) else None
+    snapshot = _kept(root)
+    return snapshot["library"] if snapshot is not None and snapshot["inputs"] == inputs_digest(root) else None
 
 
 def checked_files(root: Path) -> dict[str, Checked]:
     """Give the therapies the last build checked, by data file (relative to ``root``). Empty if the code
     changed."""
-    kept = _kept(root)
-    return kept["files"] if kept is not None and kept["code"] == code_digest() else {}
+    snapshot = _kept(root)
+    return snapshot["files"] if snapshot is not None and snapshot["code"] == code_digest() else {}

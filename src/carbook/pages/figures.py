@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import pickle
 import textwrap
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,27 +71,24 @@ class Drawings:
         """Give the drawing of this ``kind`` made from ``inputs``: as kept, or from ``draw()`` (then kept)."""
         if self.folder is None:
             return draw()
-        from importlib.metadata import version
-
+        from carbook.data import kept
         from carbook.data.snapshot import code_digest
 
-        key = hashlib.sha256(repr((kind, inputs, code_digest(), version("matplotlib"))).encode()).hexdigest()[:32]
+        key = hashlib.sha256(repr((kind, inputs, code_digest(), _matplotlib_version())).encode()).hexdigest()[:32]
         path = self.folder / f"{key}.pickle"
-        try:
-            kept = pickle.loads(path.read_bytes())
-            if isinstance(kept, Drawing):
-                return kept
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-            pass
+        drawn = kept.read(path)
+        if isinstance(drawn, Drawing):
+            return drawn
         made = draw()
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # kernels draw side by side: never half a file
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
-            temporary.replace(path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        kept.write(path, made)  # kernels draw side by side: each file is written whole
         return made
+
+
+@cache
+def _matplotlib_version() -> str:
+    from importlib.metadata import version
+
+    return version("matplotlib")
 
 
 NOT_KEPT = Drawings(None)

@@ -10,11 +10,11 @@ the others, so an edit to one therapy of hundreds remakes the parts that show it
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from carbook.data import kept
 
 T = TypeVar("T")
 
@@ -34,13 +34,9 @@ class Pieces:
         self.path = None if root is None else root / PIECES
         self._code = code_digest()
         self._kept: dict[str, Any] = {}
-        if self.path is not None:
-            try:
-                kept = pickle.loads(self.path.read_bytes())
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-                kept = None
-            if isinstance(kept, dict) and kept.get("code") == self._code:
-                self._kept = kept["pieces"]
+        before = None if self.path is None else kept.read(self.path)
+        if isinstance(before, dict) and before.get("code") == self._code:
+            self._kept = before["pieces"]
         self._used: dict[str, Any] = {}
         self._digests: dict[int, tuple[Any, str]] = {}
         self.made = 0  # parts made (not taken) this time
@@ -77,13 +73,7 @@ class Pieces:
         keep = {**{key: value for key, value in self._kept.items() if key[0] not in asked}, **self._used}
         if self.path is None or keep.keys() == self._kept.keys() and not self.made:
             return
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(pickle.dumps({"code": self._code, "pieces": keep}, protocol=pickle.HIGHEST_PROTOCOL))
-            temporary.replace(self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        kept.write(self.path, {"code": self._code, "pieces": keep})
 
 
 def none() -> Pieces:
