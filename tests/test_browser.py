@@ -549,11 +549,13 @@ def test_figures_are_separate_svg_files_with_size_loaded_lazily_and_nothing_shif
 def test_header_icons_are_drawn_and_the_theme_button_switches_light_and_dark(site, open_tab):
     tab = open_tab(DESKTOP, "light")
     tab.open(site.chapters[0])
-    icons = tab.page.evaluate("""[...document.querySelectorAll('.bd-header-article i')]
+    icons = tab.page.evaluate("""[...document.querySelectorAll('.bd-header-article .fa-solid, .bd-header-article .fas')]
         .filter(i => i.checkVisibility())
-        .map(i => ({cls: i.className, width: i.getBoundingClientRect().width, mask: getComputedStyle(i).maskImage}))""")
+        .map(i => ({tag: i.tagName, cls: i.getAttribute('class'), width: i.getBoundingClientRect().width,
+                    shape: i.querySelector('path')?.getAttribute('d')?.length ?? 0, fill: getComputedStyle(i).fill}))""")
     assert len(icons) >= 3, icons
-    assert all(icon["width"] >= 10 and icon["mask"].startswith("url(") for icon in icons), icons
+    assert all(icon["tag"] == "svg" and icon["width"] >= 10 and icon["shape"] > 50 for icon in icons), icons
+    assert all(icon["fill"] not in ("none", "rgba(0, 0, 0, 0)") for icon in icons), icons
     button = tab.page.locator(".theme-switch-button:visible").first
     seen = set()
     for _ in range(3):

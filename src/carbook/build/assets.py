@@ -22,8 +22,8 @@ when each page is written:
   first screen loads when scrolled to, and none moves the text when it arrives.
 
 After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
-without the Font Awesome font and its 2,000 icon rules (``book/_static/carbook.css`` draws the dozen
-icons the theme shows from inline SVG), and without the rules for components the site does not have
+without the Font Awesome font and its 2,000 icon rules (:mod:`carbook.build.icons` draws the dozen
+icons the theme shows as inline SVG), and without the rules for components the site does not have
 (:mod:`carbook.build.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
 Sphinx copies it (it copies static files only when it writes a page).
 

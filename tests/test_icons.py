@@ -1,0 +1,56 @@
+"""The theme's icons reach the reader drawn in the page: no icon script, font or image file."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from carbook.build import icons
+
+THEME_SWITCH = '<i class="theme-switch fa-solid fa-moon fa-lg" data-mode="dark" title="Dark"></i>'
+
+
+def test_an_icon_becomes_inline_svg_that_keeps_its_classes_and_attributes():
+    svg = icons.draw(f"<button>{THEME_SWITCH}</button>")
+    view_box, path = icons.ICONS["moon"]
+    assert svg == (f'<button><svg class="theme-switch fa-solid fa-moon fa-lg" data-mode="dark" title="Dark" '
+                   f'viewBox="{view_box}" fill="currentColor" aria-hidden="true" focusable="false">'
+                   f'<path d="{path}"/></svg></button>')
+
+
+def test_span_and_fas_icons_are_drawn_and_other_elements_are_left_alone():
+    html = ('<span class="fa-solid fa-bars"></span><i class="fas fa-file-pdf"></i>'
+            '<i class="emphasis">fa-bars</i><span class="fa-solid fa-list">text</span>')
+    drawn = icons.draw(html)
+    assert drawn.count("<svg ") == 2
+    assert f'<path d="{icons.ICONS["bars"][1]}"/>' in drawn and f'<path d="{icons.ICONS["file-pdf"][1]}"/>' in drawn
+    assert drawn.endswith('<i class="emphasis">fa-bars</i><span class="fa-solid fa-list">text</span>')
+
+
+def test_an_icon_without_a_shape_is_refused_with_its_name():
+    with pytest.raises(icons.UnknownIcon, match="^xmark$"):
+        icons.draw('<i class="fa-solid fa-xmark fa-lg"></i>')
+
+
+def test_a_page_with_an_icon_without_a_shape_warns_with_the_page_and_how_to_add_it(caplog):
+    templates = SimpleNamespace(render=lambda name, context: '<i class="fa-solid fa-xmark"></i>')
+    app = SimpleNamespace(builder=SimpleNamespace(format="html", templates=templates))
+    icons._draw_in_pages(app)
+    with caplog.at_level(logging.WARNING):
+        output = templates.render("page.html", {"pagename": "book/intro"})
+    assert output == '<i class="fa-solid fa-xmark"></i>'
+    assert "book/intro" in caplog.text and "fa-xmark" in caplog.text and "ICONS in src/carbook/build/icons.py" in caplog.text
+
+
+def test_every_page_of_the_built_book_has_its_icons_drawn_and_no_icon_element_left(built_book: Path):
+    pages = sorted(built_book.rglob("*.html"))
+    left = [page.relative_to(built_book).as_posix() for page in pages
+            if icons.ICON_ELEMENT.search(page.read_text(encoding="utf-8"))]
+    assert not left, f"icon elements not drawn in {left}"
+    chapter = (built_book / "book" / "therapies" / "heros-3.html").read_text(encoding="utf-8")
+    drawn = re.findall(r'<svg class="([^"]*)"', chapter)
+    assert any("fa-bars" in cls for cls in drawn) and any("theme-switch" in cls for cls in drawn), drawn
