@@ -111,7 +111,7 @@ def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rul
                 '.unused,.used{margin:0}@media (min-width:960px){.unused{color:blue}}')
     (static / "styles/pydata-sphinx-theme.css").write_text(original, encoding="utf-8")
     (tmp_path / "page.html").write_text('<link href="_static/styles/pydata-sphinx-theme.lean.css?v=0ld" rel="stylesheet" />'
-                                        '<p class="used fa-lg">x</p>', encoding="utf-8")
+                                        '<p class="used fa-lg"><a href="#">x</a></p>', encoding="utf-8")
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
     assets._lighten_stylesheets(app, None)
     assert (static / "styles/pydata-sphinx-theme.css").read_text(encoding="utf-8") == original
@@ -142,9 +142,32 @@ def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tm
 
 def test_rules_are_kept_for_classes_a_script_adds_and_classes_a_selector_only_excludes():
     css = ".dropdown-menu.show{display:block}p:not(.gone){margin:0}.gone{x:1}:is(.gone,.kept) a{y:1}[class~=gone]{z:1}"
-    used = unused_css.WORD.findall('<ul class="dropdown-menu"></ul><script>e.classList.add("show")</script><p class="kept">')
+    used = unused_css.WORD.findall('<ul class="dropdown-menu"></ul><script>e.classList.add("show")</script><p class="kept">'
+                                   '<a href="#">x</a>')
     assert unused_css.purge(css, set(used)) == (".dropdown-menu.show{display:block}p:not(.gone){margin:0}"
                                                 ":is(.gone,.kept) a{y:1}[class~=gone]{z:1}")
+
+
+def test_a_rule_for_an_element_or_id_no_page_or_script_has_is_dropped():
+    css = ("table td{a:1}blockquote>p{b:1}#pst-back-to-top{c:1}#other{d:1}a:hover::before{e:1}"
+           ":root{f:1}*{g:1}p:not(table){h:1}svg|a{i:1}foreignObject{j:1}")
+    used = unused_css.WORD.findall('<p id="pst-back-to-top"><a href="#">x</a></p><script>document.createElement("td")</script>')
+    assert unused_css.purge(css, set(used)) == ("#pst-back-to-top{c:1}a:hover::before{e:1}:root{f:1}*{g:1}"
+                                                "p:not(table){h:1}svg|a{i:1}foreignObject{j:1}")
+
+
+def test_first_styles_keep_only_the_custom_properties_a_kept_rule_or_the_page_uses():
+    css = (':root{--used:1px;--unused:2px;--chain:var(--deep);--deep:red;--from-page:0;--alone:3}'
+           '@media (prefers-color-scheme:dark){:root{--used:2px;--gone:1}}.x{margin:var(--used);color:var(--chain)}'
+           '.gone{padding:var(--alone)}.y{background:url("data:image/svg+xml;utf8,<svg>;</svg>");--unused:1}'
+           '@keyframes k{to{width:var(--in-keyframes)}}:root{--in-keyframes:1}')
+    sheet = unused_css.Stylesheet(css)
+    assert sheet.keep({"x", "y"}, {"--from-page"}) == (
+        ':root{--used:1px;--chain:var(--deep);--deep:red;--from-page:0}'
+        '@media (prefers-color-scheme:dark){:root{--used:2px}}.x{margin:var(--used);color:var(--chain)}'
+        '.y{background:url("data:image/svg+xml;utf8,<svg>;</svg>")}'
+        '@keyframes k{to{width:var(--in-keyframes)}}:root{--in-keyframes:1}')
+    assert "--unused:2px" in sheet.keep({"x", "y"})  # without a page's properties, all are kept
 
 
 def test_strings_comments_and_nested_blocks_are_read_whole():

@@ -325,9 +325,13 @@ class SiteScan:
     def __init__(self, outdir: Path, unused_css: Any):
         self.outdir, self.unused_css = outdir, unused_css
         self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
+        from carbook.data.snapshot import code_digest
+
+        self.code = code_digest()  # what is kept was worked out by this package's code
         before = kept.read(self.path)
-        # absent or unreadable: scan every file
-        self.before = before if isinstance(before, dict) else {"versions": None, "files": {}, "finished": {}}
+        # absent, unreadable or from other code: scan every file
+        fresh = isinstance(before, dict) and before.get("code") == self.code
+        self.before = before if fresh else {"versions": None, "files": {}, "finished": {}}
         self.files: dict[str, tuple] = {}
         self.finished_at: dict[str, tuple] = {}
         self.lean_key: tuple | None = None  # what the lean stylesheets were made from
@@ -379,7 +383,7 @@ class SiteScan:
         """Keep what was read, for the next build."""
         finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
                     **self.finished_at}
-        if not kept.write(self.path, {"versions": versions, "files": self.files, "finished": finished,
+        if not kept.write(self.path, {"code": self.code, "versions": versions, "files": self.files, "finished": finished,
                                       "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes}):
             self.path.unlink(missing_ok=True)
 
@@ -423,12 +427,14 @@ class FirstStyles:
             self.sheets[bundle] = self.parsed[digest] = sheet
         rest = html[:match.start()] + html[match.end():]
         used = frozenset(self.unused_css.WORD.findall(rest)) & sheet.classes
+        properties = frozenset(self.unused_css.VAR.findall(rest))  # custom properties the page itself uses
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
-        key = (bundle, used, folder)
+        key = (bundle, used, properties, folder)
         if key not in self.rules:
             home = posixpath.relpath(bundle.parent.as_posix(), self.outdir.as_posix())
             self.rules[key] = RELATIVE_URL.sub(lambda m: "url({0}{1}{0})".format(
-                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)), sheet.keep(used))
+                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)),
+                sheet.keep(used, properties))
         group = (f'<style data-carbook-first>{self.rules[key]}</style>\n'
                  f'<link data-carbook-bundle="{names}" rel="stylesheet" type="text/css" href="{href}" media="print" '
                  """onload="this.media='all'; this.onload=null" />\n"""

@@ -1,11 +1,13 @@
-"""Drop the style rules a site can never use, as PurgeCSS does: by the class names its files contain.
+"""Drop the style rules a site can never use, as PurgeCSS does: by the words its files contain.
 
 A theme's stylesheet carries rules for every component it offers (Bootstrap's, Font Awesome's, the
 theme's own); a phone must download and parse all of them before it paints anything. A rule is kept
-when each class its selector needs occurs as a word somewhere in the site's pages or scripts (a script
-that adds a class at run time names it), so only rules for components the site lacks are dropped.
-Classes inside ``:not()``, ``:is()``, ``:where()``, ``:has()`` and the ``:nth-*()`` pseudo-classes,
-and attribute selectors, are never required (``:not(.x)`` matches more when ``.x`` is absent).
+when each class, id and element name its selector needs occurs as a word somewhere in the site's
+pages or scripts (a script that adds a class or an element at run time names it), so only rules for
+components the site lacks are dropped. What is inside ``:not()``, ``:is()``, ``:where()``, ``:has()``
+and the ``:nth-*()`` pseudo-classes, and attribute selectors, is never required (``:not(.x)`` matches
+more when ``.x`` is absent). For one page's first styles, custom properties (``--name: value``) that
+no kept rule uses can be dropped as well.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 FUNCTIONAL = re.compile(r":(?:not|is|where|has|nth-child|nth-last-child|nth-of-type|nth-last-of-type)\(")
 ATTRIBUTE = re.compile(r"\[[^\]]*\]")
 NESTED = re.compile(r"@(?:media|supports|layer|container)\b")  # blocks of rules, purged inside
+ID = re.compile(r"#(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+PSEUDO = re.compile(r"::?[-a-zA-Z]+(?:\([^()]*\))?")  # :hover, ::before, :lang(en): they name no element
+ELEMENT = re.compile(r"(?:^|[\s>+~])([a-z][a-z0-9-]*)(?![\w|-])")  # a type selector (lower case, no namespace)
+VAR = re.compile(r"var\(\s*(--[_a-zA-Z0-9-]+)")
+CUSTOM_PROPERTY = re.compile(r"\s*(--[_a-zA-Z0-9-]+)\s*:")
 
 
 def purge(css: str, used: set[str]) -> str:
@@ -42,24 +49,117 @@ class Stylesheet:
         self.classes = frozenset(c for part in self.parts for c in (
             part[2].classes if part[0] == "block" else {c for _, needed in part[1] for c in needed} if part[0] == "rule" else ()))
 
-    def keep(self, used: set[str] | frozenset[str]) -> str:
-        """Give the stylesheet without the selectors that need a class not in ``used``."""
-        out = []
+    def keep(self, used: set[str] | frozenset[str], properties: set[str] | frozenset[str] | None = None) -> str:
+        """Give the stylesheet without the selectors that need a word not in ``used``.
+
+        With ``properties`` (the custom properties that the page itself uses, as in a ``style``
+        attribute), a custom property declaration goes too unless a kept rule, one of ``properties``
+        or a custom property so kept uses it."""
+        kept = self._kept(used)
+        if properties is not None:
+            kept = _without_unused_properties(kept, set(properties))
+        return _render(kept)
+
+    def _kept(self, used: set[str] | frozenset[str]) -> list[tuple]:
+        out: list[tuple] = []
         for part in self.parts:
             if part[0] == "text":
-                out.append(part[1])
+                out.append(part)
             elif part[0] == "block":
-                inner = part[2].keep(used)
+                inner = part[2]._kept(used)
                 if inner:
-                    out.append(f"{part[1]}{{{inner}}}")
+                    out.append(("block", part[1], inner))
             else:
                 selectors = [selector for selector, needed in part[1] if needed <= used]
                 if selectors:
-                    out.append(f"{','.join(selectors)}{{{part[2]}}}")
-        return "".join(out)
+                    out.append(("rule", selectors, part[2]))
+        return out
+
+
+def _render(parts: list[tuple]) -> str:
+    out = []
+    for part in parts:
+        if part[0] == "text":
+            out.append(part[1])
+        elif part[0] == "block":
+            inner = _render(part[2])
+            if inner:
+                out.append(f"{part[1]}{{{inner}}}")
+        elif part[2] is not None:
+            out.append(f"{','.join(part[1])}{{{part[2]}}}")
+    return "".join(out)
+
+
+def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple]:
+    """Give ``parts`` without the custom property declarations nothing in them (or ``used``) uses."""
+    definitions: dict[str, list[str]] = {}
+
+    def read(parts: list[tuple]) -> None:
+        for part in parts:
+            if part[0] == "block":
+                read(part[2])
+            elif part[0] == "text" or "--" not in part[2] or "{" in part[2]:
+                used.update(VAR.findall(part[-1]))
+            else:
+                for declaration in _declarations(part[2]):
+                    name = CUSTOM_PROPERTY.match(declaration)
+                    if name:
+                        definitions.setdefault(name[1], []).append(declaration)
+                    else:
+                        used.update(VAR.findall(declaration))
+
+    read(parts)
+    todo = list(used)
+    while todo:  # a kept property's value may use others
+        for declaration in definitions.get(todo.pop(), ()):
+            for name in VAR.findall(declaration.split(":", 1)[1]):
+                if name not in used:
+                    used.add(name)
+                    todo.append(name)
+
+    def prune(parts: list[tuple]) -> list[tuple]:
+        out = []
+        for part in parts:
+            if part[0] == "block":
+                inner = prune(part[2])
+                if inner:
+                    out.append(("block", part[1], inner))
+            elif part[0] == "text" or "--" not in part[2] or "{" in part[2]:
+                out.append(part)
+            else:
+                declarations = _declarations(part[2])
+                kept = [d for d in declarations if not (name := CUSTOM_PROPERTY.match(d)) or name[1] in used]
+                if kept:
+                    out.append(("rule", part[1], part[2] if len(kept) == len(declarations) else ";".join(kept)))
+        return out
+
+    return prune(parts)
+
+
+def _declarations(body: str) -> list[str]:
+    """Give the declarations of a rule's body (a semicolon inside a string or parentheses does not split)."""
+    declarations, depth, start, index = [], 0, 0, 0
+    while index < len(body):
+        moved = _skip_string(body, index)
+        if moved != index:
+            index = moved
+            continue
+        char = body[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == ";" and depth == 0:
+            declarations.append(body[start:index])
+            start = index + 1
+        index += 1
+    declarations.append(body[start:])
+    return [d for d in declarations if d.strip()]
 
 
 def _classes_needed(selector: str) -> set[str]:
+    """Give the words a selector needs in a page to match anything: its classes, ids and element names
+    outside functional pseudo-classes and attribute selectors."""
     plain, start = [], 0
     for match in FUNCTIONAL.finditer(selector):
         if match.start() < start:
@@ -67,7 +167,9 @@ def _classes_needed(selector: str) -> set[str]:
         plain.append(selector[start:match.start()])
         start = _close(selector, match.end(), "(", ")")
     plain.append(selector[start:])
-    return set(CLASS.findall(ATTRIBUTE.sub("", "".join(plain))))
+    simple = ATTRIBUTE.sub("", "".join(plain))
+    words = set(CLASS.findall(simple)) | set(ID.findall(simple))
+    return words | set(ELEMENT.findall(PSEUDO.sub("", CLASS.sub("", ID.sub("", simple)))))
 
 
 def _close(text: str, index: int, opening: str, closing: str) -> int:
