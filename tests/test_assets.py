@@ -196,10 +196,11 @@ def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bun
     assert assets.BUNDLE_LINK.findall(html) == [("_static/a.css", "../_static/styles/bundle-1.css")]  # still found
 
 
-def test_the_theme_scripts_load_only_once_the_page_is_painted():
+def test_the_theme_scripts_load_only_once_the_page_is_read_and_painted():
     files, inline, _ = page("<p>x</p>")
     assert not {"sphinx-book-theme.js", "pydata-sphinx-theme.js"} & set(files)
     [loader] = [body for body in inline if "requestAnimationFrame" in body]
+    assert loader.startswith('document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(() => setTimeout(')
     assert '"../_static/scripts/sphinx-book-theme.js", "../_static/scripts/pydata-sphinx-theme.js"' in loader
 
 

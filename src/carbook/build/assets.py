@@ -73,16 +73,17 @@ THEBE_SETTINGS = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>
                             re.DOTALL)
 # Scripts the extensions put in the page head that wait for the document to be read before they act.
 DEFERRED = {"clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs.js"}  # in this order
-# The theme's scripts (buttons, menus, the theme switch) load once the page has first been painted, so that
-# running them never holds back the first paint; each sets itself up whenever it arrives.
+# The theme's scripts (buttons, menus, the theme switch) load once the whole page has been read and
+# painted, so that running them never holds back the first paint of the page's text; each sets itself
+# up whenever it arrives.
 AFTER_PAINT = {"sphinx-book-theme.js"}
 THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"  # the page template leaves it to this
-AFTER_PAINT_LOADER = """requestAnimationFrame(() => setTimeout(() => {{
+AFTER_PAINT_LOADER = """document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(() => setTimeout(() => {{
   for (const src of {sources}) {{
     const script = document.createElement("script");
     script.src = src; document.body.append(script);
   }}
-}}));"""
+}})));"""
 HIGHLIGHT_SCRIPTS = ("doctools.js", "sphinx_highlight.js")  # Sphinx's, for words a search found
 FIGURE_IMAGE = re.compile(r'<img (?=[^>]*class="[^"]*\bcarbook-figure\b)[^>]*>')
 PIXEL_SIZE = re.compile(r'\sstyle="width: (\d+)px; height: (\d+)px;"')

@@ -35,7 +35,7 @@ class Stylesheet:
     """A stylesheet read once, to be purged for many sets of classes (one per page, say) quickly."""
 
     def __init__(self, css: str):
-        # ("text", text) kept as it is; ("rule", [(selector, classes it needs)], body); ("block", prelude, Stylesheet)
+        # ("text", text) kept as it is; ("rule", [(selector, words it needs)], body); ("block", prelude, Stylesheet)
         self.parts: list[tuple] = []
         for prelude, body in _blocks(css):
             if body is None:
@@ -45,7 +45,8 @@ class Stylesheet:
             elif prelude.startswith("@"):
                 self.parts.append(("text", f"{prelude}{{{body}}}"))  # @font-face, @keyframes, @page: kept whole
             else:
-                self.parts.append(("rule", [(s, frozenset(_classes_needed(s))) for s in _split(prelude)], body))
+                self.parts.append(("rule", [(s, frozenset(_words_needed(s))) for s in _split(prelude)], body))
+        # every word some selector needs (its classes, ids and element names)
         self.classes = frozenset(c for part in self.parts for c in (
             part[2].classes if part[0] == "block" else {c for _, needed in part[1] for c in needed} if part[0] == "rule" else ()))
 
@@ -85,7 +86,7 @@ def _render(parts: list[tuple]) -> str:
             inner = _render(part[2])
             if inner:
                 out.append(f"{part[1]}{{{inner}}}")
-        elif part[2] is not None:
+        else:
             out.append(f"{','.join(part[1])}{{{part[2]}}}")
     return "".join(out)
 
@@ -157,7 +158,7 @@ def _declarations(body: str) -> list[str]:
     return [d for d in declarations if d.strip()]
 
 
-def _classes_needed(selector: str) -> set[str]:
+def _words_needed(selector: str) -> set[str]:
     """Give the words a selector needs in a page to match anything: its classes, ids and element names
     outside functional pseudo-classes and attribute selectors."""
     plain, start = [], 0
