@@ -369,6 +369,28 @@ def test_phone_menu_button_opens_the_sidebar_and_reaches_every_chapter(site, ope
     assert site.page_of(tab.page.url) == site.chapters[-1]
 
 
+def test_no_page_shows_a_contents_button_without_contents_for_it_to_open(site):
+    pages = sorted(site.root.rglob("*.html"))
+    dead = [page.relative_to(site.root).as_posix() for page in pages
+            if "secondary-toggle" in (text := page.read_text(encoding="utf-8")) and 'id="pst-secondary-sidebar"' not in text]
+    assert not dead, f"a contents button that opens nothing on {dead}"
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 800], ids=["phone", "tablet"])
+def test_sidebar_off_the_screen_is_not_laid_out_and_the_menu_button_still_shows_it(site, open_tab, width):
+    tab = open_tab({"width": width, "height": 812})
+    tab.open(site.chapters[0])
+    assert tab.page.evaluate("getComputedStyle(document.querySelector('#pst-primary-sidebar')).display") == "none"
+    tab.page.locator(".primary-toggle:visible").first.click()
+    tab.page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
+    reached = {site.page_of(url) for url in tab.page.evaluate(VISIBLE_LINKS_JS, "#pst-primary-sidebar-modal")}
+    assert set(site.chapters) <= reached, f"the menu shows {reached}"
+    tab.page.keyboard.press("Escape")
+    tab.page.wait_for_function("!document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
+    tab.page.set_viewport_size(DESKTOP)  # a window made wide again shows the sidebar beside the text
+    tab.page.locator("#pst-primary-sidebar nav a").first.wait_for(state="visible", timeout=3000)
+
+
 @pytest.mark.parametrize("term, chapter", SEARCHES, ids=[term for term, _ in SEARCHES])
 def test_search_finds_term_and_links_to_its_chapter(site, open_tab, term, chapter):
     tab = open_tab(DESKTOP)
