@@ -237,3 +237,15 @@ def test_finishing_rereads_only_the_pages_a_build_wrote_unless_a_stylesheet_chan
     version = re.search(r"bundle-1\.css\?v=(\w+)", two.read_text(encoding="utf-8"))[1]
     assert f"bundle-1.css?v={version}" in one.read_text(encoding="utf-8"), "a page links an older bundle"
     assert ".b{color:blue}" in (Path(app.outdir) / "_static/styles/bundle-1.css").read_text(encoding="utf-8")
+
+
+def test_what_finishing_kept_is_worked_out_again_when_the_package_code_changes(tmp_path, monkeypatch):
+    from carbook.data import snapshot
+
+    app, one, two = _site(tmp_path)
+    assets._lighten_stylesheets(app, None)
+    assert assets.SiteScan(Path(app.outdir), unused_css).before["files"], "the first build kept nothing"
+    monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
+    scan = assets.SiteScan(Path(app.outdir), unused_css)
+    assert scan.before == {"versions": None, "files": {}, "finished": {}}
+    assert scan.to_finish([one, two], {"bundle-1.css": "x"}) == [one, two]
