@@ -94,15 +94,20 @@ def _render(parts: list[tuple]) -> str:
 def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple]:
     """Give ``parts`` without the custom property declarations nothing in them (or ``used``) uses."""
     definitions: dict[str, list[str]] = {}
+    declarations: dict[str, list[str]] = {}  # of each rule body that may declare custom properties
+
+    def declares(part: tuple) -> bool:  # a rule whose body may hold a custom property (no nested rules)
+        return part[0] == "rule" and "--" in part[2] and "{" not in part[2]
 
     def read(parts: list[tuple]) -> None:
         for part in parts:
             if part[0] == "block":
                 read(part[2])
-            elif part[0] == "text" or "--" not in part[2] or "{" in part[2]:
+            elif not declares(part):
                 used.update(VAR.findall(part[-1]))
             else:
-                for declaration in _declarations(part[2]):
+                declarations[part[2]] = _split_at(part[2], ";")
+                for declaration in declarations[part[2]]:
                     name = CUSTOM_PROPERTY.match(declaration)
                     if name:
                         definitions.setdefault(name[1], []).append(declaration)
@@ -125,37 +130,16 @@ def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple
                 inner = prune(part[2])
                 if inner:
                     out.append(("block", part[1], inner))
-            elif part[0] == "text" or "--" not in part[2] or "{" in part[2]:
+            elif not declares(part):
                 out.append(part)
             else:
-                declarations = _declarations(part[2])
-                kept = [d for d in declarations if not (name := CUSTOM_PROPERTY.match(d)) or name[1] in used]
+                every = declarations[part[2]]
+                kept = [d for d in every if not (name := CUSTOM_PROPERTY.match(d)) or name[1] in used]
                 if kept:
-                    out.append(("rule", part[1], part[2] if len(kept) == len(declarations) else ";".join(kept)))
+                    out.append(("rule", part[1], part[2] if len(kept) == len(every) else ";".join(kept)))
         return out
 
     return prune(parts)
-
-
-def _declarations(body: str) -> list[str]:
-    """Give the declarations of a rule's body (a semicolon inside a string or parentheses does not split)."""
-    declarations, depth, start, index = [], 0, 0, 0
-    while index < len(body):
-        moved = _skip_string(body, index)
-        if moved != index:
-            index = moved
-            continue
-        char = body[index]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == ";" and depth == 0:
-            declarations.append(body[start:index])
-            start = index + 1
-        index += 1
-    declarations.append(body[start:])
-    return [d for d in declarations if d.strip()]
 
 
 def _words_needed(selector: str) -> set[str]:
@@ -233,16 +217,26 @@ def _blocks(css: str) -> list[tuple[str, str | None]]:
 
 def _split(prelude: str) -> list[str]:
     """Give the selectors of a selector list (commas inside brackets and parentheses do not split)."""
-    selectors, depth, current = [], 0, []
-    for char in prelude:
+    return [selector.strip() for selector in _split_at(prelude, ",")]
+
+
+def _split_at(text: str, separator: str) -> list[str]:
+    """Give the parts of ``text`` between the ``separator`` characters that stand outside strings,
+    comments, brackets and parentheses (the declarations of a rule's body at ";", say), blank ones left out."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(text):
+        moved = _skip_string(text, index)
+        if moved != index:
+            index = moved
+            continue
+        char = text[index]
         if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-        if char == "," and depth == 0:
-            selectors.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    selectors.append("".join(current).strip())
-    return [s for s in selectors if s]
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+        index += 1
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]
