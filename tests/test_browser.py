@@ -353,13 +353,18 @@ def test_sidebar_reaches_every_chapter_from_every_page(site, desktop):
     assert not problems, "\n".join(problems)
 
 
+def open_menu(tab, site) -> set[str]:
+    """Press the page's menu button; give the pages the menu dialog it opens links to."""
+    tab.page.locator(".primary-toggle:visible").first.click()
+    tab.page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
+    return {site.page_of(url) for url in tab.page.evaluate(VISIBLE_LINKS_JS, "#pst-primary-sidebar-modal")}
+
+
 def test_phone_menu_button_opens_the_sidebar_and_reaches_every_chapter(site, open_tab):
     tab = open_tab(PHONE)
     tab.open(site.chapters[0])
     assert not tab.page.locator(".bd-sidebar-primary nav a").first.is_visible(), "the sidebar covers the page on a phone"
-    tab.page.locator(".primary-toggle:visible").first.click()
-    tab.page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
-    reached = {site.page_of(url) for url in tab.page.evaluate(VISIBLE_LINKS_JS, "#pst-primary-sidebar-modal")}
+    reached = open_menu(tab, site)
     missing = [chapter for chapter in site.chapters if chapter not in reached]
     assert not missing, f"the phone menu shows no link to {missing}"
     links = tab.page.locator("#pst-primary-sidebar-modal a[href]")
@@ -381,9 +386,7 @@ def test_sidebar_off_the_screen_is_not_laid_out_and_the_menu_button_still_shows_
     tab = open_tab({"width": width, "height": 812})
     tab.open(site.chapters[0])
     assert tab.page.evaluate("getComputedStyle(document.querySelector('#pst-primary-sidebar')).display") == "none"
-    tab.page.locator(".primary-toggle:visible").first.click()
-    tab.page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
-    reached = {site.page_of(url) for url in tab.page.evaluate(VISIBLE_LINKS_JS, "#pst-primary-sidebar-modal")}
+    reached = open_menu(tab, site)
     assert set(site.chapters) <= reached, f"the menu shows {reached}"
     tab.page.keyboard.press("Escape")
     tab.page.wait_for_function("!document.querySelector('#pst-primary-sidebar-modal').open", timeout=3000)
