@@ -249,3 +249,12 @@ def test_what_finishing_kept_is_worked_out_again_when_the_package_code_changes(t
     scan = assets.SiteScan(Path(app.outdir), unused_css)
     assert scan.before == {"versions": None, "files": {}, "finished": {}}
     assert scan.to_finish([one, two], {"bundle-1.css": "x"}) == [one, two]
+
+
+def test_a_bundle_no_page_links_any_more_is_removed_from_the_site(tmp_path):
+    app, one, two = _site(tmp_path)
+    stale = Path(app.outdir) / assets.BUNDLE_DIR / "bundle-0ld.css"
+    stale.write_text(".a{color:red}", encoding="utf-8")
+    assets._lighten_stylesheets(app, None)
+    assert not stale.exists()
+    assert (Path(app.outdir) / assets.BUNDLE_DIR / "bundle-1.css").is_file()

@@ -300,7 +300,11 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
         if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
             lean.write_text(lighter, encoding="utf-8")
         versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
-    versions.update(_write_bundle_files(outdir, scan.bundles(pages)))
+    bundles = scan.bundles(pages)
+    versions.update(_write_bundle_files(outdir, bundles))
+    for old in (outdir / BUNDLE_DIR).glob("bundle-*.css"):
+        if old.name not in bundles:
+            old.unlink()  # no page links it any more (its page now uses other stylesheets, or is gone)
     # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
     # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
     link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
