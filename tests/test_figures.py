@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from carbook.pages import figures
 from carbook.pages.compare import stated_counts
 from carbook.pages.labels import label
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED
+from carbook.data.models import NOT_STATED, SEQUENCE_WORDS
 from carbook.pages.tables import display_value, regimen_stages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,29 +37,48 @@ def test_svg_carries_no_date_and_an_opaque_background():
     assert "fill: #ffffff" in svg
 
 
-def test_mechanism_figure_draws_exactly_the_statements_of_how_the_cells_act():
+def test_mechanism_figure_draws_the_statements_of_how_the_cells_act_and_the_sources_joining_words_only():
     drawing = figures.mechanism_flow(CT)
-    assert sorted(drawing.texts) == sorted(step.value for step in CT.mechanism.actions())
-    assert len(CT.mechanism.actions()) == 5
+    statements = [step.value for step in CT.mechanism.actions()]
+    assert len(statements) == 5
+    # the boxes hold the statements; the only other words are the source's own: "After infusion", "which", "that"
+    assert sorted(drawing.texts) == sorted([*statements, "After infusion", "which", "that"])
 
 
 def test_mechanism_figure_draws_no_aim_finding_or_naming():
-    # HEROS 3.0's only mechanism statement is an aim ("want to see if"): it is not drawn as a step.
+    # HEROS 3.0 says how the cells act only as an earlier finding and an aim: neither is drawn as a step.
     assert HEROS.mechanism.actions() == []
-    assert HEROS.mechanism.steps[0].rests_on == "aim"
+    assert [step.rests_on for step in HEROS.mechanism.steps] == ["finding", "aim"]
 
 
-def test_mechanism_arrows_only_where_the_source_states_a_sequence_and_while_is_side_by_side(monkeypatch):
+def test_a_relative_clause_is_a_plain_line_and_only_an_order_word_is_an_arrow(monkeypatch):
     groups = figures.mechanism_groups(CT)
     assert [len(texts) for texts, _ in groups] == [1, 1, 1, 2]  # "… functions, while presenting …" side by side
-    assert [after for _, after in groups] == [False, True, True, True]  # after, which, that
-    assert arrows_drawn(monkeypatch, lambda: figures.mechanism_flow(CT)) == 3
+    assert [link.kind for _, link in groups] == ["none", "arrow", "line", "line"]  # after; which; that
+    assert [link.label for _, link in groups[1:]] == ["After infusion", "which", "that"]
+    assert arrows_drawn(monkeypatch, lambda: figures.mechanism_flow(CT)) == 1
 
 
-def test_construct_figure_draws_only_the_parts_the_source_names():
-    drawing = figures.construct(HEROS)
-    assert list(drawing.texts) == [part.value for part in HEROS.car_components]
-    assert figures.construct(CT) is None  # the record names no part of the receptor
+ORDER_WORDS = re.compile(r"\b(after|then|before|first|leads to)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("draw", [lambda: figures.mechanism_flow(CT), lambda: figures.regimen_timeline(HEROS)],
+                         ids=["ct-0525 mechanism", "heros-3 regimen"])
+def test_every_arrow_is_licensed_by_an_order_or_cause_word_of_its_passage(draw):
+    drawing = draw()
+    assert drawing.arrows, "the figure draws arrows; each must say what licenses it"
+    for words, passage in drawing.arrows:
+        assert words in SEQUENCE_WORDS, f"{words!r} is not an order or cause word"
+        assert ORDER_WORDS.search(passage) and re.search(rf"\b{words}\b", passage, re.IGNORECASE)
+        assert any(LIBRARY.source_of(t).contains(passage) for t in (CT, HEROS))
+
+
+def test_the_ct_0525_mechanism_arrow_is_the_records_after_infusion():
+    assert figures.mechanism_flow(CT).arrows == (("after", "After infusion, CAR engagement of HER2 on tumor cells activates the monocytes"),)
+
+
+def test_no_figure_draws_the_named_parts_of_a_receptor_as_if_they_were_the_whole():
+    assert not hasattr(figures, "construct")
 
 
 def test_regimen_figure_draws_stage_labels_and_stated_values_only():

@@ -44,12 +44,14 @@ def test_comparison_has_a_column_per_therapy_and_says_where_sources_are_silent()
     assert row.loc["Phase", "ct-0525"] == NOT_STATED
     assert row.loc["Dose", "ct-0525"] == "3 or 10 billion CAR+ cells"  # alternatives, as the record joins them
     assert row.loc["Cell source", "ct-0525"] == "autologous" and row.loc["Cell source", "heros-3"] == NOT_STATED
+    assert row.loc["What the infused cells become", "ct-0525"] == "macrophages"
 
 
-def test_comparison_rows_carry_the_one_label_of_each_fact():
-    frame = compare.comparison_frame(LIBRARY)
-    assert list(frame["Facet"]) == [label(path) for path in compare.FACET_PATHS]
-    assert [lbl for lbl, _ in compare.FACETS] == list(frame["Facet"])
+def test_comparison_rows_of_one_fact_carry_the_one_label_of_that_fact():
+    for row in compare.ROWS:
+        if len(row.paths) == 1 and row.key != "acts":
+            assert row.label == label(row.paths[0])
+    assert [lbl for lbl, _ in compare.FACETS] == [label(path) for path in compare.FACET_PATHS]
 
 
 def test_comparison_columns_name_the_product_with_its_study():
@@ -57,9 +59,7 @@ def test_comparison_columns_name_the_product_with_its_study():
                                              "ct-0525": "CT-0525"}
 
 
-def test_comparison_groups_therapies_by_modality_written_either_way():
-    assert [(modality, [[t.id for t in table] for table in tables_of]) for modality, tables_of in compare.groups(LIBRARY)] == [
-        ("CAR T cell", [["heros-3"]]), ("CAR monocytes", [["ct-0525"]])]
+def test_modalities_written_either_way_are_one_modality():
     assert compare.modality_key("CAR-T cell") == compare.modality_key("CAR T cells") != compare.modality_key("CAR monocytes")
 
 
@@ -136,19 +136,19 @@ def test_chapters_link_terms_to_the_glossary(built_book):
 
 
 @pytest.mark.build
-def test_comparison_page_shows_every_therapy_and_a_figure(built_book):
+def test_comparison_page_shows_both_therapies_in_one_table_and_a_figure(built_book):
     page = soup(built_book, "book/comparison.html")
     article = page.find("article")
     headings = [h.get_text(" ", strip=True).rstrip("#").strip() for h in article.find_all("h2")]
-    assert headings == ["CAR T cell", "CAR monocytes", "What the sources state"]  # one group per modality
+    assert headings == ["The modalities in brief", "Side by side", "What the sources state", "Check yourself"]
     tables_found = article.find_all("table")
-    headers = [[th.get_text(strip=True) for th in table.find_all("th")] for table in tables_found]
-    assert headers == [["Facet", "HER2 chimeric antigen receptor (CAR) T cells (HEROS 3.0)"], ["Facet", "CT-0525"]]
-    links = [table.find("thead").find("a")["href"] for table in tables_found]
+    assert len(tables_found) == 1
+    header = [th.get_text(" ", strip=True) for th in tables_found[0].find("thead").find_all("th")]
+    assert header == ["Facet", "HER2 chimeric antigen receptor (CAR) T cells (HEROS 3.0) CAR T cells", "CT-0525 CAR monocytes"]
+    links = [a["href"] for a in tables_found[0].find("thead").find_all("a")]
     assert links == ["therapies/heros-3.html", "therapies/ct-0525.html"]  # each column heading leads to its chapter
-    for table in tables_found:
-        facets = [row.find("td").get_text(" ", strip=True) for row in table.select("tbody tr")]
-        assert facets == [lbl for lbl, _ in compare.FACETS]
+    facets = [row.find("th").get_text(" ", strip=True).removesuffix(" differs") for row in tables_found[0].select("tbody tr")]
+    assert facets == [row.label for row in compare.ROWS]
     counts = page.find("img", alt=re.compile("^Bar chart of how many of the 2 therapies’ sources state each facet"))
     assert counts and "Trial identifier: 2 of 2" in counts["alt"] and "Dose: 1 of 2" in counts["alt"]
 

@@ -38,6 +38,7 @@ def sections() -> dict[str, Callable[[Any, Any], str]]:
         "overview": lambda library, pieces: shared.overview(library),
         "therapies": lambda library, pieces: index.index_page(library),
         "comparison": shared.comparison,
+        "answer": lambda library, pieces, *rows: shared.comparison_answer(library, list(rows)),
         "glossary": lambda library, pieces: shared.glossary(library),
         "downloads": lambda library, pieces: shared.downloads(library),
         "sources": shared.sources_appendix,
@@ -57,7 +58,8 @@ class Texts:
     def __call__(self, name: str) -> str:
         """Give section ``name``'s MyST text."""
         if name not in self._known:
-            self._known[name] = str(sections()[name](self._library(), self._pieces()))
+            section, *arguments = name.split()
+            self._known[name] = str(sections()[section](self._library(), self._pieces(), *arguments))
         return self._known[name]
 
     def digest(self, names: list[str], substitutions: str) -> str:
@@ -85,16 +87,20 @@ class Section(SphinxDirective):
     a heading inside it is a heading of the text, not a section of the page's contents."""
 
     required_arguments = 1
+    optional_arguments = 20  # what the section is made from, such as the rows an answer gives
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        name = self.arguments[0]
+        name = " ".join(self.arguments)
         known = sections()
-        if name not in known:
-            raise self.error(f"{{carbook}} block: the book has no section {name!r}; name one of: "
+        if self.arguments[0] not in known:
+            raise self.error(f"{{carbook}} block: the book has no section {self.arguments[0]!r}; name one of: "
                              f"{', '.join(sorted(known))} (for example ```{{carbook}} comparison```)")
         self.env.carbook_sections.setdefault(self.env.docname, []).append(name)
-        text = self.env.app.carbook_texts(name)
+        try:
+            text = self.env.app.carbook_texts(name)
+        except KeyError as error:  # an argument the section does not know, such as a row an answer names
+            raise self.error(f"{{carbook}} block {name!r}: {error.args[0]}") from None
         container = nodes.container(classes=["cell_output"])
         self.state.nested_parse(StringList(text.splitlines(), source=f"{{carbook}} {name}"), 0, container)
         return [container]

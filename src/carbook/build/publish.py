@@ -144,5 +144,25 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     return path
 
 
+def write_comparison(library: Library, folder: Path) -> None:
+    """Write what the comparison page's script loads into ``folder``: ``index.json`` (the therapies to choose
+    from and the rows) and a file per therapy with its column; a file whose content is unchanged is left as
+    it is, and the file of a therapy no longer in the book is removed."""
+    from carbook.pages import compare
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {"index.json": json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":"))}
+    for therapy in library.therapies.values():
+        wanted[f"{therapy.id}.json"] = json.dumps(compare.column_json(library, therapy), ensure_ascii=False,
+                                                  separators=(",", ":"))
+    for old in folder.glob("*.json"):
+        if old.name not in wanted:
+            old.unlink()
+    for name, text in wanted.items():
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -50,6 +50,7 @@ PARALLEL_WRITING_FROM = 64  # pages to write from which they are written in para
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
+COMPARISON_DATA = "book/comparison"  # the comparison page's columns, loaded by its script (carbook-compare.js)
 
 
 def _discard_output(app: Sphinx) -> None:
@@ -341,10 +342,11 @@ def _publish(app: Sphinx) -> None:
     folder = Path(app.outdir) / PUBLISHED_DATA
     if app.carbook_library is None and (folder / "datapackage.json").is_file():
         return  # the data did not change since the package was written
-    from carbook.build.publish import write_package
+    from carbook.build.publish import write_comparison, write_package
 
     faults.reached("publishing")
     write_package(_library(app), folder, _pieces(app))  # the library checked, or the one a page loaded
+    write_comparison(_library(app), Path(app.outdir) / COMPARISON_DATA)
 
 
 def _saved(app: Sphinx, env: Any) -> None:

@@ -262,19 +262,25 @@ class Trial(Strict):
     status: maybe(Fact)
 
 
-#: How a mechanism statement joins the one before it, by the source's own word: a sequence or a cause
-#: (drawn as an arrow) or statements side by side (``while``, ``and``: drawn next to each other).
-SEQUENCE_WORDS = ("after", "then", "which", "that")
+#: How a mechanism statement joins the one before it, by the source's own word. Only words that state an
+#: order or a cause are drawn as an arrow; a relative clause ("which", "that") describes the cells named
+#: before it and states no step, so it is drawn as a plain line; statements joined by "while" or "and"
+#: stand side by side.
+SEQUENCE_WORDS = ("after", "then", "before", "first", "leads to")
+RELATIVE_WORDS = ("which", "that")
 SIDE_BY_SIDE_WORDS = ("while", "and")
+JOINING_WORDS = (*SEQUENCE_WORDS, *RELATIVE_WORDS, *SIDE_BY_SIDE_WORDS)
 
 
 class Statement(Fact):
     """A statement of the source about how the cells act, with how it joins the statement before it."""
 
-    joined: Literal["after", "then", "which", "that", "while", "and"] | None = Field(
+    joined: Literal["after", "then", "before", "first", "leads to", "which", "that", "while", "and"] | None = Field(
         default=None,
-        description="The source's word that joins this statement to the one before it: after, then, which or "
-                    "that for a sequence or cause; while or and for statements side by side. Leave out for the first.",
+        description="The source's word that joins this statement to the one before it: after, then, before, first or "
+                    "leads to for an order or a cause (drawn as an arrow); which or that for a relative clause that "
+                    "describes what the statement before names (no arrow); while or and for statements side by side. "
+                    "Leave out for the first.",
     )
 
     @model_validator(mode="after")
@@ -284,10 +290,24 @@ class Statement(Fact):
                           "quote the passage that includes the joining word, or set joined: to the word the source uses")
         return self
 
+    def lead_in(self) -> str:
+        """Give the words of the quote before the value when they hold the joining word (``After infusion``
+        before ``CAR engagement …``): the source's own words for an arrow; empty otherwise."""
+        quote, value = normalise(self.quote), normalise(self.value)
+        at = quote.lower().find(value.lower())
+        before = quote[:at].strip(" ,;:") if at > 0 else ""
+        return before if self.joined and re.search(rf"\b{self.joined}\b", before, re.IGNORECASE) else ""
+
 
 class Mechanism(Strict):
     steps: list[Statement] = Field(min_length=1, description="The mechanism's statements in the order the source gives them.")
     effector: maybe(Fact)
+    becomes: maybe(Fact) | None = Field(
+        default=None,
+        description="What the infused cells become, where the source says they turn into other cells (CAR monocytes "
+                    "that differentiate into macrophages); a gap where it does not. Left out, the book shows it as "
+                    "not stated and `check` asks an editor to judge it.",
+    )
 
     def actions(self) -> list[Statement]:
         """Give the statements of how the cells act (kind ``statement`` or ``description``): what a mechanism

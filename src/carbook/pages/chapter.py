@@ -14,10 +14,10 @@ from typing import Any
 from carbook.pages import figures
 from carbook.pages import links
 from carbook.pages import tables
-from carbook.pages.citations import Citations
-from carbook.pages.labels import label
+from carbook.pages.citations import Citations, field_of
+from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
-from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, Identifier, NotStated, Quoted, Step, Therapy
+from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step, Therapy
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
 from carbook.pages.terms import TermLinker
 
@@ -60,6 +60,10 @@ class Chapter:
         """Give a row's value cell; a value that is its passage's whole text is shown here in quotation marks,
         and the list of passages points here instead of printing it again."""
         text = self._own(row.value) if row.gap is None else row.value
+        if row.paraphrase:
+            passages = " ".join(f"“{escape(self.source.verbatim(p))}”" for p in row.passages)
+            return (f"{_prefix(row.rests_on)}{self.terms.link(text)} (*the editors’ wording*: {escape(row.paraphrase)}; "
+                    f"the source: {passages})")
         anchor = self.citations.shown_in_body(text, row.passages, row.label.lower()) if row.gap is None else None
         if anchor:
             return f"{_prefix(row.rests_on)}{anchor}“{escape(text)}”"
@@ -99,8 +103,9 @@ class Chapter:
                   if isinstance(t.target_antigen, NotStated) else f"against {self._value(t.target_antigen)}")
         source = (f"; {label('cell_source').lower()}: not stated in {self.source_word}" if isinstance(t.cell_source, NotStated)
                   else f"; cells: {self._value(t.cell_source)}")
+        modality = self.terms.link(modality_label(t.modality.value)) + self._mark(t.modality.quote)
         text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
-                f"receptor (CAR) {target} (modality: {self._value(t.modality)}{source})")
+                f"receptor (CAR) {target} (modality: {modality}{source})")
         combination = t.regimen.combination
         if isinstance(combination, Step):
             text += f", given with {self._value(combination.what)}"
@@ -166,41 +171,72 @@ class Chapter:
         return text + "."
 
     def _how_it_acts(self) -> str:
+        """Give how the cells act as the source states it, saying whose words they are: its statements joined
+        as it joins them, or, where it states none, what it gives as an earlier finding or an aim; beside
+        them, the same document's hedged statements of the same kind; then the parts of the CAR it names."""
         t = self.therapy
         actions = t.mechanism.actions()
-        if not actions:
-            if isinstance(t.car_components, NotStated):
-                return f"**How the cells act:** not stated in {self.source_word}."
+        framed = [s for s in t.mechanism.steps if s.rests_on in ("finding", "aim", "hedged")]
+        if actions:
+            parts = []
+            for index, step in enumerate(actions):
+                joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else
+                                              f" — {step.lead_in() or step.joined}, " if step.joined in SEQUENCE_WORDS
+                                              else f" {step.joined} ")
+                parts.append(f"{joint}“{self.terms.link(self._own(step.value))}”{self._mark(step.quote)}")
+            text = f"**How the cells act, in {self._whose(actions[0].quote)}:** {''.join(parts)}."
+        elif framed:
+            said = "; ".join(f"{_prefix(s.rests_on)}“{self.terms.link(self._own(s.value))}”{self._mark(s.quote)}" for s in framed)
+            text = (f"**How the cells act:** not stated as a fact of these cells in {self.source_word}, which gives "
+                    f"only {_and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())}. {said}.")
+            framed = []
+        else:
+            text = f"**How the cells act:** not stated in {self.source_word}."
+        hedged = [s for s in framed if s.rests_on == "hedged"] + self._hedged_claims()
+        if actions and hedged:
+            said = "; ".join(f"“{self.terms.link(self._own(s.value))}”{self._mark(s.quote)}" for s in hedged)
+            text += f" **Beside it, {self._whose(hedged[0].quote)} hedges:** {said}."
+        if not isinstance(t.car_components, NotStated):
             parts = "; ".join(f"“{self.terms.link(part.value)}”{self._mark(part.quote)}" for part in t.car_components)
-            return f"**The CAR, as {self.source_word} names its parts:** {parts}."
-        parts = []
-        for index, step in enumerate(actions):
-            joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else " → ")
-            parts.append(f"{joint}“{self.terms.link(self._own(step.value))}”{self._mark(step.quote)}")
-        return f"**How the cells act, in {self.source_word}’s words:** {''.join(parts)}."
+            text += (f" **{label('car_components')}:** {parts} ({self.source_word} does not say these are all of the "
+                     "receptor’s parts).")
+        return text
+
+    def _hedged_claims(self) -> list[Any]:
+        """Give the hedged claims of the NCI Thesaurus definition the same document carries, if any."""
+        concept = self.therapy.nci_concept
+        return [] if isinstance(concept, NotStated) else [c for c in concept.claims if c.rests_on == "hedged"]
+
+    def _whose(self, quote: str) -> str:
+        """Give whose words a passage is, for a lead statement: a record's field by what it holds (the NCI
+        Thesaurus definition, the record's mechanism of action), else the source document."""
+        field = field_of(self.source, quote)
+        if field is None:
+            return f"{self.source_word}’s words"
+        if field.startswith("nci_thesaurus_"):
+            return "the NCI Thesaurus definition the record carries" if field.endswith("definition") else "the record’s NCI Thesaurus fields"
+        words = field.removeprefix("drug_").replace("_", " ")
+        return f"the record’s {words} (the database’s own text)"
 
     def mechanism(self) -> Markdown:
-        """Give the mechanism: the flow figure of how the cells act, the construct figure where the source
-        names the CAR's parts, and the table of what is not drawn (aims, findings), effector and components."""
+        """Give the mechanism: the flow figure of how the cells act, and the table of what it does not draw
+        (earlier findings, aims, hedged claims), the effector, what the cells become and the CAR's named parts.
+        No figure draws the named parts: side by side they would read as a whole receptor, which no source
+        says they are."""
         t = self.therapy
         parts = []
         actions = t.mechanism.actions()
         if actions:
             marks = self._mark(*(s.quote for s in actions))
             parts.append(figure(figures.mechanism_flow(t, self.drawings),
-                                Markdown(escape(f"How the cells act, in {self.source_word}’s words: arrows where it states a "
-                                                "sequence or a cause, side by side where it says “while” or “and”. Drawn from")
+                                Markdown(escape(f"How the cells act, in {self._whose(actions[0].quote)}: an arrow only for "
+                                                "an order or a cause it states; a plain line where “which” or “that” "
+                                                "describes the cells above. Drawn from")
                                          + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))
-        construct = figures.construct(t, self.drawings)
-        if construct is not None:
-            marks = self._mark(*(part.quote for part in t.car_components))
-            parts.append(figure(construct, Markdown(f"The parts of the CAR the source names, in its words{marks}\\; "
-                                                    "nothing else is drawn\\."), f"fig-{self._label('construct')}"))
         drawn = " ".join(s.value for s in actions).lower()
-        rows = [r for r in tables.mechanism_rows(t)  # what the figures above draw (their alt text says it) is not listed again
-                if not (r.path == "mechanism.effector" and r.stated and r.value.lower() in drawn)
-                and not (construct is not None and r.path.startswith("car_components"))]
+        rows = [r for r in tables.mechanism_rows(t)  # what the figure above draws (its alt text says it) is not listed again
+                if not (r.path in ("mechanism.effector", "mechanism.becomes") and r.stated and r.value.lower() in drawn)]
         parts.append(self._table(rows, "Mechanism.", "mechanism"))
         return _join(parts)
 
@@ -241,7 +277,9 @@ class Chapter:
                           f"“{escape(NOT_STATED)}”.")
         blocks = [intro]
         for number, question in enumerate(self.therapy.questions, start=1):
-            blocks.append(dropdown(f"{number}. {question.question}", self._answer(question.answer)))
+            name = f"q-{self.therapy.id}-{number}"
+            link = f'<a class="cb-qlink" href="#{name}">Link to question {number}</a>'
+            blocks.append(dropdown(f"{number}. {question.question}", f"{self._answer(question.answer)}\n\n{link}", name))
         return _join(blocks)
 
     def source_passages(self) -> Markdown:
@@ -261,7 +299,8 @@ class Chapter:
     def _answer(self, path: str) -> str:
         fact = self.therapy.fact_at(path)
         if isinstance(fact, NotStated):
-            return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}{self._mark(fact.nearby)}"
+            nearby = self._mark(fact.nearby)
+            return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}" + (f" (nearby: {nearby})" if nearby else "")
         shown = escape(tables.display_fact(self.therapy, path, fact))
         prefix = _prefix(getattr(fact, "rests_on", ""))
         return f"**Answer:** {prefix}{shown}{self._mark(*_quotes(fact))}"
@@ -281,6 +320,10 @@ def _quotes(fact: Any) -> list[str]:
     if isinstance(fact, (Quoted, Identifier)):
         return [fact.quote]
     return []
+
+
+#: How a lead names what a framed statement is.
+_FRAME_NAMES = {"finding": "an earlier finding", "aim": "an aim", "hedged": "a hedged claim"}
 
 
 def _and(items: Any) -> str:

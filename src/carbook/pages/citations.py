@@ -145,6 +145,14 @@ class Citations:
         return Markdown("\n".join(lines))
 
 
+def field_of(source: SourceDocument, passage: str) -> str | None:
+    """Give the name of the record field whose value holds ``passage``; None for prose or a passage not found."""
+    starts = locate(source, passage)
+    if source.format != "record" or not starts:
+        return None
+    return next((name for name, (start, end) in record_spans(source).items() if start <= starts[0] < end), None)
+
+
 def _field_at(source: SourceDocument, position: int) -> str | None:
     """Give "Field name:" for the record field whose value holds ``position``; None for prose."""
     if source.format != "record":

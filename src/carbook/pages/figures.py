@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number
+from carbook.data.sources import normalise
 from carbook.pages.myst import Drawing  # defined there: a Drawing kept between builds loads without matplotlib
 from carbook.pages.tables import display_value, plural, regimen_stages
 
@@ -158,10 +161,29 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=ACCENT, linewidth=1.6))
 
 
-def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: list[bool] | None = None) -> Figure:
+def _line(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Join two rows by a plain line: they belong together, and no order or cause is stated."""
+    ax.plot([start[0], end[0]], [start[1], end[1]], color=GAP_EDGE, linewidth=1.2, solid_capstyle="butt")
+
+
+@dataclass(frozen=True)
+class Link:
+    """What joins a row of a flow figure to the row before it: an ``arrow`` (the source states an order or a
+    cause), a plain ``line`` (a relative clause: it describes what the row before names) or ``none``; the
+    ``label`` drawn beside it (the source's own words, or empty); and the ``words`` and ``passage`` that
+    license it, which a test checks."""
+
+    kind: str
+    label: str = ""
+    words: str = ""
+    passage: str = ""
+
+
+def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, links: list[Link] | None = None) -> Figure:
     """Draw rows of boxes top to bottom: each row is (label at left, box texts side by side, stated?);
-    ``arrows[i]`` says whether an arrow joins row ``i`` to the next (default: every row)."""
-    width, gap = FIGURE_WIDTH, 0.42
+    ``links[i]`` says what joins row ``i`` to the next (default: nothing)."""
+    width = FIGURE_WIDTH
+    links = links or [Link("none")] * (len(rows) - 1)
     area_w = width - label_width - 0.1
 
     def chars_for(count: int) -> int:  # what fits on a line of a box, at 11 pt
@@ -171,7 +193,8 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
     for _, texts, _ in rows:
         lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
         heights.append(0.4 + 0.24 * lines)
-    total = sum(heights) + gap * (len(rows) - 1)
+    gaps = [0.5 if link.label else 0.42 for link in links]
+    total = sum(heights) + sum(gaps)
     figure = _new_figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -190,70 +213,99 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: l
         if label:
             ax.text(label_width - 0.12, y, _wrap(label, 12), ha="right", va="center", fontsize=11,
                     weight="bold", color=ACCENT)
-        if index < len(rows) - 1 and (arrows is None or arrows[index]):
-            _arrow(ax, (box_x, top - height), (box_x, top - height - gap))
-        top -= height + gap
+        top -= height
+        if index < len(rows) - 1:
+            link, gap = links[index], gaps[index]
+            start, end = (box_x, top), (box_x, top - gap)
+            if link.kind == "arrow":
+                _arrow(ax, start, end)
+            elif link.kind == "line":
+                _line(ax, start, end)
+            if link.label:
+                ax.text(box_x + 0.12, top - gap / 2, link.label, ha="left", va="center", fontsize=10,
+                        style="italic", color=ACCENT if link.kind == "arrow" else "#404040")
+            top -= gap
     return figure
 
 
-def mechanism_groups(therapy: Therapy) -> list[tuple[list[str], bool]]:
+def mechanism_groups(therapy: Therapy) -> list[tuple[list[str], Link]]:
     """Give the statements of how the cells act as rows to draw: each row the statements side by side (joined
-    by "while" or "and"), and whether the source joins it to the row before by a sequence or a cause."""
-    rows: list[tuple[list[str], bool]] = []
+    by "while" or "and"), and what joins it to the row before: an arrow only where the source's word states an
+    order or a cause (labelled with the source's words before the statement, "After infusion"), a plain line
+    labelled with the relative pronoun where a relative clause describes the cells ("which", "that")."""
+    rows: list[tuple[list[str], Link]] = []
     for step in therapy.mechanism.actions():
         if rows and step.joined in SIDE_BY_SIDE_WORDS:
             rows[-1][0].append(step.value)
-        else:
-            rows.append(([step.value], bool(rows) and step.joined in SEQUENCE_WORDS))
+        elif not rows or step.joined is None:
+            rows.append(([step.value], Link("none")))
+        elif step.joined in SEQUENCE_WORDS:
+            rows.append(([step.value], Link("arrow", step.lead_in() or step.joined.capitalize(), step.joined, step.quote)))
+        else:  # a relative clause: it describes what the row before names
+            rows.append(([step.value], Link("line", step.joined, step.joined, step.quote)))
     return rows
 
 
-def _flow_drawing(rows: list[tuple[str, list[str], bool]], label_width: float, arrows: list[bool] | None, alt: str,
+def _flow_drawing(rows: list[tuple[str, list[str], bool]], label_width: float, links: list[Link] | None, alt: str,
                   kept: Drawings) -> Drawing:
-    """Give the :func:`_flow` of ``rows`` with its ``alt`` text, kept in ``kept`` by exactly these inputs."""
-    inputs = (repr(rows), label_width, repr(arrows), alt)
-    return kept.get("flow", inputs, lambda: drawing(_flow(rows, label_width, arrows), alt))
+    """Give the :func:`_flow` of ``rows`` with its ``alt`` text, kept in ``kept`` by exactly these inputs; the
+    drawing records each arrow's licensing words and passage."""
+    inputs = (repr(rows), label_width, repr(links), alt)
+    arrows = tuple((link.words, link.passage) for link in links or [] if link.kind == "arrow")
+    return kept.get("flow", inputs, lambda: replace(drawing(_flow(rows, label_width, links), alt), arrows=arrows))
 
 
 def mechanism_flow(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing:
     """Give how the cells act, as the source states it: boxes top to bottom in the source's order, an arrow
-    only where it states a sequence or a cause, statements it joins by "while" or "and" side by side."""
+    only where it states an order or a cause, a plain line where a relative clause describes the cells,
+    statements it joins by "while" or "and" side by side."""
     groups = mechanism_groups(therapy)
-    arrows = [after for _, after in groups[1:]]
+    links = [link for _, link in groups[1:]]
     described = []
-    for index, (texts, after) in enumerate(groups):
-        joint = "" if index == 0 else ("then (arrow): " if after else "next, with no sequence stated: ")
+    for index, (texts, link) in enumerate(groups):
+        joint = ("" if index == 0 else f"then, {link.label} (arrow): " if link.kind == "arrow"
+                 else f"joined by “{link.label}” (a line: it describes, it states no step): " if link.kind == "line"
+                 else "next, with no order stated: ")
         described.append(joint + " — side by side with — ".join(texts))
-    alt = (f"Flow diagram of how the cells of {therapy.name.value} act, in the words of the source: "
+    alt = (f"Diagram of how the cells of {therapy.name.value} act, in the words of the source: "
            + "; ".join(described) + ".")
-    return _flow_drawing([("", texts, True) for texts, _ in groups], 0.05, arrows, alt, kept)
-
-
-def construct(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:
-    """Give the parts of the CAR the source names, side by side in its order and words, or ``None`` where it
-    names none. Nothing the source does not name (hinge, domains) is drawn."""
-    parts = therapy.car_components
-    if isinstance(parts, NotStated):
-        return None
-    texts = [part.value for part in parts]
-    alt = (f"The parts of the chimeric antigen receptor of {therapy.name.value} that the source names, side by side "
-           f"in its order: {'; '.join(texts)}.")
-    return _flow_drawing([("", texts, True)], 0.05, None, alt, kept)
+    return _flow_drawing([("", texts, True) for texts, _ in groups], 0.05, links, alt, kept)
 
 
 def regimen_timeline(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:
-    """Give the regimen as its three stages top to bottom, gaps dashed, joined by arrows in the order the source
-    gives; ``None`` where the source gives no order (no sequence is drawn that it does not state)."""
+    """Give the regimen as its three stages top to bottom, gaps dashed, joined by an arrow where the source
+    states their order in words that say so ("before", "after"); ``None`` where the source gives no order (no
+    sequence is drawn that it does not state)."""
     if isinstance(therapy.regimen.order, NotStated):
         return None
+    stages = regimen_stages(therapy)
     rows = []
-    for _, label, stage in regimen_stages(therapy):
+    for _, label, stage in stages:
         stated = isinstance(stage, Step)
         rows.append((label, [display_value(stage) if stated else NOT_STATED], stated))
-    arrows = [rows[i][2] and rows[i + 1][2] for i in range(len(rows) - 1)]
+    links = [_stage_link(therapy, stages[i][2], stages[i + 1][2]) for i in range(len(stages) - 1)]
     described = "; ".join(f"{label}: {texts[0]}" for label, texts, _ in rows)
     alt = f"Regimen of {therapy.name.value} as three stages in the order the source gives, without days or doses: {described}."
-    return _flow_drawing(rows, 1.35, arrows, alt, kept)
+    return _flow_drawing(rows, 1.35, links, alt, kept)
+
+
+_BEFORE_WORDS = re.compile(r"\b(before|first)\b", re.IGNORECASE)
+_AFTER_WORDS = re.compile(r"\b(after|then|leads to)\b", re.IGNORECASE)
+
+
+def _stage_link(therapy: Therapy, earlier: Any, later: Any) -> Link:
+    """Give the arrow from one stated stage to the next, licensed by an order word of a passage that states it:
+    "before" or "first" in the earlier stage's passage, "after" or "then" in the later stage's, else an order
+    word in the regimen's order; no link where none does."""
+    if not (isinstance(earlier, Step) and isinstance(later, Step)):
+        return Link("none")
+    order = therapy.regimen.order.quote
+    for passage, words in ((earlier.what.quote, _BEFORE_WORDS), (later.what.quote, _AFTER_WORDS),
+                           (order, _BEFORE_WORDS), (order, _AFTER_WORDS)):
+        match = words.search(normalise(passage))
+        if match:
+            return Link("arrow", "", match.group(1).lower(), passage)
+    return Link("none")
 
 
 def age_range(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | None:

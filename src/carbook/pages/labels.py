@@ -16,13 +16,14 @@ LABELS: dict[str, str] = {
     "cell_type": "Cell type engineered",
     "cell_source": "Cell source",
     "target_antigen": "Target antigen",
-    "car_components": "CAR components",
+    "car_components": "Named parts of the CAR",
     "trial.nct_id": "Trial identifier",
     "trial.other_ids": "Other identifier",
     "trial.phase": "Phase",
     "trial.status": "Status",
     "mechanism.steps": "Mechanism statement",
     "mechanism.effector": "Effector mechanism",
+    "mechanism.becomes": "What the infused cells become",
     "regimen.conditioning": "Conditioning",
     "regimen.conditioning.agents": "Conditioning agents",
     "regimen.cell_infusion": "CAR cell infusion",
@@ -59,3 +60,14 @@ def record_field_label(field: str) -> str:
     """Give the label of a record field the chapter shows as it is: its own name, marked as the record's
     (never as NCI Thesaurus content)."""
     return f"Record field {field}"
+
+
+def modality_label(modality: str) -> str:
+    """Give a modality in the book's one form, CAR followed by the cells in the plural (``CAR T cell`` and
+    ``CAR-T cells`` → ``CAR T cells``; ``CAR-NK cells`` → ``CAR NK cells``; ``CAR monocytes`` as it is), so that
+    one kind of label reads alike on every page, however each source writes it."""
+    import re
+
+    text = re.sub(r"^CAR[\s\-\u2010-\u2015]+", "CAR ", " ".join(modality.split()), flags=re.IGNORECASE)
+    text = re.sub(r"\bcell$", "cells", text)
+    return re.sub(r"^CAR (T|NK)$", r"CAR \1 cells", text)

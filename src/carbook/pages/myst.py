@@ -21,12 +21,13 @@ _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")  # a pipe that would end a table cell
 @dataclass(frozen=True)
 class Drawing:
     """A finished figure (drawn by :mod:`carbook.pages.figures`): its SVG bytes, the alt text that says what
-    it shows, and every text it draws (box texts, labels, tick labels), so tests can pin that it draws
-    stated values and nothing else."""
+    it shows, every text it draws (box texts, labels, tick labels) and, for each arrow, the source's words
+    that state the order or cause it draws, so tests can pin that it draws stated values and relations only."""
 
     svg: bytes
     alt: str
     texts: tuple[str, ...] = ()
+    arrows: tuple[tuple[str, str], ...] = ()  # each arrow's licensing words and the passage that holds them
 
 
 class Markdown(str):
@@ -130,9 +131,11 @@ def _pixel_size(svg: bytes) -> tuple[int, int]:
     return (round(float(match[1]) * scale[match[2]]), round(float(match[3]) * scale[match[4]]))
 
 
-def dropdown(title: str, body: str) -> Markdown:
-    """Give a collapsed block: ``title`` (plain text) shows, ``body`` (MyST) opens on a click."""
-    return Markdown(f"`````{{dropdown}} {escape(title)}\n{body}\n`````")
+def dropdown(title: str, body: str, name: str | None = None) -> Markdown:
+    """Give a collapsed block: ``title`` (plain text) shows, ``body`` (MyST) opens on a click; ``name`` gives
+    it an id a link can lead to."""
+    option = f":name: {name}\n" if name else ""
+    return Markdown(f"`````{{dropdown}} {escape(title)}\n{option}{body}\n`````")
 
 
 def paragraph(*parts: str) -> Markdown:

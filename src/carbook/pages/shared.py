@@ -118,50 +118,33 @@ def sources_appendix(library: Library, pieces: Pieces | None = None) -> Markdown
     return Markdown("\n\n".join(blocks))
 
 
-def _linked_value(library: Library, therapy: Therapy, path: str, link=escape) -> str:
-    """Give a therapy's value with markers that lead to its passages in the therapy's chapter (this page prints
-    no passage: with hundreds of therapies it would be a book of its own)."""
-    from carbook.pages.citations import passage_anchors
-    from carbook.pages.tables import display_fact, row
-
-    fact = therapy.fact_or_gap(path)
-    one = row(therapy, path, fact)
-    source = library.source_of(therapy)
-    anchors = [a for p in one.passages[:1] for a in passage_anchors(source, p)[:1]]
-    marks = "".join(f'<a class="cb-to" href="therapies/{therapy.id}.html#p-{a}" title="The passage, in the chapter">↗</a>'
-                    for a in anchors)  # compact: a page of hundreds of therapies carries thousands of them
-    text = link(display_fact(therapy, path, fact))
-    return f"{text}{' (nearby: ' + marks + ')' if one.gap and marks else marks}"
-
-
 def comparison(library: Library, pieces: Pieces | None = None) -> Markdown:
-    """Give the therapies side by side, grouped by modality, in tables of a few therapies each (facets as rows,
-    columns keyed by therapy id), each value leading to its passage; then how often sources state each facet.
-    Each table, and the figure, is taken from ``pieces`` where what it is made from is unchanged."""
+    """Give the comparison: a contrast of the modalities of the default set, each statement with its markers;
+    the place the page's script puts its chooser; the default set side by side in one table (taken from
+    ``pieces`` where what it is made from is unchanged); then how often sources state each facet."""
     from carbook.pages import compare
 
     pieces = pieces or none()
+    shown = compare.default_set(library)
     names = compare.column_names(library)
-    linker = TermLinker(library.glossary)  # a term is linked at its first use on the page
-    parts = []
-    for number, (modality, tables_of) in enumerate(compare.groups(library), start=1):
-        count = sum(len(group) for group in tables_of)
-        parts.append(f"## {escape(modality)}\n\n{count} {'therapy' if count == 1 else 'therapies'}.")
-        for index, group in enumerate(tables_of):
-            name = f"tbl-comparison-{number}-{index + 1}"
-
-            def table(group: list[Therapy] = group, name: str = name) -> tuple[str, list[str]]:
-                header = ["Facet", *(f"[{escape(names[t.id])}](therapies/{t.id}.md)" for t in group)]
-                rows = [[escape(lbl), *(_linked_value(library, t, path, linker.link) for t in group)]
-                        for lbl, path in compare.FACETS]
-                return list_table("", name, header, rows, css="carbook-table carbook-comparison"), sorted(linker.linked)
-
-            # a table links the terms no table before it linked: what those were is part of what it is made from
-            inputs = (name, pieces.of(library.glossary), *sorted(linker.linked),
-                      *((t.id, names[t.id], pieces.of(t), pieces.of(library.source_of(t).text)) for t in group))
-            text, linked = pieces.get("comparison-table", inputs, table)
-            linker.linked = set(linked)
-            parts.append(text)
+    inputs = (pieces.of(library.glossary), *((t.id, names[t.id], pieces.of(t), pieces.of(library.source_of(t).text))
+                                             for t in shown))
+    contrast = pieces.get("comparison-contrast", inputs, lambda: "\n".join(compare.contrast(library)))
+    table = pieces.get("comparison-table", inputs, lambda: compare.table_html(library, shown))
+    count = len(library.therapies)
+    chooser = ('<link rel="stylesheet" href="../_static/carbook-compare.css">\n'
+               '<script src="../_static/carbook-compare.js" defer></script>\n'
+               f'<div class="cb-compare-controls" data-index="comparison/index.json" data-most="{compare.MOST}" '
+               f'data-fewest="{compare.FEWEST}" hidden></div>')
+    parts = ["## The modalities in brief", "Each line sets one modality’s therapy against the others, in its "
+             "source’s words; ↗ leads to the passage in the therapy’s chapter.", contrast,
+             "## Side by side",
+             f"The book holds {count} {'therapy' if count == 1 else 'therapies'}; the table shows "
+             f"{len(shown)}{', the first of each modality' if count > len(shown) else ''}. A row marked "
+             "*differs* is one where every source states the fact and they state it differently. A cell set apart "
+             "as *Not stated in the source* means that source is silent: it says nothing of the therapy, so such "
+             "a row is never marked as a difference.",
+             chooser + "\n" + table]
     total = len(library.therapies)
     counts = compare.stated_totals(library)
 
@@ -175,6 +158,13 @@ def comparison(library: Library, pieces: Pieces | None = None) -> Markdown:
         "How many of the therapies’ sources state each facet. A gap means a source is silent, not that the therapy lacks it.",
         "fig-comparison-stated", root=library.root)))
     return Markdown("\n\n".join(parts))
+
+
+def comparison_answer(library: Library, keys: list[str]) -> Markdown:
+    """Give the answer of a question of the comparison page from the rows ``keys`` of the default set."""
+    from carbook.pages import compare
+
+    return Markdown(compare.answer(library, keys))
 
 
 def glossary(library: Library) -> Markdown:

@@ -42,6 +42,7 @@ class Row:
     record_field: str | None = None
     number: str | None = None
     unit: str | None = None
+    paraphrase: str | None = None  # why the value is the editors' wording, where it is not the passage's
 
     @property
     def stated(self) -> bool:
@@ -108,7 +109,8 @@ def row(therapy: Therapy, path: str, item: Any) -> Row:
     value = display_fact(therapy, path, item) if not isinstance(item, Step) else item.what.value
     first = item[0] if isinstance(item, list) and item else item
     return Row(path, label(path), value, _passages(item), getattr(first, "rests_on", "statement"),
-               record_field=getattr(first, "record_field", None), number=number, unit=unit)
+               record_field=getattr(first, "record_field", None), number=number, unit=unit,
+               paraphrase=getattr(first, "paraphrase", None))
 
 
 def _agents_row(therapy: Therapy, path: str, step: Any) -> list[Row]:
@@ -130,11 +132,13 @@ def summary_rows(therapy: Therapy) -> list[Row]:
 
 def mechanism_rows(therapy: Therapy) -> list[Row]:
     """Give the mechanism's statements that its figure does not draw (aims, findings, namings, hedged claims),
-    then the effector and the CAR components the source names."""
+    then the effector, what the infused cells become and the named parts of the CAR."""
     drawn = set(map(id, therapy.mechanism.actions()))
     rows = [row(therapy, f"mechanism.steps.{i}", s) for i, s in enumerate(therapy.mechanism.steps) if id(s) not in drawn]
+    becomes = therapy.mechanism.becomes
+    becomes = becomes if becomes is not None else NotStated(not_stated="The data records nothing of what the cells become.")
     return [*rows, row(therapy, "mechanism.effector", therapy.mechanism.effector),
-            *_each(therapy, "car_components", therapy.car_components)]
+            row(therapy, "mechanism.becomes", becomes), *_each(therapy, "car_components", therapy.car_components)]
 
 
 def regimen_stages(therapy: Therapy) -> list[tuple[str, str, Step | NotStated]]:

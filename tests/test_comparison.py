@@ -1,0 +1,170 @@
+"""The comparison compares: therapies side by side in one table, every marker leading to the passages that
+state its cell's words, a silent source never read as a difference, and a page that stays small however
+many therapies the book holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from carbook.data.load import load_library
+from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX
+from carbook.data.sources import normalise
+from carbook.pages import compare, shared
+from carbook.pages.citations import sentence_spans
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = load_library(ROOT)
+HEROS, CT = LIBRARY.therapies["heros-3"], LIBRARY.therapies["ct-0525"]
+
+#: Words that carry no content of their own: a cell's words are checked against its passages without them.
+FUNCTION_WORDS = {"a", "an", "and", "or", "the", "of", "to", "in", "on", "via", "by", "with", "for", "that", "which",
+                  "while", "then", "after", "it", "its", "them", "they", "this", "be", "is", "are", "as"}
+
+
+def content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9+]+(?:-[a-z0-9+]+)*", normalise(text).casefold())
+    return {w for w in words if w not in FUNCTION_WORDS}
+
+
+def sentence_texts(therapy, passages) -> str:
+    source = LIBRARY.source_of(therapy)
+    return " ".join(source.shown(*span) for p in passages for span in sentence_spans(source, p))
+
+
+def test_the_book_s_two_therapies_are_the_default_set_side_by_side():
+    assert [t.id for t in compare.default_set(LIBRARY)] == ["heros-3", "ct-0525"]
+    html = compare.table_html(LIBRARY, compare.default_set(LIBRARY))
+    table = BeautifulSoup(html, "html.parser").find("table")
+    assert [th["data-id"] for th in table.find("thead").find_all("th")[1:]] == ["heros-3", "ct-0525"]
+    assert len(table.find_all("table")) == 0 and len(table.select("tbody tr")) == len(compare.ROWS)
+
+
+@pytest.mark.parametrize("therapy", [HEROS, CT], ids=["heros-3", "ct-0525"])
+@pytest.mark.parametrize("row", compare.ROWS, ids=[r.key for r in compare.ROWS])
+def test_each_content_word_of_a_cell_is_in_a_passage_its_markers_lead_to(therapy, row):
+    for part in compare.cell(therapy, row).parts:
+        if part.gap is not None:
+            continue
+        assert part.passages, f"{row.key}: {part.text!r} has no passage"
+        missing = content_words(part.text) - content_words(sentence_texts(therapy, part.passages))
+        assert not missing, f"{row.key}: {sorted(missing)} of {part.text!r} is in none of its passages"
+
+
+def test_conditioning_and_named_parts_lead_to_every_passage_that_states_them():
+    before = compare.cell(HEROS, compare.ROW_KEYS["before"]).parts[0]
+    assert "cyclophosphamide and fludarabine" in sentence_texts(HEROS, before.passages)
+    parts = compare.cell(HEROS, compare.ROW_KEYS["parts"]).parts
+    assert [len(p.passages) for p in parts] == [1, 1] and "CD28" in sentence_texts(HEROS, parts[1].passages)
+
+
+def test_a_row_where_a_source_is_silent_is_never_a_difference():
+    for row in compare.ROWS:
+        cells = [compare.cell(t, row) for t in (HEROS, CT)]
+        if any(not c.whole for c in cells):
+            assert not compare.differs(cells, row), row.key
+    assert compare.differs([compare.cell(t, compare.ROW_KEYS["cell"]) for t in (HEROS, CT)], compare.ROW_KEYS["cell"])
+    assert not compare.differs([compare.cell(t, compare.ROW_KEYS["target"]) for t in (HEROS, CT)],
+                               compare.ROW_KEYS["target"])  # HER2 both: alike, not a difference
+    assert not compare.differs([compare.cell(t, compare.ROW_KEYS["trial"]) for t in (HEROS, CT)],
+                               compare.ROW_KEYS["trial"])  # identifiers always differ: never marked
+
+
+def test_how_the_cells_act_keeps_each_statement_s_frame():
+    heros = compare.cell(HEROS, compare.ROW_KEYS["acts"]).parts
+    assert [p.frame for p in heros] == [RESTS_ON_PREFIX["finding"], RESTS_ON_PREFIX["aim"]]
+    ct = compare.cell(CT, compare.ROW_KEYS["acts"]).parts
+    hedged = [p for p in ct if p.frame.startswith("Hedged")]
+    assert [p.text for p in hedged] == [c.value for c in CT.nci_concept.claims if c.rests_on == "hedged"]
+
+
+def test_what_the_infused_cells_become_is_stated_for_monocytes_and_silent_for_t_cells():
+    assert compare.cell(CT, compare.ROW_KEYS["becomes"]).parts[0].text == "macrophages"
+    assert compare.cell(HEROS, compare.ROW_KEYS["becomes"]).silent
+
+
+def test_a_columns_file_holds_the_same_cells_as_the_table():
+    column = compare.column_json(LIBRARY, CT)
+    table = BeautifulSoup(compare.table_html(LIBRARY, [HEROS, CT]), "html.parser")
+    for row in compare.ROWS:
+        td = table.find("tr", attrs={"data-row": row.key}).find_all("td")[1]
+        assert BeautifulSoup(column["cells"][row.key]["html"], "html.parser").get_text() == td.get_text()
+        assert column["cells"][row.key]["silent"] == ("cb-silent" in (td.get("class") or []))
+
+
+def many(count: int):
+    """Give the library with ``count`` more therapies, copies of CT-0525 under ids of their own."""
+    therapies = dict(LIBRARY.therapies)
+    for index in range(count):
+        therapies[f"clone-{index}"] = CT.model_copy(update={"id": f"clone-{index}"})
+    return replace(LIBRARY, therapies=therapies)
+
+
+def test_the_comparison_page_stays_small_with_2000_therapies():
+    library = many(2000)
+    text = str(shared.comparison(library))
+    assert len(text.encode()) < 64 * 1024  # the default set only; the rest is loaded when chosen
+    assert [t.id for t in compare.default_set(library)] == ["heros-3", "ct-0525"]
+    index = json.dumps(compare.index_json(library))
+    assert len(index.encode()) < 400 * 1024 and len(json.loads(index)["therapies"]) == 2002
+
+
+def test_the_default_set_is_the_first_of_each_modality_topped_up_to_two():
+    only_ct = replace(LIBRARY, therapies={"ct-0525": CT, "clone": CT.model_copy(update={"id": "clone"})})
+    assert [t.id for t in compare.default_set(only_ct)] == ["ct-0525", "clone"]
+
+
+def test_an_answer_shows_a_gap_s_passage_as_nearby_never_as_support():
+    answer = compare.answer(LIBRARY, ["before"])
+    line = next(line for line in answer.splitlines() if "CT" in line)
+    assert f"*{NOT_STATED}* (nearby <a" in line
+
+
+def test_an_answer_naming_an_unknown_row_is_refused_with_the_rows_there_are():
+    with pytest.raises(KeyError, match="no comparison row 'colour'; rows: cell, source"):
+        compare.answer(LIBRARY, ["colour"])
+
+
+@pytest.mark.build
+def test_every_marker_of_the_comparison_leads_to_a_passage_of_its_chapter_holding_the_cell_s_words(built_book):
+    page = BeautifulSoup((built_book / "book/comparison.html").read_text(encoding="utf-8"), "html.parser")
+    table = page.find("table", id="tbl-comparison")
+    ids = [th["data-id"] for th in table.find("thead").find_all("th")[1:]]
+    chapters = {i: BeautifulSoup((built_book / f"book/therapies/{i}.html").read_text(encoding="utf-8"), "html.parser")
+                for i in ids}
+    assert ids == ["heros-3", "ct-0525"]
+    marked_silent = 0
+    for tr in table.select("tbody tr"):
+        tds = tr.find_all("td")
+        if "cb-differs" in (tr.get("class") or []):
+            marked_silent += sum("cb-silent" in (td.get("class") or []) for td in tds)
+        for therapy_id, td in zip(ids, tds):
+            if "cb-silent" in (td.get("class") or []):
+                assert NOT_STATED in td.get_text()
+                continue
+            targets = [a["href"].split("#")[1] for a in td.select("a.cb-to")]
+            assert targets, f"{tr['data-row']}: no marker"
+            passages = " ".join(chapters[therapy_id].find(id=t).get_text(" ") for t in targets)
+            words = " ".join(v.get_text(" ") for v in td.select(".cb-value"))
+            missing = content_words(words) - content_words(passages)
+            assert not missing, f"{tr['data-row']} of {therapy_id}: {sorted(missing)} not in the passages its markers lead to"
+    assert marked_silent == 0
+    files = sorted(p.name for p in (built_book / "book/comparison").glob("*.json"))
+    assert files == ["ct-0525.json", "heros-3.json", "index.json"]
+
+
+@pytest.mark.build
+def test_the_comparison_page_has_numbered_questions_each_with_an_address(built_book):
+    page = BeautifulSoup((built_book / "book/comparison.html").read_text(encoding="utf-8"), "html.parser")
+    questions = page.select("#check-yourself details")
+    assert len(questions) >= 3
+    for number, details in enumerate(questions, start=1):
+        assert details.find(id=f"q-comparison-{number}") or details.get("id") == f"q-comparison-{number}"
+        assert details.find("summary").get_text(" ", strip=True).startswith(f"{number}.")
+        assert details.select("a.cb-to"), "an answer carries its markers"
+
