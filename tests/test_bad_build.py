@@ -22,10 +22,10 @@ pytestmark = pytest.mark.build
 
 HEROS = "data/therapies/heros-3.yaml"
 
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
-SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-IMG_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+SCRIPT = "<script>alert(origin)</script>"
+IMG = "<img src=x onerror=alert(origin)>"
+SCRIPT_ESCAPED = "&lt;script&gt;alert(origin)&lt;/script&gt;"
+IMG_ESCAPED = "&lt;img src=x onerror=alert(origin)&gt;"
 
 #: The injected text where it reached a page unescaped, as markup.
 INJECTED_MARKUP = re.compile(r"<script>\s*alert\(1\)|<img src=x onerror", re.IGNORECASE)
@@ -157,8 +157,8 @@ def add_injected_therapy(root: Path) -> None:
     # is still shown, under also_stated, so that every sentence of the source stays accounted for
     data["also_stated"].append({"quote": data["modality"]["quote"], "rests_on": "naming"})
     data["modality"] = {"value": IMG, "quote": INJECTED_LINE}
-    data["mechanism"]["steps"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # the mechanism table (an aim)
-    data["car_components"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # construct figure boxes and alt text
+    data["mechanism"]["steps"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # the mechanism table (an earlier finding)
+    data["car_components"][0].update(value=f"{SCRIPT} {IMG}", paraphrase="test")  # the mechanism table and the comparison
     data["trial"]["status"] = {"not_stated": f"{SCRIPT} {IMG}", "nearby": SCRIPT}
     data["regimen"]["route"] = {"not_stated": f"{SCRIPT} {IMG}", "nearby": SCRIPT}  # a gap's note in a table
     data["regimen"]["dose"] = {"not_stated": f"Gap note {SCRIPT}", "nearby": INJECTED_LINE}  # the prose of a gap

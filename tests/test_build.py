@@ -24,7 +24,6 @@ CHAPTERS = ["heros-3", "ct-0525"]
 #: The figures each section of a chapter draws, by the start of their alt text; sections not named draw none.
 FIGURES = {
     "heros-3": {
-        "Mechanism": ["The parts of the chimeric antigen receptor of HER2 chimeric antigen receptor (CAR) T cells that the source names"],
         "Regimen": ["Regimen of HER2 chimeric antigen receptor (CAR) T cells as three stages in the order the source gives"],
         "Eligibility": ["Horizontal bar on an age axis showing that the source admits ages 1 to 25 years"],
     },
@@ -120,11 +119,15 @@ def test_chapter_figures_are_svg_files_with_size_and_alt_text_under_their_own_he
     assert len(chapter_page.images) == sum(len(v) for v in FIGURES[chapter].values())  # none outside the sections
 
 
-def test_heros_has_no_flow_figure_since_its_source_states_only_an_aim(built_book):
-    # the study page says only what the investigators want to see: that is shown as an aim, not drawn as a step
+def test_heros_draws_no_mechanism_since_its_source_gives_only_an_earlier_finding_and_an_aim(built_book):
+    # the study page says how the cells act only as an earlier finding and as what the investigators want to
+    # see: both are shown in Mechanism with their frame, neither drawn as a step; its named parts are not drawn
     mechanism = page(built_book, "book/therapies/heros-3.html")
-    assert not [i for i in mechanism.images if (i.get("alt") or "").startswith("Flow diagram")]
-    assert ["Mechanism statement", "Aim: let the T cells recognize and kill sarcoma cells"] == mechanism.rows("Mechanism")[0][:2]
+    assert not mechanism.section("Mechanism").find_all("img")
+    rows = [cells[:2] for cells in mechanism.rows("Mechanism")]
+    assert rows[:2] == [["Mechanism statement", "Earlier studies found: they can put a new gene into T cells that will make "
+                                                "them recognize cancer cells and kill them"],
+                        ["Mechanism statement", "Aim: let the T cells recognize and kill sarcoma cells"]]
 
 
 @pytest.mark.parametrize("chapter, tables_by_section", [
@@ -156,7 +159,8 @@ def test_each_section_holds_its_own_facts(built_book, chapter):
     for heading, labels in expected.items():
         assert {cells[0] for cells in chapter_page.rows(heading)} == labels, heading
     assert {"Conditioning", "CAR cell infusion", "Dose", "Route"} <= expected["Regimen"]
-    assert {cells[0] for cells in chapter_page.rows("Mechanism")} <= {"Mechanism statement", "Effector mechanism", "CAR components"}
+    assert {cells[0] for cells in chapter_page.rows("Mechanism")} <= {"Mechanism statement", "Effector mechanism",
+                                                                      "What the infused cells become", "Named parts of the CAR"}
 
 
 def test_heros_chapter_shows_its_key_facts(built_book):

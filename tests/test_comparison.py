@@ -149,7 +149,10 @@ def test_every_marker_of_the_comparison_leads_to_a_passage_of_its_chapter_holdin
                 continue
             targets = [a["href"].split("#")[1] for a in td.select("a.cb-to")]
             assert targets, f"{tr['data-row']}: no marker"
-            passages = " ".join(chapters[therapy_id].find(id=t).get_text(" ") for t in targets)
+            # a passage printed in full in the chapter's body is listed as "quoted in full above": read it there
+            shown = [chapters[therapy_id].find(id=f"v-{t.removeprefix('p-')}") for t in targets]
+            passages = " ".join([*(chapters[therapy_id].find(id=t).get_text(" ") for t in targets),
+                                 *(place.parent.get_text(" ") for place in shown if place is not None)])
             words = " ".join(v.get_text(" ") for v in td.select(".cb-value"))
             missing = content_words(words) - content_words(passages)
             assert not missing, f"{tr['data-row']} of {therapy_id}: {sorted(missing)} not in the passages its markers lead to"
@@ -168,3 +171,34 @@ def test_the_comparison_page_has_numbered_questions_each_with_an_address(built_b
         assert details.find("summary").get_text(" ", strip=True).startswith(f"{number}.")
         assert details.select("a.cb-to"), "an answer carries its markers"
 
+
+
+@pytest.mark.browser
+def test_the_choice_of_therapies_is_read_from_the_address_and_compared_in_one_table(open_tab):
+    tab = open_tab()
+    tab.open("book/comparison.html")
+    static = tab.page.eval_on_selector_all("#tbl-comparison tr.cb-differs", "rows => rows.map(r => r.dataset.row)")
+    tab.open("book/comparison.html", "compare=ct-0525,heros-3")
+    tab.page.wait_for_function("document.querySelector('.cb-compare-status').textContent.startsWith('Comparing')")
+    order = tab.page.eval_on_selector_all("#tbl-comparison thead th[data-id]", "ths => ths.map(th => th.dataset.id)")
+    assert order == ["ct-0525", "heros-3"]
+    marked = tab.page.eval_on_selector_all("#tbl-comparison tr.cb-differs", "rows => rows.map(r => r.dataset.row)")
+    assert marked == static and "source" not in marked  # whose cells: one source is silent, never a difference
+    assert tab.page.eval_on_selector_all("#tbl-comparison tr.cb-differs td.cb-silent", "cells => cells.length") == 0
+    # two is the fewest: neither can be removed, and the page says which are compared
+    assert tab.page.eval_on_selector_all(".cb-compare-remove", "buttons => buttons.every(b => b.disabled)")
+    errors, failed, external = tab.take_records()
+    assert not errors and not failed and not external
+
+
+@pytest.mark.browser
+def test_without_javascript_the_comparison_shows_the_default_set_and_no_controls(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site.url("book/comparison.html", "compare=ct-0525"))
+        assert page.eval_on_selector_all("#tbl-comparison thead th[data-id]", "ths => ths.map(th => th.dataset.id)") == \
+            ["heros-3", "ct-0525"]
+        assert not page.is_visible(".cb-compare-controls")
+    finally:
+        context.close()

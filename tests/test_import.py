@@ -45,8 +45,8 @@ def test_new_says_which_format_it_chose_and_which_debris_lines_it_skipped(tmp_pa
 def test_every_imported_record_passes_check_with_only_a_short_to_do(imported_book):
     result = carbook(imported_book, "check")
     assert result.returncode == 0, result.stdout
-    todo = [line for line in result.stdout.splitlines() if ": to do: " in line]
-    assert len(todo) <= 3 * len(RECORDS)
+    todo = [line for line in result.stdout.splitlines() if ": to do: " in line and ": to do: glossary:" not in line]
+    assert len(todo) <= 3 * len(RECORDS)  # besides the glossary entries their new terms ask for
     assert "All data files are valid." in result.stdout
 
 

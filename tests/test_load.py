@@ -51,8 +51,8 @@ def test_gaps_the_sources_leave_are_recorded_as_not_stated():
 def test_mechanism_actions_leave_out_aims():
     library = load_library(ROOT)
     heros, ct = library.therapies["heros-3"], library.therapies["ct-0525"]
-    assert [s.rests_on for s in heros.mechanism.steps] == ["aim"]
-    assert heros.mechanism.actions() == []  # the study page states only what the investigators want to see
+    assert [s.rests_on for s in heros.mechanism.steps] == ["finding", "aim"]
+    assert heros.mechanism.actions() == []  # the study page gives only an earlier finding and what the investigators want to see
     assert [s.joined for s in ct.mechanism.actions()] == [None, "after", "which", "that", "while"]
 
 

@@ -20,7 +20,8 @@
   const base = controls.dataset.index.replace(/[^/]*$/, "");
   const shown = [...table.tHead.rows[0].cells].slice(1).map((cell) => cell.dataset.id);
   const columns = new Map();
-  let index = null;
+  let index = null; // the list to choose from, once loaded and prepared
+  let loading = null;
   let chosen = shown.slice();
 
   const element = (tag, props = {}, ...children) => {
@@ -28,10 +29,10 @@
     node.append(...children);
     return node;
   };
-  const loadIndex = () => index || (index = fetch(controls.dataset.index).then((r) => {
+  const ready = () => loading || (loading = fetch(controls.dataset.index).then((r) => {
     if (!r.ok) throw new Error(`${r.status} ${controls.dataset.index}`);
     return r.json();
-  }));
+  }).then(prepare).catch((error) => { loading = null; throw error; }));
   const loadColumn = (id) => columns.get(id) || columns.set(id, fetch(`${base}${encodeURIComponent(id)}.json`)
     .then((r) => { if (!r.ok) throw new Error(`${r.status} ${id}`); return r.json(); })).get(id);
 
@@ -109,7 +110,7 @@
     }
     say(`Loading ${ids.length} therapies…`);
     try {
-      await loadIndex().then(prepare);
+      await ready();
       const data = await Promise.all(ids.map(loadColumn));
       drawTable(data);
       say(`Comparing ${ids.length} therapies: ${data.map((c) => c.name).join("; ")}.`);
@@ -118,8 +119,7 @@
     }
   };
 
-  const prepare = (data) => {
-    if (data.names) return data;
+  function prepare(data) {
     data.names = new Map(data.therapies.map(([id, name]) => [id, name]));
     data.byName = new Map(data.therapies.map(([id, name]) => [name.toLowerCase(), id]));
     const modalities = [...new Set(data.therapies.map(([, , m]) => m))];
@@ -128,9 +128,8 @@
     fillOptions();
     drawList();
     return data;
-  };
+  }
 
-  const ready = () => (index && !index.then ? Promise.resolve(index) : loadIndex().then(prepare));
   input.addEventListener("focus", () => ready().catch(() => {}), { once: true });
   modality.addEventListener("change", () => ready().then(fillOptions));
   form.addEventListener("submit", async (event) => {

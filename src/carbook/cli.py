@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 from carbook.data.coverage import coverage_report
-from carbook.data.load import check, check_library, project_root
-from carbook.data.paths import THERAPY_DIR
+from carbook.data.load import Library, check, check_library, field_lines, project_root
+from carbook.data.models import Therapy
+from carbook.data.paths import GLOSSARY, THERAPY_DIR
+from carbook.data.terms_todo import missing_terms, term_key
+from carbook.pages.labels import label
 from carbook.scaffold import ScaffoldError, new_therapy
 
 
@@ -28,13 +31,47 @@ def _check(args: argparse.Namespace) -> int:
     if library is not None:
         for line in coverage_report(library):
             print(line)
-        todo = [f"{THERAPY_DIR.as_posix()}/{t.id}.yaml: to do: {item}" for t in library.therapies.values() for item in t.review]
+        listed: set[str] = set()  # a term missing from several chapters is listed once, where it is first used
+        todo = [line for therapy in library.therapies.values() for line in _todo(library, therapy, listed)]
         for line in todo:
             print(line)
         if todo:
             print(f"{len(todo)} item{'s' if len(todo) != 1 else ''} for an editor to judge (the book builds as it is).")
     print("All data files are valid.")
     return 0
+
+
+def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
+    """Give the to-do lines of a therapy: what its data file's ``review:`` list asks an editor to judge, then
+    each term its chapter's lead shows that has no glossary entry and is not yet in ``listed`` (which it adds
+    to), at the line of the fact that shows it."""
+    name = f"{THERAPY_DIR.as_posix()}/{therapy.id}.yaml"
+    lines = [f"{name}: to do: {item}" for item in therapy.review]
+    if therapy.mechanism.becomes is None:
+        lines.append(f"{name}: to do: mechanism.becomes: say what the infused cells become where the source says they "
+                     "turn into other cells (value and quote), else `not_stated: <what the source leaves out>`; until "
+                     "then the comparison shows it as not stated")
+    missing = [term for term in missing_terms(therapy, library.glossary) if term_key(term.term) not in listed]
+    listed |= {term_key(term.term) for term in missing}
+    at = field_lines(library.data_file(therapy.id), [term.loc for term in missing])
+    located = sorted(zip((line or 0 for line in at), missing), key=lambda pair: pair[0])
+    for line, term in located:
+        where = f"{name}:{line}" if line else name
+        lines.append(f"{where}: to do: glossary: {term.term!r} ({_what(term.path)}) is used in the chapter's lead but has no "
+                     f"entry in {GLOSSARY.as_posix()} — add one (an editorial definition says what a trainee needs in "
+                     "general, nothing about this therapy)")
+    return lines
+
+
+def _what(path: str) -> str:
+    """Give what a fact is called on the pages, its first letter in lower case unless it begins an acronym
+    (its dotted path where it has no label)."""
+    try:
+        name = label(path)
+    except KeyError:
+        return path
+    first = name.split(" ")[0]
+    return name if first.isupper() and len(first) > 1 else name[:1].lower() + name[1:]
 
 
 def _new(args: argparse.Namespace) -> int:

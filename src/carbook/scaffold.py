@@ -75,7 +75,7 @@ HINT_WORDS: dict[str, tuple[str, ...]] = {
     "cell_type": ("T cell", "NK cell", "monocyte", "macrophage"), "cell_source": ("autologous", "allogeneic", "donor"),
     "target_antigen": ("specific for", "target", "anti-"), "car_components": ("domain", "contains", "costimulat"),
     "nct_id": ("NCT",), "phase": ("Phase",), "status": ("recruit", "status", "completed"),
-    "effector": ("kill", "phagocyt", "cytotox", "lysis"), "conditioning": ("lymphodeplet", "conditioning", "chemotherapy"),
+    "effector": ("kill", "phagocyt", "cytotox", "lysis"), "becomes": ("differentiat", "become"), "conditioning": ("lymphodeplet", "conditioning", "chemotherapy"),
     "cell_infusion": ("infusion", "infuse"), "combination": ("in combination", "inhibitor"),
     "order": ("after", "before", "then"), "dose": ("dose", "cells/kg", "billion", "million", "mg"),
     "route": ("intravenous", "IV ", "infusion"), "condition": ("patients with", "disease", "cancer"),

@@ -150,6 +150,22 @@ def dropped_frame(source: SourceDocument, passage: str) -> tuple[str, str] | Non
     return next(_frames_in(before), None)
 
 
+def passage_frames(source: SourceDocument, passage: str) -> list[tuple[str, str, bool]]:
+    """Give ``(family, words, inside)`` for each frame that governs the passage where the source has it: the
+    frames written inside the passage (``inside`` True) and those its sentence puts before it. A frame after
+    the passage, later in its sentence, governs other words and is left out. Empty when the passage is not
+    in the source."""
+    starts = locate(source, passage)
+    if not starts:
+        return []
+    start = starts[0]
+    end = start + len(normalise(passage))
+    sentence = _sentence_at(source, start)
+    before = source.normalised[sentence.start:start] if sentence else ""
+    return ([(family, words, False) for family, words in _frames_in(before)]
+            + [(family, words, True) for family, words in _frames_in(source.normalised[start:end])])
+
+
 def governing_frames(source: SourceDocument, quote: str, value: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Give the frames that govern ``value`` where ``quote`` states it: those before the value in its sentence
     (inside the quote or before it), and those inside the value itself."""

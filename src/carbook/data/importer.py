@@ -189,7 +189,23 @@ def _mechanism(record: _Record, review: list[str]) -> dict[str, Any]:
     if effector is None:
         review.append("mechanism.effector: confirm that the record names no effector mechanism")
     return {"steps": steps, "effector": effector or _gap("The record does not name an effector mechanism; see its mechanism statements.",
-                                                         record.nearby("eliminat", "kill", "lysis", "cytotox"))}
+                                                         record.nearby("eliminat", "kill", "lysis", "cytotox")),
+            "becomes": _becomes(record, field_name)}
+
+
+#: A statement that the cells turn into other cells: "differentiate into macrophages".
+_BECOMES = re.compile(r"\bdifferentiat\w* into ((?:[A-Za-z0-9+-]+ )?(?:cells|[A-Za-z0-9+-]+(?:cytes|phages|cells)))\b")
+
+
+def _becomes(record: _Record, field_name: str | None) -> dict[str, Any]:
+    """Give what the record says the infused cells become, quoted from the clause that says it, else a gap."""
+    for sentence in record.sentences.get(field_name, []) if field_name else []:
+        match = _BECOMES.search(sentence)
+        if match:
+            clause = re.split(r"[,;]\s", sentence[match.start():], maxsplit=1)[0]
+            start = sentence.rfind(",", 0, match.start())
+            return {"value": match.group(1), "quote": (sentence[start + 1:match.start()] + clause).strip()}
+    return _gap("The record does not say that the cells turn into other cells.")
 
 
 def _regimen(record: _Record, review: list[str]) -> dict[str, Any]:

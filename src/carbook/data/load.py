@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from carbook.data import framing
+from carbook.data import editorial, framing, paraphrase
 from carbook.data.coverage import coverage
 from carbook.data.models import (
     SOURCE_UNAVAILABLE,
@@ -118,15 +118,25 @@ def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
         return check_library(root)[1]
     glossary = (root / GLOSSARY).resolve()
     files = [Path(p) for p in paths if Path(p).resolve() != glossary]
-    _, problems = _load(root, files, with_glossary=len(files) < len(paths))
+    _, problems = _load(root, files, with_glossary=len(files) < len(paths), whole_book=True)
     return problems
+
+
+def field_lines(path: Path, locs: list[Loc]) -> list[int | None]:
+    """Give the line of the field at each of ``locs`` in a data file (or of the nearest field that holds it);
+    None where the file cannot be read."""
+    lines = _read_yaml(path, path.name, "")[1]
+    return [lines.get(loc) or _nearest_line(lines, loc) for loc in locs]
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _load(root: Path, files: list[Path], with_glossary: bool = True,
-          checked: dict[str, Any] | None = None) -> tuple[Library, list[Problem]]:
+def _load(root: Path, files: list[Path], with_glossary: bool = True, checked: dict[str, Any] | None = None,
+          whole_book: bool = False) -> tuple[Library, list[Problem]]:
+    """Give the library of ``files`` (with the glossary if ``with_glossary``) and every problem found. The
+    glossary's editorial definitions are checked against the therapies read, or, with ``whole_book``, against
+    every therapy of the book."""
     from carbook.data import snapshot
 
     library = Library(root=root)
@@ -151,12 +161,28 @@ def _load(root: Path, files: list[Path], with_glossary: bool = True,
         if not file_problems:
             library.therapies[therapy.id] = therapy
     if with_glossary:
-        library.glossary, glossary_problems = _load_glossary(root, library.sources)
+        therapies = _therapies_for_glossary(root, files, library) if whole_book else library.therapies
+        library.glossary, glossary_problems = _load_glossary(root, library.sources, therapies)
         problems += glossary_problems
     return library, problems
 
 
-def _load_glossary(root: Path, sources: dict[str, SourceDocument]) -> tuple[Glossary | None, list[Problem]]:
+def _therapies_for_glossary(root: Path, files: list[Path], library: Library) -> dict[str, Therapy]:
+    """Give every valid therapy of the book, which the glossary's editorial definitions are checked against:
+    those of ``library``, and those of the data files not among ``files`` (read here, their problems left to
+    their own check)."""
+    named = {path.resolve() for path in files}
+    others = [path for path in therapy_files(root) if path.resolve() not in named]
+    if not others:
+        return library.therapies
+    rest, _ = _load(root, others, with_glossary=False)
+    return {**rest.therapies, **library.therapies}
+
+
+def _load_glossary(root: Path, sources: dict[str, SourceDocument],
+                   therapies: dict[str, Therapy] | None = None) -> tuple[Glossary | None, list[Problem]]:
+    """Give the glossary and its problems: each passage checked against its source, and each editorial
+    definition against the therapies (:mod:`carbook.data.editorial`)."""
     name = GLOSSARY.as_posix()
     if not (root / GLOSSARY).is_file():
         return None, [Problem(name, None, "", "the glossary file is missing", "restore data/glossary.yaml")]
@@ -185,6 +211,7 @@ def _load_glossary(root: Path, sources: dict[str, SourceDocument]) -> tuple[Glos
             elif not any(value_in_quote(form, passage.quote) for form in entry.forms()):
                 found.append(Problem(name, line, _dotted(loc), f"the term {entry.term!r} is not written in this quote",
                                      "quote a passage that uses the term, or add the form it uses under matches:"))
+    found += _located(name, lines, editorial.check_glossary(glossary, therapies or {}))
     return (None if found else glossary), found
 
 
@@ -397,7 +424,8 @@ def _not_found(source: SourceDocument, what: str, passage: str) -> tuple[str, st
 
 
 def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
-    """Check every quote, nearby passage and quoted value of the raw file against the source.
+    """Check every quote, nearby passage and quoted value of the raw file against the source; a value marked
+    as a paraphrase says no more than its quote (:mod:`carbook.data.paraphrase`).
 
     Works on the file as read, so these problems are reported even when the file has others."""
     for loc, item in walk(data):
@@ -415,6 +443,21 @@ def _check_against_source(data: dict[str, Any], source: SourceDocument) -> Itera
                 if str(value).strip() and not value_in_quote(str(value), quote):
                     yield (loc, f"{value!r} is not written in its quote",
                            "make the value match the quote, or add `paraphrase: <why>` if the wording is editorial")
+        else:
+            rests_on = item.get("rests_on")
+            for message, fix in paraphrase.check(source, quote, _paraphrased_text(item),
+                                                 rests_on if isinstance(rests_on, str) else "statement"):
+                yield (loc, message, fix)
+
+
+def _paraphrased_text(fact: dict[str, Any]) -> str:
+    """Give what a paraphrased fact says, as one text: its value, or its numbers followed by their unit
+    (``1 25 year``), so that the unit is read as the words after a number."""
+    if isinstance(fact.get("value"), str):
+        return fact["value"]
+    parts = [fact.get(key) for key in ("value", "high", "minimum", "maximum", "unit")]
+    return " ".join(format_number(part) if isinstance(part, (int, float)) else part for part in parts
+                    if isinstance(part, (str, int, float)) and not isinstance(part, bool))
 
 
 def _check_framing(therapy: Therapy, source: SourceDocument) -> Iterator[tuple[Loc, str, str]]:
@@ -661,4 +704,4 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-__all__ = ["Library", "check", "load_library", "project_root", "therapy_files", "DataProblems"]
+__all__ = ["Library", "check", "field_lines", "load_library", "project_root", "therapy_files", "DataProblems"]

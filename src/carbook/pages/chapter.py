@@ -173,7 +173,7 @@ class Chapter:
     def _how_it_acts(self) -> str:
         """Give how the cells act as the source states it, saying whose words they are: its statements joined
         as it joins them, or, where it states none, what it gives as an earlier finding or an aim; beside
-        them, the same document's hedged statements of the same kind; then the parts of the CAR it names."""
+        them, the same document's hedged statements of the same kind (the Mechanism section gives the rest)."""
         t = self.therapy
         actions = t.mechanism.actions()
         framed = [s for s in t.mechanism.steps if s.rests_on in ("finding", "aim", "hedged")]
@@ -187,19 +187,15 @@ class Chapter:
             text = f"**How the cells act, in {self._whose(actions[0].quote)}:** {''.join(parts)}."
         elif framed:
             said = "; ".join(f"{_prefix(s.rests_on)}“{self.terms.link(self._own(s.value))}”{self._mark(s.quote)}" for s in framed)
-            text = (f"**How the cells act:** not stated as a fact of these cells in {self.source_word}, which gives "
-                    f"only {_and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())}. {said}.")
+            kinds = _and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())
+            text = f"**How the cells act:** {self.source_word} gives only {kinds}. {said}."
             framed = []
         else:
             text = f"**How the cells act:** not stated in {self.source_word}."
         hedged = [s for s in framed if s.rests_on == "hedged"] + self._hedged_claims()
         if actions and hedged:
-            said = "; ".join(f"“{self.terms.link(self._own(s.value))}”{self._mark(s.quote)}" for s in hedged)
-            text += f" **Beside it, {self._whose(hedged[0].quote)} hedges:** {said}."
-        if not isinstance(t.car_components, NotStated):
-            parts = "; ".join(f"“{self.terms.link(part.value)}”{self._mark(part.quote)}" for part in t.car_components)
-            text += (f" **{label('car_components')}:** {parts} ({self.source_word} does not say these are all of the "
-                     "receptor’s parts).")
+            said = "; ".join(f"“{self.terms.link(_brief(self._own(s.value)))}”{self._mark(s.quote)}" for s in hedged)
+            text += f" **Beside it, {self._whose(hedged[0].quote, short=True)} hedges:** {said}."
         return text
 
     def _hedged_claims(self) -> list[Any]:
@@ -207,14 +203,15 @@ class Chapter:
         concept = self.therapy.nci_concept
         return [] if isinstance(concept, NotStated) else [c for c in concept.claims if c.rests_on == "hedged"]
 
-    def _whose(self, quote: str) -> str:
+    def _whose(self, quote: str, short: bool = False) -> str:
         """Give whose words a passage is, for a lead statement: a record's field by what it holds (the NCI
         Thesaurus definition, the record's mechanism of action), else the source document."""
         field = field_of(self.source, quote)
         if field is None:
             return f"{self.source_word}’s words"
         if field.startswith("nci_thesaurus_"):
-            return "the NCI Thesaurus definition the record carries" if field.endswith("definition") else "the record’s NCI Thesaurus fields"
+            return ("the NCI Thesaurus definition" if short else "the NCI Thesaurus definition the record carries") \
+                if field.endswith("definition") else "the record’s NCI Thesaurus fields"
         words = field.removeprefix("drug_").replace("_", " ")
         return f"the record’s {words} (the database’s own text)"
 
@@ -301,7 +298,7 @@ class Chapter:
         if isinstance(fact, NotStated):
             nearby = self._mark(fact.nearby)
             return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}" + (f" (nearby: {nearby})" if nearby else "")
-        shown = escape(tables.display_fact(self.therapy, path, fact))
+        shown = escape(_brief(tables.display_fact(self.therapy, path, fact)))  # in full above, never printed twice
         prefix = _prefix(getattr(fact, "rests_on", ""))
         return f"**Answer:** {prefix}{shown}{self._mark(*_quotes(fact))}"
 
@@ -324,6 +321,14 @@ def _quotes(fact: Any) -> list[str]:
 
 #: How a lead names what a framed statement is.
 _FRAME_NAMES = {"finding": "an earlier finding", "aim": "an aim", "hedged": "a hedged claim"}
+
+
+def _brief(text: str, most: int = 56) -> str:
+    """Give ``text`` whole when it is short, else its first words up to ``most`` characters and an ellipsis: a
+    lead points to a passage the page prints in full further down, and never prints it twice."""
+    if len(text) < 60:
+        return text
+    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _and(items: Any) -> str:

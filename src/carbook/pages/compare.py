@@ -253,8 +253,8 @@ def table_html(library: Library, therapies: list[Therapy]) -> str:
         tds = "".join(_td(t, library, row, names[t.id]) for t in therapies)
         css = ' class="cb-differs"' if mark else ""
         body.append(f'<tr data-row="{row.key}"{css}><th scope="row">{html.escape(row.label)}{tag}</th>{tds}</tr>')
-    return ('<div class="cb-compare-scroll"><table class="carbook-table carbook-comparison" id="tbl-comparison">'
-            '<caption>The therapies side by side.</caption>'
+    return ('<div class="cb-compare-scroll"><table class="carbook-table carbook-comparison" id="tbl-comparison" '
+            'aria-label="The therapies side by side">'
             f'<thead><tr><th scope="col">Facet</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 

@@ -192,8 +192,8 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, links: li
     heights = []
     for _, texts, _ in rows:
         lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
-        heights.append(0.4 + 0.24 * lines)
-    gaps = [0.5 if link.label else 0.42 for link in links]
+        heights.append(0.34 + 0.24 * lines)
+    gaps = [0.38] * len(links)
     total = sum(heights) + sum(gaps)
     figure = _new_figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))
@@ -267,7 +267,7 @@ def mechanism_flow(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing:
                  else f"joined by “{link.label}” (a line: it describes, it states no step): " if link.kind == "line"
                  else "next, with no order stated: ")
         described.append(joint + " — side by side with — ".join(texts))
-    alt = (f"Diagram of how the cells of {therapy.name.value} act, in the words of the source: "
+    alt = (f"Flow diagram of how the cells of {therapy.name.value} act, in the words of the source: "
            + "; ".join(described) + ".")
     return _flow_drawing([("", texts, True) for texts, _ in groups], 0.05, links, alt, kept)
 
