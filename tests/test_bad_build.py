@@ -174,7 +174,7 @@ def add_injected_therapy(root: Path) -> None:
     glossary = root / "data/glossary.yaml"
     if glossary.exists():
         terms = yaml.safe_load(glossary.read_text(encoding="utf-8"))
-        terms["terms"].append({"term": "injected entry", "editorial": f"{SCRIPT} {IMG}"})
+        terms["terms"].append({"term": "injected entry", "editorial": f"{SCRIPT.replace('alert', 'confirm')} {IMG}"})
         glossary.write_text(yaml.safe_dump(terms, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -219,7 +219,9 @@ def test_injected_text_in_chapter_heading_tables_gap_prose_and_figures(injected_
     article = soup.find("article") or soup
     assert SCRIPT in article.find("h1").get_text()  # the heading, via substitutions
     cells = [td.get_text(" ", strip=True) for td in article.find_all("td")]
-    assert f"Aim: {SCRIPT} {IMG}" in cells  # a mechanism statement as a table value
+    # a mechanism statement as a table value, shown as the editors' wording with its passage beside it
+    assert any(cell.startswith(f"Earlier studies found: {SCRIPT} {IMG}") and "the editors’ wording" in cell
+               for cell in cells), cells
     assert f"Not stated in the source. {SCRIPT} {IMG}" in cells  # a gap note
     assert f"Gap note {SCRIPT}" in article.get_text(" ")  # the dose gap as prose
     passages = [q.get_text() for q in article.select("q.cb-passage")]

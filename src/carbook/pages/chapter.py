@@ -226,9 +226,9 @@ class Chapter:
         if actions:
             marks = self._mark(*(s.quote for s in actions))
             parts.append(figure(figures.mechanism_flow(t, self.drawings),
-                                Markdown(escape(f"How the cells act, in {self._whose(actions[0].quote)}: an arrow only for "
-                                                "an order or a cause it states; a plain line where “which” or “that” "
-                                                "describes the cells above. Drawn from")
+                                Markdown(escape(f"{self.source_word.capitalize()}’s statements of how the cells act: an arrow "
+                                                "only for an order or a cause it states; a line where “which” or “that” "
+                                                "describes the cells above. From")
                                          + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))
         drawn = " ".join(s.value for s in actions).lower()

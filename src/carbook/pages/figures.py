@@ -192,7 +192,7 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, links: li
     heights = []
     for _, texts, _ in rows:
         lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
-        heights.append(0.34 + 0.24 * lines)
+        heights.append(0.3 + 0.23 * lines)
     gaps = [0.38] * len(links)
     total = sum(heights) + sum(gaps)
     figure = _new_figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
