@@ -202,3 +202,72 @@ def test_without_javascript_the_comparison_shows_the_default_set_and_no_controls
         assert not page.is_visible(".cb-compare-controls")
     finally:
         context.close()
+
+
+def stems(words: set[str]) -> set[str]:
+    return {w.removesuffix("…").removesuffix("s") for w in words}
+
+
+@pytest.mark.parametrize("therapy_id", ["heros-3", "ct-0525"])
+def test_each_content_word_of_a_lead_clause_is_in_a_passage_its_markers_lead_to(therapy_id):
+    from carbook.pages.chapter import Chapter
+
+    chapter = Chapter(therapy_id, LIBRARY)
+    chapter.lead()
+    assert len(chapter.stated) >= 8
+    therapy = LIBRARY.therapies[therapy_id]
+    for text, passages in chapter.stated:
+        assert passages, f"{text!r} has no marker"
+        missing = stems(content_words(text.removesuffix(" …"))) - stems(content_words(sentence_texts(therapy, passages)))
+        assert not missing, f"{sorted(missing)} of {text!r} is in none of the passages its markers lead to"
+
+
+@pytest.fixture(scope="module")
+def three_modalities(tmp_path_factory, chromium_path):
+    """Serve a build of the book with a third therapy, of a third modality (the CAR-NK test fixture); give its address."""
+    import functools
+    import shutil
+    import threading
+
+    from browser_site import QuietHandler, QuietServer
+    from carbook.scaffold import new_therapy
+    from conftest import build, copy_book
+
+    fixture = Path(__file__).parent / "fixtures/new-therapy"
+    root = copy_book(tmp_path_factory.mktemp("three") / "book")
+    new_therapy(root, "example-nk", fixture / "example-car-nk.txt")
+    shutil.copyfile(fixture / "example-nk.yaml", root / "data/therapies/example-nk.yaml")
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:]
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "_build/html")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/book/comparison.html"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.browser
+def test_a_reader_removes_and_adds_therapies_by_name_and_the_address_keeps_the_choice(browser, three_modalities):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    columns = "ths => ths.map(th => th.dataset.id)"
+    try:
+        page.goto(three_modalities)
+        assert page.eval_on_selector_all("#tbl-comparison thead th[data-id]", columns) == ["heros-3", "ct-0525", "example-nk"]
+        page.get_by_role("button", name="Remove CT-0525 from the comparison").click()
+        page.wait_for_function("document.querySelectorAll('#tbl-comparison thead th[data-id]').length === 2")
+        assert "compare=heros-3%2Cexample-nk" in page.url or "compare=heros-3,example-nk" in page.url
+        page.fill("#cb-compare-add", "CT-0525")
+        page.get_by_role("button", name="Add").click()
+        page.wait_for_function("document.querySelectorAll('#tbl-comparison thead th[data-id]').length === 3")
+        assert page.eval_on_selector_all("#tbl-comparison thead th[data-id]", columns) == ["heros-3", "example-nk", "ct-0525"]
+        shared_address = page.url
+        page.goto(shared_address)  # the address alone brings the same comparison back
+        page.wait_for_function("document.querySelector('.cb-compare-status').textContent.startsWith('Comparing')")
+        assert page.eval_on_selector_all("#tbl-comparison thead th[data-id]", columns) == ["heros-3", "example-nk", "ct-0525"]
+        assert page.eval_on_selector_all("#tbl-comparison tr.cb-differs td.cb-silent", "cells => cells.length") == 0
+        assert not errors
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ states nothing the record does not, and leaves to the editor only what needs jud
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,13 +102,15 @@ def test_imported_records_build_into_chapters_comparison_and_facts_stating_only_
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = imported_book / "_build" / "html"
     library, _ = check_library(imported_book)
-    comparison = (html / "book/comparison.html").read_text(encoding="utf-8")
+    # the comparison shows the first therapy of each modality, and offers every one to choose
+    choices = json.loads((html / "book/comparison/index.json").read_text(encoding="utf-8"))["therapies"]
     for record in RECORDS:
         chapter = (html / f"book/therapies/{record.stem}.html").read_text(encoding="utf-8")
         assert "Not stated in the source" in chapter
-        assert f"therapies/{record.stem}.html" in comparison
+        assert record.stem in [therapy_id for therapy_id, _, _ in choices]
+        assert (html / f"book/comparison/{record.stem}.json").is_file()
     # two records share the generic name "CAR T-cell therapy": the comparison tells them apart
-    assert comparison.count("CAR T-cell therapy · NCT") == 2
+    assert sum(name.startswith("CAR T-cell therapy · NCT") for _, name, _ in choices) == 2
     # the non-breaking hyphen of the record is on the page as the record writes it
     assert "CAR‑NK" in (html / "book/therapies/sampleucel-car-nk.html").read_text(encoding="utf-8")
     with (html / "data/facts.csv").open(encoding="utf-8") as handle:

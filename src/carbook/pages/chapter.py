@@ -36,6 +36,8 @@ class Chapter:
         self.drawings = figures.Drawings(self.library.root)  # figures kept from an earlier run by what they draw
         self.citations = Citations(self.source)
         self.source_word = "the record" if self.source.format == "record" else "the source"
+        #: What the lead states, each value with the passages its markers lead to, in page order.
+        self.stated: list[tuple[str, tuple[str, ...]]] = []
 
     # --- pieces ------------------------------------------------------------------------------
 
@@ -54,7 +56,14 @@ class Chapter:
     def _value(self, fact: Any, path: str = "", link: bool = True) -> str:
         """Give a stated fact's value as MyST with its marker."""
         text = self._own(tables.display_fact(self.therapy, path, fact) if path else tables.display_value(fact))
-        return (self.terms.link(text) if link else escape(text)) + self._mark(*_quotes(fact))
+        return self._said(text, *_quotes(fact), link=link)
+
+    def _said(self, text: str, *passages: str, link: bool = True, quoted: bool = False) -> str:
+        """Give ``text`` (in quotation marks where ``quoted``) with the markers of its passages, as MyST, and note
+        it in :attr:`stated` so that what the lead says can be checked against what its markers lead to."""
+        self.stated.append((text, passages))
+        shown = self.terms.link(text) if link else escape(text)
+        return (f"“{shown}”" if quoted else shown) + self._mark(*passages)
 
     def _cell(self, row: tables.Row) -> str:
         """Give a row's value cell; a value that is its passage's whole text is shown here in quotation marks,
@@ -103,7 +112,7 @@ class Chapter:
                   if isinstance(t.target_antigen, NotStated) else f"against {self._value(t.target_antigen)}")
         source = (f"; {label('cell_source').lower()}: not stated in {self.source_word}" if isinstance(t.cell_source, NotStated)
                   else f"; cells: {self._value(t.cell_source)}")
-        modality = self.terms.link(modality_label(t.modality.value)) + self._mark(t.modality.quote)
+        modality = self._said(modality_label(t.modality.value), t.modality.quote)
         text = (f"**What is given:** {self._value(t.name)} — {self._value(t.cell_type)} that carry a chimeric antigen "
                 f"receptor (CAR) {target} (modality: {modality}{source})")
         combination = t.regimen.combination
@@ -154,7 +163,7 @@ class Chapter:
         silent = [lbl.lower() for lbl, s in stages if not isinstance(s, Step)]
 
         def stage(step: Step) -> str:
-            agents = f" ({escape(step.agents_phrase())}{self._mark(*(a.quote for a in step.agents))})" if step.agents else ""
+            agents = f" ({self._said(step.agents_phrase(), *(a.quote for a in step.agents), link=False)})" if step.agents else ""
             return f"{self._value(step.what)}{agents}"
 
         if not isinstance(regimen.order, NotStated) and stated:
@@ -183,10 +192,10 @@ class Chapter:
                 joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else
                                               f" — {step.lead_in() or step.joined}, " if step.joined in SEQUENCE_WORDS
                                               else f" {step.joined} ")
-                parts.append(f"{joint}“{self.terms.link(self._own(step.value))}”{self._mark(step.quote)}")
+                parts.append(joint + self._said(self._own(step.value), step.quote, quoted=True))
             text = f"**How the cells act, in {self._whose(actions[0].quote)}:** {''.join(parts)}."
         elif framed:
-            said = "; ".join(f"{_prefix(s.rests_on)}“{self.terms.link(self._own(s.value))}”{self._mark(s.quote)}" for s in framed)
+            said = "; ".join(_prefix(s.rests_on) + self._said(self._own(s.value), s.quote, quoted=True) for s in framed)
             kinds = _and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())
             text = f"**How the cells act:** {self.source_word} gives only {kinds}. {said}."
             framed = []
@@ -194,7 +203,7 @@ class Chapter:
             text = f"**How the cells act:** not stated in {self.source_word}."
         hedged = [s for s in framed if s.rests_on == "hedged"] + self._hedged_claims()
         if actions and hedged:
-            said = "; ".join(f"“{self.terms.link(_brief(self._own(s.value)))}”{self._mark(s.quote)}" for s in hedged)
+            said = "; ".join(self._said(_brief(self._own(s.value)), s.quote, quoted=True) for s in hedged)
             text += f" **Beside it, {self._whose(hedged[0].quote, short=True)} hedges:** {said}."
         return text
 

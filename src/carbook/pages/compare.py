@@ -132,9 +132,10 @@ def _quotes(item: Any) -> tuple[str, ...]:
 
 
 def _fact(therapy: Therapy, path: str, named: bool = False) -> list[Part]:
-    item = therapy.fact_or_gap(path) if getattr(therapy, path.split(".")[0], None) is not None else None
     if path == "mechanism.becomes" and therapy.mechanism.becomes is None:
         item = NotStated(not_stated="The data records nothing of what the cells become.")
+    else:
+        item = therapy.fact_or_gap(path) if getattr(therapy, path.split(".")[0], None) is not None else None
     caption = label(path) if named else ""
     if item is None or isinstance(item, NotStated):
         return [Part(NOT_STATED, _quotes(item) if item else (), label=caption,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from carbook.pages.labels import label
+from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library
 from carbook.data.models import NOT_STATED, Therapy
 from carbook.pages.myst import Markdown, escape
@@ -35,6 +35,8 @@ def value(therapy: Therapy, path: str) -> str:
     for a gap or for a fact the therapy's data does not hold at all."""
     if getattr(therapy, path.split(".")[0], None) is None:
         return NOT_STATED
+    if path == "modality":
+        return modality_label(therapy.modality.value)  # one form for one kind of label, however the source writes it
     return display_value(therapy.fact_or_gap(path))
 
 

@@ -23,9 +23,11 @@ def overview(library: Library) -> Markdown:
     from carbook.pages.labels import label
     from carbook.pages.tables import display_value
 
+    from carbook.pages.labels import modality_label
+
     by_modality: dict[str, list[Therapy]] = {}
     for therapy in library.therapies.values():
-        by_modality.setdefault(therapy.modality.value, []).append(therapy)
+        by_modality.setdefault(modality_label(therapy.modality.value), []).append(therapy)
     rows = []
     for modality, members in by_modality.items():
         cells = sorted({display_value(t.cell_type) for t in members})

@@ -7,6 +7,7 @@ from typing import Any
 
 from carbook.data.load import Library
 from carbook.data.models import NotStated, Therapy
+from carbook.pages.labels import modality_label
 from carbook.pages.myst import escape
 from carbook.pages.tables import display_value
 
@@ -18,7 +19,7 @@ def heading(therapy: Therapy) -> str:
     if not isinstance(therapy.study, NotStated):
         return f"{therapy.name.value} ({therapy.study.value} study)"
     target = "" if isinstance(therapy.target_antigen, NotStated) else f" against {therapy.target_antigen.value}"
-    return f"{therapy.name.value}: {therapy.modality.value}{target}"
+    return f"{therapy.name.value}: {modality_label(therapy.modality.value)}{target}"
 
 
 def short_name(therapy: Therapy) -> str:
@@ -34,7 +35,7 @@ def for_therapy(therapy: Therapy) -> dict[str, str]:
         "name": therapy.name.value,
         "short_name": short_name(therapy),
         "study": display_value(therapy.study),
-        "modality": therapy.modality.value,
+        "modality": modality_label(therapy.modality.value),
         "cell_type": therapy.cell_type.value,
         "target_antigen": display_value(therapy.target_antigen),
         "source": therapy.source,
@@ -70,7 +71,7 @@ class Values(Mapping):
 def for_library(library: Library) -> dict[str, object]:
     """Give the substitutions every page can use: ``therapies`` by id, ``therapy_count`` and
     ``therapy_list`` (each therapy with the cell it engineers)."""
-    described = [f"{escape(short_name(t))} ({escape(t.modality.value)}; engineered cells: {escape(t.cell_type.value)})"
+    described = [f"{escape(short_name(t))} ({escape(modality_label(t.modality.value))}; engineered cells: {escape(t.cell_type.value)})"
                  for t in library.therapies.values()]
     listing = described[0] if len(described) == 1 else "; ".join(described[:-1]) + "; and " + described[-1] if described else ""
     return {
