@@ -141,8 +141,9 @@ def comparison(library: Library, pieces: Pieces | None = None) -> Markdown:
     parts = ["## The modalities in brief", "Each line sets one modality’s therapy against the others, in its "
              "source’s words; ↗ leads to the passage in the therapy’s chapter.", contrast,
              "## Side by side",
-             f"The book holds {count} {'therapy' if count == 1 else 'therapies'}; the table shows "
-             f"{len(shown)}{', the first of each modality' if count > len(shown) else ''}. A row marked "
+             (f"The table shows the book’s {count} {'therapy' if count == 1 else 'therapies'}. " if count == len(shown) else
+              f"The book holds {count} therapies; the table shows {len(shown)}, the first of each modality, and any 2 to "
+              f"{compare.MOST} can be chosen. ") + "A row marked "
              "*differs* is one where every source states the fact and they state it differently. A cell set apart "
              "as *Not stated in the source* means that source is silent: it says nothing of the therapy, so such "
              "a row is never marked as a difference.",
