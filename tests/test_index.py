@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from carbook.pages import index
-from carbook.pages.labels import label
+from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
 from carbook.data.models import NOT_STATED
 from carbook.pages.tables import row
@@ -70,7 +70,10 @@ def test_index_shows_each_value_as_its_chapter_does_and_not_stated_for_each_gap(
     for therapy, cells in zip(library.therapies.values(), index.rows(library)):
         data = yaml.safe_load((ROOT / f"data/therapies/{therapy.id}.yaml").read_text(encoding="utf-8"))
         for path, shown in zip(index.COLUMNS[1:], cells[1:]):
-            assert shown == row(therapy, path, therapy.fact_or_gap(path)).value, (therapy.id, path)
+            expected = row(therapy, path, therapy.fact_or_gap(path)).value
+            if path == "modality":
+                expected = modality_label(expected)  # one form for modality labels, as the chapter's lead gives it
+            assert shown == expected, (therapy.id, path)
             node = data
             for part in path.split("."):
                 node = node.get(part, {}) if isinstance(node, dict) else {}
