@@ -40,6 +40,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 publish: book
+	@echo "Checking that no item is left for an editor to judge ..."
+	$(BIN)/python -m carbook check --strict
 	$(BIN)/ghp-import -n -p -f _build/html
 
 clean:

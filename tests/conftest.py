@@ -26,6 +26,18 @@ def copy_data(destination: Path) -> Path:
     return paths.copy_book(ROOT, destination, ("_config.yml", "_toc.yml", "data"))
 
 
+def record_source_version(root: Path, source: str) -> None:
+    """Record the bytes of ``data/sources/<source>`` as its version in its provenance file, as if that copy had
+    been brought in properly: for tests that write a source in another form on purpose."""
+    import hashlib
+    import re
+
+    provenance = root / "data/provenance" / f"{source}.yaml"
+    digest = hashlib.sha256((root / "data/sources" / source).read_bytes()).hexdigest()
+    provenance.write_text(re.sub(r"(?m)^sha256: .*$", f"sha256: {digest}", provenance.read_text(encoding="utf-8")),
+                          encoding="utf-8")
+
+
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """A copy of the book's data and configuration that a test may break."""

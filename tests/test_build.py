@@ -272,7 +272,7 @@ def test_each_highlighted_passage_leads_to_an_entry_that_shows_it(built_book):
 
 def test_sources_appendix_shows_each_source_verbatim(built_book):
     html = (built_book / "book/sources.html").read_text(encoding="utf-8")
-    assert 'id="source-baylor-heros-3-0-txt"' in html and 'id="source-nci-ct-0525-txt"' in html
+    assert 'id="source-baylor-heros-3-0-txt"' in html and 'id="source-cytotargetdb-ct-0525-txt"' in html
     body = page(built_book, "book/sources.html").body
     assert "(pembrolizumab or nivoluma)" in body
     assert "Back to topback-to-top" in body

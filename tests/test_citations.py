@@ -12,7 +12,7 @@ from carbook.data.models import RESTS_ON_PREFIX
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)
 HEROS_SOURCE = LIBRARY.sources["baylor-heros-3.0.txt"]
-CT_SOURCE = LIBRARY.sources["nci-ct-0525.txt"]
+CT_SOURCE = LIBRARY.sources["cytotargetdb-ct-0525.txt"]
 
 
 def test_quotes_from_one_sentence_share_one_number_and_the_list_prints_the_whole_sentence():

@@ -31,7 +31,7 @@ def only(passage: str) -> DoseStatement:
 
 
 def test_alternatives_with_a_word_scale_give_two_doses_with_the_unit_the_data_file_writes():
-    statement = only(description(ROOT / "data/sources/nci-ct-0525.txt"))
+    statement = only(description(ROOT / "data/sources/cytotargetdb-ct-0525.txt"))
     assert statement.text == "3 or 10 billion CAR+ cells" and statement.joined_by == "or"
     data = yaml.safe_load((ROOT / "data/therapies/ct-0525.yaml").read_text(encoding="utf-8"))
     written = [(dose["value"], dose["unit"]) for dose in data["regimen"]["dose"]]

@@ -19,7 +19,7 @@ from carbook.data.terms_todo import candidates, covered, effector_pieces, missin
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "new-therapy"
 LIBRARY, _ = check_library(ROOT)
-HEROS_SOURCE, CT_SOURCE = "baylor-heros-3.0.txt", "nci-ct-0525.txt"
+HEROS_SOURCE, CT_SOURCE = "baylor-heros-3.0.txt", "cytotargetdb-ct-0525.txt"
 HEROS_PASSAGE = "Giving chemotherapy before a T cell infusion is called lymphodepletion"
 CT_PASSAGE = "administered as a single IV infusion (3 or 10 billion CAR+ cells)"
 TODO_LINE = re.compile(r"^(?P<file>data/therapies/[\w-]+\.yaml):(?P<line>\d+): to do: glossary: '(?P<term>[^']+)' \((?P<what>[^)]+)\) "
@@ -106,7 +106,7 @@ def test_a_facet_may_be_said_where_every_chapter_quoting_the_source_states_it():
 def test_the_generic_phase_entry_is_refused_only_where_a_chapter_quoting_its_source_marks_the_phase_not_stated():
     phase = entry("Phase I", "The first testing in people; a Phase I study asks whether it is safe.", (CT_SOURCE, "NCT06254807"))
     assert refusals(phase) == ["the editorial definition of 'Phase I' says “Phase I”, but the ct-0525 chapter, which quotes "
-                               "the same source (nci-ct-0525.txt), marks Phase as not stated"]
+                               "the same source (cytotargetdb-ct-0525.txt), marks Phase as not stated"]
 
 
 def test_the_book_refuses_the_old_infusion_definition_in_a_copy(book: Path):

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from pathlib import Path
 
 from carbook.data.coverage import coverage_report
 from carbook.data.load import Library, check, check_library, field_lines, project_root
 from carbook.data.models import Therapy
-from carbook.data.paths import GLOSSARY, THERAPY_DIR
+from carbook.data.paths import GLOSSARY, SOURCE_DIR, THERAPY_DIR
+from carbook.data.provenance import missing, provenance_file, write_new
 from carbook.data.terms_todo import missing_terms, term_key
 from carbook.pages.labels import label
+from carbook.data.update import UpdateError, update
 from carbook.scaffold import ScaffoldError, new_therapy
 
 
@@ -28,17 +31,36 @@ def _check(args: argparse.Namespace) -> int:
     if count:
         print(f"{count} problem{'s' if count != 1 else ''} found.")
         return 1
+    todo: list[str] = []
     if library is not None:
         for line in coverage_report(library):
             print(line)
-        listed: set[str] = set()  # a term missing from several chapters is listed once, where it is first used
-        todo = [line for therapy in library.therapies.values() for line in _todo(library, therapy, listed)]
+        todo = todo_lines(library)
         for line in todo:
             print(line)
         if todo:
             print(f"{len(todo)} item{'s' if len(todo) != 1 else ''} for an editor to judge (the book builds as it is).")
     print("All data files are valid.")
+    if todo and args.strict:
+        print("Not ready to publish: judge each item above, then remove it from the data file's review: list "
+              "(or add what it asks for).")
+        return 1
     return 0
+
+
+def todo_lines(library: Library) -> list[str]:
+    """Give every item an editor still has to judge, one line each with its file (and line): each data file's
+    ``review:`` list, terms a chapter's lead uses without a glossary entry, facts the data leaves out, and
+    provenance not yet recorded."""
+    listed: set[str] = set()  # a term missing from several chapters is listed once, where it is first used
+    todo = [line for therapy in library.therapies.values() for line in _todo(library, therapy, listed)]
+    todo += [f"{provenance_file(source).as_posix()}: to do: {name}: record who publishes the document and the "
+             "address where it is published" for source, known in sorted(library.provenance.items())
+             for name in missing(known)]
+    todo += [f"data/sources/{source}: to do: provenance: write {provenance_file(source).as_posix()} with the "
+             "document's title, publisher, kind, address, retrieved date and sha256"
+             for source in sorted({t.source for t in library.therapies.values()} - set(library.provenance))]
+    return todo
 
 
 def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
@@ -86,7 +108,42 @@ def _new(args: argparse.Namespace) -> int:
         print(line)
     for path in written:
         print(f"wrote {path.relative_to(root)}")
+    for path in written:
+        if path.parent == root / SOURCE_DIR:
+            print(f"wrote {_provenance_of_new(root, path.name).relative_to(root)}")
     print(f"Next: run `python -m carbook check`; it lists what data/therapies/{args.therapy_id}.yaml still needs.")
+    return 0
+
+
+def _provenance_of_new(root: Path, source: str) -> Path:
+    """Write the provenance of a source just added, titled from the record's drug name where it is a record."""
+    from carbook.data.sources import read_source
+
+    document = read_source(root / SOURCE_DIR / source)
+    record = document.record if document.format == "record" else {}
+    title = record.get("drug_name") or Path(source).stem
+    kind = "drug-database record" if document.format == "record" else "document"
+    return write_new(root, source, title, kind, datetime.date.today())
+
+
+def _update(args: argparse.Namespace) -> int:
+    root = project_root()
+    try:
+        retrieved = datetime.date.fromisoformat(args.retrieved) if args.retrieved else None
+        report = update(root, args.therapy_id, Path(args.source), retrieved)
+    except (UpdateError, ValueError) as error:
+        print(f"carbook update: {error}", file=sys.stderr)
+        return 2
+    for line in report.lines:
+        print(line)
+    if report.unchanged:
+        return 0
+    if report.to_resolve:
+        print(f"{report.to_resolve} to resolve in data/therapies/{args.therapy_id}.yaml: edit each fact until it holds "
+              "against the new version; `python -m carbook check` and the build fail until then.")
+        return 1
+    print("Every fact holds against the new version; the change is logged in "
+          f"data/changes/{args.therapy_id}.yaml and shown on the chapter.")
     return 0
 
 
@@ -96,10 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check_parser = commands.add_parser("check", help="validate data files and report every problem")
     check_parser.add_argument("paths", nargs="*", help="data files to check (default: all, plus _toc.yml chapters)")
+    check_parser.add_argument("--strict", action="store_true",
+                              help="also fail while any item is left for an editor to judge (before publishing)")
     check_parser.set_defaults(run=_check)
     new_parser = commands.add_parser("new", help="add a therapy: copy its source, scaffold its data file and chapter")
     new_parser.add_argument("therapy_id", help="id of the new therapy, e.g. ct-0525 (lower case, digits, hyphens)")
     new_parser.add_argument("--source", required=True, help="path of the therapy's source document (UTF-8 text)")
     new_parser.set_defaults(run=_new)
+    update_parser = commands.add_parser("update", help="bring in a newer version of a therapy's source and check every fact against it")
+    update_parser.add_argument("therapy_id", help="id of the therapy whose source has a new version, e.g. heros-3")
+    update_parser.add_argument("--source", required=True, help="path of the new version of the source document")
+    update_parser.add_argument("--retrieved", help="the date the new copy was taken, YYYY-MM-DD (default: today)")
+    update_parser.set_defaults(run=_update)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -39,6 +39,7 @@ FACT_FIELDS: list[tuple[str, str, str]] = [
     ("record_field", "string", "Field of a record source the value was parsed from."),
     ("quote", "string", "Verbatim passage of the source that states the fact (or, for a gap, the nearby passage)."),
     ("note", "string", "For a gap: what the source leaves out, in editorial words."),
+    ("source_version", "string", "The version of the source document the row was checked against: sha256:<digest of its bytes>."),
 ]
 
 
@@ -49,8 +50,11 @@ def fact_rows(library: Library, pieces: Pieces | None = None) -> list[dict[str, 
     rows = []
     for therapy in library.therapies.values():
         source = library.source_of(therapy)
-        rows += pieces.get("fact-rows", (therapy.id, pieces.of(therapy), pieces.of(source.text)),
-                           lambda: [_row(therapy, section, row) for section, row in all_rows(therapy, source)])
+        known = library.provenance_of(therapy)
+        version = known.version if known else None
+        rows += pieces.get("fact-rows", (therapy.id, pieces.of(therapy), pieces.of(source.text), version),
+                           lambda: [{**_row(therapy, section, row), "source_version": version}
+                                    for section, row in all_rows(therapy, source)])
     return rows
 
 
@@ -108,8 +112,9 @@ def descriptor(library: Library) -> dict[str, Any]:
         {"name": "therapy-schema", "path": "schema/therapy.json", "title": "JSON Schema of a therapy's data",
          "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
         *(
-            {"name": f"source-{Path(d).stem.lower().replace('.', '-')}", "path": f"sources/{d}", "title": f"Source document {d}",
-             "format": "txt", "mediatype": "text/plain", "encoding": "utf-8"}
+            {"name": f"source-{Path(d).stem.lower().replace('.', '-')}", "path": f"sources/{d}",
+             "title": _source_title(library, d), "format": "txt", "mediatype": "text/plain", "encoding": "utf-8",
+             **({"hash": f"sha256:{library.provenance[d].sha256}"} if d in library.provenance else {})}
             for d in documents
         ),
     ]
@@ -119,9 +124,32 @@ def descriptor(library: Library) -> dict[str, Any]:
         "description": "Facts on CAR cell therapies, each with the verbatim passage of its source document that states it.",
         "version": __version__,
         "licenses": [LICENSE],
-        "sources": [{"title": d, "path": f"sources/{d}"} for d in documents],
+        "sources": [_source_entry(library, d) for d in documents],
         "resources": resources,
     }
+
+
+def _source_title(library: Library, document: str) -> str:
+    known = library.provenance.get(document)
+    return f"{known.title} ({known.kind}{', ' + known.publisher if known.publisher else ''})" if known else f"Source document {document}"
+
+
+def _source_entry(library: Library, document: str) -> dict[str, Any]:
+    """Give a source's entry in the descriptor's ``sources``: its title, its path in the package, its version
+    (the digest of the bytes the facts were checked against), where it is published and the copy's date."""
+    known = library.provenance.get(document)
+    entry: dict[str, Any] = {"title": _source_title(library, document), "path": f"sources/{document}"}
+    if known:
+        entry["version"] = known.version
+        entry["retrieved"] = known.retrieved.isoformat()
+        if known.address:
+            entry["address"] = known.address
+        if known.publisher:
+            entry["publisher"] = known.publisher
+        if known.history:
+            entry["earlier_versions"] = [{"version": f"sha256:{v.sha256}", "retrieved": v.retrieved.isoformat()}
+                                         for v in known.history]
+    return entry
 
 
 def write_package(library: Library, folder: Path, pieces: Pieces | None = None) -> Path:
@@ -134,6 +162,8 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     (folder / "facts.csv").write_text(facts_csv(library, pieces), encoding="utf-8")
     for therapy in library.therapies.values():
         data = therapy.model_dump(mode="json", exclude_none=True)
+        if therapy.id in library.changes:  # the therapy's change log: each update of its source, each fact it touched
+            data["changes"] = [change.model_dump(mode="json") for change in library.changes[therapy.id]]
         (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")
     (folder / "labels.json").write_text(_json(LABELS), encoding="utf-8")
     (folder / "schema" / "therapy.json").write_text(_json(Therapy.model_json_schema()), encoding="utf-8")

@@ -66,6 +66,8 @@ def _inputs(root: Path) -> dict[str, Any]:
     return {
         "therapies": files(THERAPY_DIR, "*.yaml"),
         "data": files(Path("data"), "*.yaml"),
+        "provenance": files(Path("data/provenance"), "*.yaml"),
+        "changes": files(Path("data/changes"), "*.yaml"),
         "sources": files(SOURCE_DIR, "*"),
         "code": sorted(str(p) for p in [*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.glob("templates/*")]),
     }
@@ -81,7 +83,11 @@ def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
         therapy_id = Path(docname).name
         data_file = (THERAPY_DIR / f"{therapy_id}.yaml").as_posix()
         source = inputs["therapy_sources"].get(therapy_id)
-        return [data_file, *([source] if source else []), *inputs["data"], *code]
+        # its source with the source's provenance, and its change log where it has one
+        provenance = [f"data/provenance/{Path(source).name}.yaml"] if source else []
+        log = (Path("data/changes") / f"{therapy_id}.yaml").as_posix()
+        changes = [log] if log in inputs["changes"] else []
+        return [data_file, *([source] if source else []), *provenance, *changes, *inputs["data"], *code]
     # The other pages show the data through generated text and substitutions, judged by their digest
     # (see _outdated), not by which data file changed.
     return list(code)
@@ -90,7 +96,8 @@ def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
 def _fingerprint(inputs: dict[str, Any], digests: Digests) -> str:
     """Give a hash of every input file's name and bytes (data, sources, TOC, package code)."""
     digest = hashlib.sha256()
-    names = [*inputs["therapies"], *inputs["data"], *inputs["sources"], *inputs["code"], "_toc.yml"]
+    names = [*inputs["therapies"], *inputs["data"], *inputs["provenance"], *inputs["changes"], *inputs["sources"],
+             *inputs["code"], "_toc.yml"]
     for name in sorted(set(names)):
         digest.update(f"{name}\0{digests(name)}\0".encode())
     return digest.hexdigest()
@@ -132,6 +139,7 @@ def _check_data(app: Sphinx) -> None:
         report = dict(zip(library.therapies, coverage_report(library, known)))
         snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
         _log_coverage(report, fresh=[therapy_id for therapy_id in report if therapy_id not in known])
+        _log_todo(library)
         values = substitutions.for_library(library)
         state = {
             "fingerprint": fingerprint,
@@ -156,6 +164,20 @@ def _log_coverage(report: dict[str, str], fresh: list[str]) -> None:
     if len(shown) < len(report):
         logger.info(f"source coverage: every sentence of the sources of all {len(report)} therapies is accounted for "
                     "(`python -m carbook check` gives a line for each)")
+
+
+def _log_todo(library: Any) -> None:
+    # Items left for an editor do not stop a build, but every build says them, and publishing refuses them.
+    from carbook.cli import todo_lines
+
+    todo = todo_lines(library)
+    for line in todo[:COVERAGE_LINES]:
+        logger.info(f"to judge: {line}")
+    if len(todo) > COVERAGE_LINES:
+        logger.info(f"to judge: {len(todo) - COVERAGE_LINES} more (`python -m carbook check` lists them all)")
+    if todo:
+        logger.info(f"{len(todo)} item{'s' if len(todo) != 1 else ''} left for an editor to judge; "
+                    "`make publish` refuses until none is")
 
 
 def _library(app: Sphinx) -> Any:

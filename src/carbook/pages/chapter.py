@@ -15,9 +15,11 @@ from carbook.pages import figures
 from carbook.pages import links
 from carbook.pages import tables
 from carbook.pages.citations import Citations, field_of
+from carbook.pages.provenance import date, described, fields_credit, last_updated, version
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
 from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step, Therapy
+from carbook.data.sources import normalise
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
 from carbook.pages.terms import TermLinker
 
@@ -101,10 +103,21 @@ class Chapter:
         if t.aims:
             aims = "; ".join(self._value(aim) for aim in t.aims)
             sentences.append(f"**What the study aims to learn:** {aims}.")
-        outbound = links.for_therapy(t)
-        if outbound:
-            sentences.append("Look it up elsewhere: " + " · ".join(f"[{escape(text)}]({url})" for text, url in outbound))
+        sentences.append(self._source_line())
         return Markdown("````{container} cb-lead\n" + "\n\n".join(sentences) + "\n````")
+
+    def _source_line(self) -> str:
+        """Give what the source is, who publishes it, where, the date of the book's copy and of its last update,
+        then the therapy's records elsewhere."""
+        provenance = self.library.provenance_of(self.therapy)
+        text = f"**Source:** {described(provenance)}" if provenance else ""
+        updated = last_updated(self.library.changes.get(self.therapy.id, []))
+        if updated:
+            text += f'; **last updated {date(updated)}** (see <a href="#changes">Changes</a>)'
+        outbound = links.for_therapy(self.therapy)
+        if outbound:
+            text += ". Look it up elsewhere: " + " · ".join(f"[{escape(t)}]({url})" for t, url in outbound)
+        return text + "."
 
     def _what_is_given(self) -> str:
         t = self.therapy
@@ -235,9 +248,8 @@ class Chapter:
         if actions:
             marks = self._mark(*(s.quote for s in actions))
             parts.append(figure(figures.mechanism_flow(t, self.drawings),
-                                Markdown(escape(f"{self.source_word.capitalize()}’s statements of how the cells act: an arrow "
-                                                "only for an order or a cause it states; a line where “which” or “that” "
-                                                "describes the cells above. From")
+                                Markdown(escape(f"An arrow only where {self.source_word} states an order or a cause; a line "
+                                                "where “which” or “that” describes the cells above. From")
                                          + f" {marks}."),
                                 f"fig-{self._label('mechanism')}"))
         drawn = " ".join(s.value for s in actions).lower()
@@ -272,9 +284,15 @@ class Chapter:
         return _join(parts)
 
     def nci_concept(self) -> Markdown:
-        """Give the NCI Thesaurus concept table, its definition claim by claim (a gap row where there is none)."""
-        return self._table(tables.nci_concept_rows(self.therapy, definition_with_claims=False), "NCI Thesaurus concept.",
-                           "nci-concept")
+        """Give the NCI Thesaurus concept table, its definition claim by claim (a gap row where there is none),
+        after whose content it is where the source is a record that carries it in fields of its own."""
+        table = self._table(tables.nci_concept_rows(self.therapy, definition_with_claims=False), "NCI Thesaurus concept.",
+                            "nci-concept")
+        provenance = self.library.provenance_of(self.therapy)
+        credit = provenance.credit_of("nci_thesaurus_") if provenance and provenance.fields else None
+        if credit is None or isinstance(self.therapy.nci_concept, NotStated):
+            return table
+        return _join([paragraph(f"From the record’s `nci_thesaurus_*` fields, which carry {escape(credit)}."), table])
 
     def check_yourself(self) -> Markdown:
         """Give the self-check questions, each answer hidden until opened and citing its passage."""
@@ -296,11 +314,42 @@ class Chapter:
         if fields:
             parts.append(paragraph("**Fields of the record** that the sections above do not use, as the record states them:"))
             parts.append(self._table(fields, "", "record-fields"))
+        parts += self._changes()
         for item in self.therapy.also_stated:
             self.citations.also_stated(item.quote, item.rests_on, item.note)
-        intro = paragraph(f"Every passage this chapter rests on, verbatim from {source_link(self.therapy.source)};",
-                          "each marker above leads here, and each passage to its place in the source.")
+        provenance = self.library.provenance_of(self.therapy)
+        whose = fields_credit(provenance) if provenance else ""
+        about = (f"{described(provenance)} ({version(provenance)}{'; ' + whose if whose else ''})"
+                 if provenance else source_link(self.therapy.source))
+        intro = paragraph(f"Every passage this chapter rests on, verbatim from {about}, shown whole in the",
+                          f"{source_link(self.therapy.source)} appendix; each marker above leads here, and each passage",
+                          "to its place in the source.")
         return _join([*parts, intro, self.citations.passage_list(RESTS_ON_PREFIX)])
+
+    def _changes(self) -> list[str]:
+        """Give the therapy's change log as the chapter shows it: each update of its source with its date, and
+        each fact whose value it changed, before and now, with the marker of its passage now."""
+        blocks = []
+        for change in reversed(self.library.changes.get(self.therapy.id, [])):
+            items = []
+            for fact in change.facts:
+                try:
+                    now = self.therapy.fact_at(fact.path)
+                except LookupError:
+                    continue
+                shown = NOT_STATED if isinstance(now, NotStated) else tables.display_fact(self.therapy, fact.path, now)
+                if normalise(shown) == normalise(fact.before):
+                    continue  # its passage's wording changed, its value did not
+                marks = self._mark(*(_quotes(now) or [getattr(now, "nearby", None)]))
+                items.append(f"* {escape(label(fact.path))}: before, {escape(fact.before)}; now, {escape(shown)}{marks}")
+            kept = len(change.facts) - len(items)
+            head = (f"**{date(change.date)}:** the source was updated (version {change.old[:12]} to {change.new[:12]})"
+                    + (f"; {kept} more {'fact kept its value' if kept == 1 else 'facts kept their values'} while its "
+                       "passage’s wording changed" if kept else "") + ("." if items else "; no value changed."))
+            blocks.append("\n".join([head, "", *items]) if items else head)
+        if not blocks:
+            return []
+        return [f'<span id="changes"></span>**Changes** to this chapter’s facts, newest first:', *blocks]
 
     def _answer(self, path: str) -> str:
         fact = self.therapy.fact_at(path)

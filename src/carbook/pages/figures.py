@@ -31,7 +31,7 @@ STATED_EDGE = "#1f4e79"
 GAP = "#f2f2f2"
 GAP_EDGE = "#6b6b6b"
 ACCENT = "#1f4e79"
-FIGURE_WIDTH = 4.6  # inches: narrow enough that text stays legible when a phone scales the figure down
+FIGURE_WIDTH = 4.8  # inches: narrow enough that text stays legible when a phone scales the figure down
 BOX_CHARS = 34
 
 STYLE = {
@@ -192,8 +192,8 @@ def _flow(rows: list[tuple[str, list[str], bool]], label_width: float, links: li
     heights = []
     for _, texts, _ in rows:
         lines = max(len(_wrap(text, chars_for(len(texts))).splitlines()) for text in texts)
-        heights.append(0.3 + 0.23 * lines)
-    gaps = [0.38] * len(links)
+        heights.append(0.24 + 0.22 * lines)
+    gaps = [0.32] * len(links)
     total = sum(heights) + sum(gaps)
     figure = _new_figure(figsize=(width, 0.25 + total * 0.7), facecolor="white")
     ax = figure.add_axes((0, 0, 1, 1))

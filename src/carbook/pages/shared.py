@@ -100,6 +100,24 @@ def _highlighted(library: Library, name: str) -> str:
     return f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>{listing}'
 
 
+def _provenance(library: Library, name: str) -> str:
+    """Give, as MyST, what a source document is, who publishes it and where, the book's copy and its version,
+    who its fields come from, and the versions it replaced."""
+    from carbook.pages import provenance as told
+
+    known = library.provenance.get(name)
+    if known is None:
+        return ""
+    text = f"{told.described(known)} ({told.version(known)})."
+    whose = told.fields_credit(known)
+    if whose:
+        text += f" {whose[:1].upper()}{whose[1:]}."
+    if known.history:
+        earlier = "; ".join(f"version {v.sha256[:12]}, copy of {told.date(v.retrieved)}" for v in reversed(known.history))
+        text += f" Earlier versions the book held: {earlier}."
+    return text
+
+
 def sources_appendix(library: Library, pieces: Pieces | None = None) -> Markdown:
     """Give each source document verbatim, under a heading the chapters link to, with the passages the book
     uses highlighted and anchored (the rest plain), and where each is used (each source's part taken from
@@ -112,10 +130,12 @@ def sources_appendix(library: Library, pieces: Pieces | None = None) -> Markdown
     for name in sorted(users_of):
         def block(name: str = name) -> str:
             users = ", ".join(short_name(t) for t in users_of[name])
-            return (f"({source_label(name)})=\n## {escape(name)}\n\nSource of {escape(users)}. Highlighted: the "
-                    "passages the book shows, each a link to where it shows it.\n\n" + _highlighted(library, name))
+            return (f"({source_label(name)})=\n## {escape(name)}\n\n{_provenance(library, name)}\n\nSource of "
+                    f"{escape(users)}. Highlighted: the passages the book shows, each a link to where it shows it.\n\n"
+                    + _highlighted(library, name))
+        known = library.provenance.get(name)
         inputs = (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
-                  *((t.id, pieces.of(t)) for t in users_of[name]))
+                  known.model_dump_json() if known else "", *((t.id, pieces.of(t)) for t in users_of[name]))
         blocks.append(pieces.get("source", inputs, block))
     return Markdown("\n\n".join(blocks))
 
@@ -200,4 +220,46 @@ def downloads(library: Library, folder: str = "../data") -> Markdown:
     ]
     # Plain links: the files are written into the site after the pages, so they are not Sphinx documents.
     items = [f'* <a href="{folder}/{path}"><code>{path}</code></a>: {escape(what)}' for path, what in files]
-    return Markdown("\n".join(items))
+    return Markdown("\n".join(items) + "\n\n" + dataset_json_ld(library, folder))
+
+
+def dataset_json_ld(library: Library, folder: str = "../data") -> str:
+    """Give the schema.org ``Dataset`` description of the data package as a JSON-LD script element, so that
+    dataset search engines can index the download: its name, licence, version, files, and each source
+    document it is based on (title, publisher, address, the copy's date and version)."""
+    import json
+
+    from carbook import __version__
+    from carbook.build.publish import LICENSE, PACKAGE_NAME
+
+    documents = sorted({t.source for t in library.therapies.values()})
+    based_on = []
+    for name in documents:
+        known = library.provenance.get(name)
+        if known is None:
+            continue
+        work = {"@type": "CreativeWork", "name": known.title, "genre": known.kind,
+                "dateCreated": known.retrieved.isoformat(), "version": known.version}
+        if known.address:
+            work["url"] = known.address
+        if known.publisher:
+            work["publisher"] = {"@type": "Organization", "name": known.publisher}
+        based_on.append(work)
+    dataset = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": "CAR cell therapies: source-checked facts",
+        "alternateName": PACKAGE_NAME,
+        "description": "Facts on CAR cell therapies, each with the verbatim passage of its source document that states it.",
+        "version": __version__,
+        "license": LICENSE["path"],
+        "creator": {"@type": "Organization", "name": "The editors"},
+        "distribution": [
+            {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": f"{folder}/datapackage.json"},
+            {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": f"{folder}/facts.csv"},
+        ],
+        "isBasedOn": based_on,
+    }
+    text = json.dumps(dataset, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{text}</script>'
+
