@@ -437,7 +437,7 @@ CASES = [
     # --- source documents ---
     Case("source-document-does-not-exist", HEROS, sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: baylor-heros-3.1.txt\n"),
          [Expect("source", r"source document 'baylor-heros-3\.1\.txt' does not exist in data/sources/",
-                 r"use one of: baylor-heros-3\.0\.txt, cytotargetdb-ct-0525\.txt", "source:")]),
+                 r"correct the file name to this therapy's own document", "source:")]),
     Case("source-is-a-path-not-a-file-name", HEROS,
          sub(HEROS, "source: baylor-heros-3.0.txt\n", "source: ../sources/baylor-heros-3.0.txt\n"),
          [Expect("source", r"is not a plain file name", r"give the file name only", "source:")]),
@@ -447,7 +447,7 @@ CASES = [
          [Expect("source", r"source document 'heros-latin1\.txt' is not UTF-8", r"convert it to UTF-8", "source:")]),
     Case("record-source-does-not-exist-reported-once", CT, sub(CT, "source: cytotargetdb-ct-0525.txt\n", "source: cytotargetdb-ct-0526.txt\n"),
          [Expect("source", r"source document 'cytotargetdb-ct-0526\.txt' does not exist in data/sources/",
-                 r"use one of: baylor-heros-3\.0\.txt, cytotargetdb-ct-0525\.txt", "source:")]),
+                 r"correct the file name to this therapy's own document", "source:")]),
     Case("prose-source-declared-a-record", HEROS, sub(HEROS, "source_format: text\n", "source_format: record\n"),
          [Expect("source", r"is not a field/value record", r"set source_format: text", "source:")]),
 

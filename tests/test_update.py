@@ -231,3 +231,11 @@ def test_the_data_page_describes_the_dataset_for_search_engines():
     assert {work["url"] for work in data["isBasedOn"]} == {"https://www.bcm.edu/healthcare/clinical-trials/h-49271",
                                                            "https://cytotargetdb.ca/drug/3702"}
 
+
+
+def test_a_missing_source_never_suggests_another_therapys_document(book: Path):
+    path = book / "data/therapies/heros-3.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"source: {HEROS_SOURCE}", "source: baylor-heros-3.1.txt"),
+                    encoding="utf-8")
+    [problem] = [p for p in check(book) if p.field == "source"]
+    assert CT_SOURCE not in problem.fix and HEROS_SOURCE not in problem.fix and "python -m carbook new" in problem.fix

@@ -482,9 +482,10 @@ def _source(
         return cache[name], None
     path = root / SOURCE_DIR / name
     if not path.is_file():
-        known = sorted(p.name for p in (root / SOURCE_DIR).glob("*") if p.is_file())
+        # Another therapy's document is never offered: a fact checked against the wrong source would pass.
         return None, (f"source document {name!r} does not exist in {SOURCE_DIR.as_posix()}/",
-                      f"use one of: {', '.join(known) or '(none yet)'}; or copy the document there")
+                      "correct the file name to this therapy's own document, or bring the document in with "
+                      "`python -m carbook new <id> --source <file>`, which copies it byte for byte")
     try:
         source = read_source(path, format)
         source.record  # parse now, so a malformed record is reported here
