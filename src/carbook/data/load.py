@@ -519,9 +519,16 @@ def _stated_values(fact: dict[str, Any]) -> list[str]:
 
 
 def _not_found(source: SourceDocument, what: str, passage: str) -> tuple[str, str]:
-    """Give the message and fix for a passage that is not in ``source``: where it parts from the source,
-    by code point (the two may look alike on screen), and the source's closest passage."""
+    """Give the message and fix for a passage that is not in ``source``: the words that differ from the
+    source's closest words where a word changed ('3' → '5'), else where it parts from the source by code
+    point (the two may look alike on screen); and the source's closest passage."""
+    from carbook.data.update import ALIKE, closest_words, words_changed
+
     difference = source.difference(passage)
+    closest, alike = closest_words(source, passage)
+    letters = [re.sub(r"\W", "", normalise(text).casefold()) for text in (passage, closest)]
+    if alike >= ALIKE and letters[0] != letters[1]:  # a word differs, not only how a character is written
+        difference = f"the words differ from the source's: {words_changed(passage, closest)}"
     return (f"{what} not found in {source.name}",
             f"copy the passage exactly from the source; {difference + '; ' if difference else ''}"
             f"closest passage: “{source.closest_passage(passage)}”")

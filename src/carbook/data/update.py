@@ -152,16 +152,18 @@ def closest_words(document: SourceDocument, passage: str) -> tuple[str, float]:
     alike they are, 0 to 1, case and typography aside: a passage whose number changed is found with its new
     number, however long the sentence around it."""
     wanted = normalise(passage).split()
+    needle = " ".join(wanted).lower()
     best, best_ratio = "", 0.0
-    for sentence in document.passages():
+    # the words in common bound how alike a window can be: look into the few sentences that share the most
+    shared = sorted(document.passages(), key=lambda sentence: -len(set(wanted) & set(normalise(sentence).split())))
+    for sentence in shared[:3]:
         words = sentence.split()
         for size in {max(1, len(wanted) + delta) for delta in (-2, -1, 0, 1, 2)}:
             for start in range(0, max(1, len(words) - size + 1)):
                 candidate = " ".join(words[start:start + size])
                 if candidate.endswith((".", ";", ",")) and not passage.rstrip().endswith(candidate[-1]):
                     candidate = candidate[:-1]  # the sentence's end, not the passage's
-                ratio = difflib.SequenceMatcher(None, " ".join(wanted).lower(), normalise(candidate).lower(),
-                                                autojunk=False).ratio()
+                ratio = difflib.SequenceMatcher(None, needle, normalise(candidate).lower(), autojunk=False).ratio()
                 if ratio > best_ratio:
                     best, best_ratio = candidate, ratio
     return best, best_ratio
