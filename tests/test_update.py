@@ -239,3 +239,23 @@ def test_a_missing_source_never_suggests_another_therapys_document(book: Path):
                     encoding="utf-8")
     [problem] = [p for p in check(book) if p.field == "source"]
     assert CT_SOURCE not in problem.fix and HEROS_SOURCE not in problem.fix and "python -m carbook new" in problem.fix
+
+
+def test_a_folder_of_records_imports_in_one_command_with_the_provenance_of_each_source(tmp_path: Path):
+    from conftest import copy_data
+
+    book = copy_data(tmp_path / "book")
+    folder = Path(__file__).parent / "fixtures/records"
+    result = carbook(book, "new", "--from", str(folder))
+    assert "imported" in result.stdout and "document" in result.stdout.splitlines()[0]
+    written = sorted((book / "data/provenance").glob("*-drug-record.txt.yaml"))
+    assert len(written) == len(list(folder.glob("*.txt")))
+    for path in written:
+        known = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = book / "data/sources" / path.name.removesuffix(".yaml")
+        assert known["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+        assert known["kind"] == "drug-database record" and not known["title"].endswith(".txt")
+    check_result = carbook(book, "check")
+    assert check_result.returncode == 0, check_result.stdout[-2000:]
+    assert ": to do: publisher: record who publishes the document" in check_result.stdout
+    assert carbook(book, "check", "--strict").returncode == 1  # not ready to publish with items open

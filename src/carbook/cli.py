@@ -16,7 +16,7 @@ from carbook.data.provenance import missing, provenance_file, write_new
 from carbook.data.terms_todo import missing_terms, term_key
 from carbook.pages.labels import label
 from carbook.data.update import UpdateError, update
-from carbook.scaffold import ScaffoldError, new_therapy
+from carbook.scaffold import ScaffoldError, import_folder, new_therapy, source_title, summary_table
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -98,9 +98,14 @@ def _what(path: str) -> str:
 
 def _new(args: argparse.Namespace) -> int:
     root = project_root()
+    if args.folder:
+        return _new_from(root, Path(args.folder))
+    if not (args.therapy_id and args.source):
+        print("carbook new: give a therapy id and --source FILE, or --from FOLDER", file=sys.stderr)
+        return 2
     reports: list[str] = []
     try:
-        written = new_therapy(root, args.therapy_id, Path(args.source), reports)
+        written = new_therapy(root, args.therapy_id, Path(args.source), reports, name=args.name)
     except ScaffoldError as error:
         print(f"carbook new: {error}", file=sys.stderr)
         return 2
@@ -115,15 +120,29 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _provenance_of_new(root: Path, source: str) -> Path:
-    """Write the provenance of a source just added, titled from the record's drug name where it is a record."""
-    from carbook.data.sources import read_source
+def _new_from(root: Path, folder: Path) -> int:
+    """Add a therapy for every document of ``folder`` and print one summary table; give the exit status (1
+    when a document was refused)."""
+    if not folder.is_dir():
+        print(f"carbook new: {folder} is not a folder", file=sys.stderr)
+        return 2
+    outcomes = import_folder(root, folder)
+    for outcome in outcomes:
+        for path in outcome.written:
+            if path.parent == root / SOURCE_DIR:
+                _provenance_of_new(root, path.name)
+    print(summary_table(outcomes))
+    return 1 if any(outcome.status == "refused" for outcome in outcomes) else 0
 
-    document = read_source(root / SOURCE_DIR / source)
-    record = document.record if document.format == "record" else {}
-    title = record.get("drug_name") or Path(source).stem
-    kind = "drug-database record" if document.format == "record" else "document"
-    return write_new(root, source, title, kind, datetime.date.today())
+
+def _provenance_of_new(root: Path, source: str) -> Path:
+    """Write the provenance of a source just added: titled by the product a record names, of the kind its
+    therapy's data file says (a drug-database record, or a document)."""
+    path = root / SOURCE_DIR / source
+    record = any(f"source: {source}" in data.read_text(encoding="utf-8") and "source_format: record" in data.read_text(encoding="utf-8")
+                 for data in (root / THERAPY_DIR).glob("*.yaml"))
+    kind = "drug-database record" if record else "document"
+    return write_new(root, source, source_title(path), kind, datetime.date.today())
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -157,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
                               help="also fail while any item is left for an editor to judge (before publishing)")
     check_parser.set_defaults(run=_check)
     new_parser = commands.add_parser("new", help="add a therapy: copy its source, scaffold its data file and chapter")
-    new_parser.add_argument("therapy_id", help="id of the new therapy, e.g. ct-0525 (lower case, digits, hyphens)")
-    new_parser.add_argument("--source", required=True, help="path of the therapy's source document (UTF-8 text)")
+    new_parser.add_argument("therapy_id", nargs="?", help="id of the new therapy, e.g. ct-0525 (lower case, digits, hyphens)")
+    new_parser.add_argument("--source", help="path of the therapy's source document (UTF-8 text)")
+    new_parser.add_argument("--name", help="the file name to keep the source under (default: from the record's product name)")
+    new_parser.add_argument("--from", dest="folder", help="import every document of this folder, one therapy each")
     new_parser.set_defaults(run=_new)
     update_parser = commands.add_parser("update", help="bring in a newer version of a therapy's source and check every fact against it")
     update_parser.add_argument("therapy_id", help="id of the therapy whose source has a new version, e.g. heros-3")

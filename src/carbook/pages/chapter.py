@@ -204,7 +204,7 @@ class Chapter:
             for index, step in enumerate(actions):
                 joint = "" if index == 0 else (" while " if step.joined in ("while", "and") else
                                               f" — {step.lead_in() or step.joined}, " if step.joined in SEQUENCE_WORDS
-                                              else f" {step.joined} ")
+                                              else f" {step.joined} " if step.joined else "; ")
                 parts.append(joint + self._said(self._own(step.value), step.quote, quoted=True))
             text = f"**How the cells act, in {self._whose(actions[0].quote)}:** {''.join(parts)}."
         elif framed:
