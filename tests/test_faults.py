@@ -26,12 +26,13 @@ import yaml
 
 from carbook.build import buildguard
 from carbook.build import faults
-from conftest import JUPYTER_BOOK, build, copy_book
+from conftest import JUPYTER_BOOK, build, copy_book, record_source_version
 
 pytestmark = [pytest.mark.build, pytest.mark.faults]
 
 THERAPY = "data/therapies/heros-3.yaml"
 SOURCE = "data/sources/baylor-heros-3.0.txt"
+PROVENANCE = "data/provenance/baylor-heros-3.0.txt.yaml"  # the version of the source the book holds
 SITE_TEXT = (".html", ".csv", ".json", ".txt", ".js")
 
 
@@ -47,7 +48,8 @@ def next_number(number: str) -> str:
 
 
 def correct_number(root: Path) -> tuple[str, str]:
-    """Change the IRB number in the data file and the source document; give (old, new)."""
+    """Change the IRB number in the data file and the source document (a corrected copy, recorded as the
+    version the book holds); give (old, new)."""
     old = irb_number(root)
     new = next_number(old)
     for name in (THERAPY, SOURCE):
@@ -55,6 +57,7 @@ def correct_number(root: Path) -> tuple[str, str]:
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{name} does not show {old}"
         path.write_text(text.replace(old, new), encoding="utf-8")
+    record_source_version(root, Path(SOURCE).name)
     return old, new
 
 
@@ -217,7 +220,7 @@ def test_an_edit_with_older_modification_times_is_seen(editors_book):
 
 def test_files_replaced_by_copies_with_the_same_modification_times_are_seen(editors_book, tmp_path):
     root = editors_book.root
-    originals = {name: (root / name).stat() for name in (THERAPY, SOURCE)}
+    originals = {name: (root / name).stat() for name in (THERAPY, SOURCE, PROVENANCE)}
     staging = tmp_path / "restored"
     shutil.copytree(root / "data", staging / "data")
     old, new = correct_number(staging)

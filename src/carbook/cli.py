@@ -68,7 +68,11 @@ def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
     each term its chapter's lead shows that has no glossary entry and is not yet in ``listed`` (which it adds
     to), at the line of the fact that shows it."""
     name = f"{THERAPY_DIR.as_posix()}/{therapy.id}.yaml"
-    lines = [f"{name}: to do: {item}" for item in therapy.review]
+    fields = [_review_loc(item) for item in therapy.review]
+    at_lines = field_lines(library.data_file(therapy.id), [loc for loc in fields if loc]) if any(fields) else []
+    found = iter(at_lines)
+    lines = [f"{name}:{next(found) or ''}: to do: {item}".replace(":: to do", ": to do") if loc else f"{name}: to do: {item}"
+             for item, loc in zip(therapy.review, fields)]
     if therapy.mechanism.becomes is None:
         lines.append(f"{name}: to do: mechanism.becomes: say what the infused cells become where the source says they "
                      "turn into other cells (value and quote), else `not_stated: <what the source leaves out>`; until "
@@ -83,6 +87,14 @@ def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
                      f"entry in {GLOSSARY.as_posix()} — add one (an editorial definition says what a trainee needs in "
                      "general, nothing about this therapy)")
     return lines
+
+
+def _review_loc(item: str) -> tuple[str | int, ...] | None:
+    """Give the field a review item names at its start (``regimen.order: …``) as a location, or None."""
+    head = item.split(":", 1)[0].strip()
+    if not head or " " in head or ":" not in item:
+        return None
+    return tuple(int(part) if part.isdigit() else part for part in head.replace("]", "").replace("[", ".").split("."))
 
 
 def _what(path: str) -> str:

@@ -131,7 +131,8 @@ def descriptor(library: Library) -> dict[str, Any]:
 
 def _source_title(library: Library, document: str) -> str:
     known = library.provenance.get(document)
-    return f"{known.title} ({known.kind}{', ' + known.publisher if known.publisher else ''})" if known else f"Source document {document}"
+    title = library.source_title(document)
+    return f"{title} ({known.kind}{', ' + known.publisher if known.publisher else ''})" if known else f"Source document {document}"
 
 
 def _source_entry(library: Library, document: str) -> dict[str, Any]:

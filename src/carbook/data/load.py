@@ -67,6 +67,13 @@ class Library:
     provenance: dict[str, Provenance] = field(default_factory=dict)  # by source file name (data/provenance/)
     changes: dict[str, list[Change]] = field(default_factory=dict)  # each therapy's change log, by id
 
+    def source_title(self, name: str) -> str:
+        """Give a source document's title: as its provenance gives it, else, for a record, the product it names
+        (typed once, in the record), else its file name."""
+        known, document = self.provenance.get(name), self.sources.get(name)
+        record = document.record if document is not None and document.format == "record" else {}
+        return (known.title if known is not None and known.title else None) or record.get("drug_name") or name
+
     def provenance_of(self, therapy: Therapy) -> Provenance | None:
         """Give where ``therapy``'s source comes from and which version the book holds."""
         return self.provenance.get(therapy.source)

@@ -52,7 +52,8 @@ class FieldCredit(Strict):
 class Provenance(Strict):
     """A source document as the book describes it to readers."""
 
-    title: Text
+    title: Text | None = Field(default=None, description="The document's title; left out for a record, whose title is "
+                                                        "the product it names (its drug_name field).")
     publisher: Text | None = Field(default=None, description="Who publishes the document (left out: `check` asks for it).")
     kind: Text = Field(description="What the document is: a study page, a drug-database record …")
     address: Address | None = Field(default=None, description="Where the document is published (left out: `check` asks for it).")
@@ -110,7 +111,7 @@ def write_new(root: Path, source: str, title: str, kind: str, retrieved: datetim
     import yaml
 
     path = root / provenance_file(source)
-    provenance = Provenance(title=title, kind=kind, retrieved=retrieved,
+    provenance = Provenance(title=None if kind == "drug-database record" else title, kind=kind, retrieved=retrieved,
                             sha256=digest((root / "data/sources" / source).read_bytes()))
     header = (f"# Where the source document data/sources/{source} comes from, typed once. Add its publisher and the\n"
               "# address where it is published (`python -m carbook check` lists them until then).\n")

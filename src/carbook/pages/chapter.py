@@ -110,7 +110,7 @@ class Chapter:
         """Give what the source is, who publishes it, where, the date of the book's copy and of its last update,
         then the therapy's records elsewhere."""
         provenance = self.library.provenance_of(self.therapy)
-        text = f"**Source:** {described(provenance)}" if provenance else ""
+        text = f"**Source:** {described(provenance, self.library.source_title(self.therapy.source))}" if provenance else ""
         updated = last_updated(self.library.changes.get(self.therapy.id, []))
         if updated:
             text += f'; **last updated {date(updated)}** (see <a href="#changes">Changes</a>)'
@@ -319,7 +319,7 @@ class Chapter:
             self.citations.also_stated(item.quote, item.rests_on, item.note)
         provenance = self.library.provenance_of(self.therapy)
         whose = fields_credit(provenance) if provenance else ""
-        about = (f"{described(provenance)} ({version(provenance)}{'; ' + whose if whose else ''})"
+        about = (f"{described(provenance, self.library.source_title(self.therapy.source))} ({version(provenance)}{'; ' + whose if whose else ''})"
                  if provenance else source_link(self.therapy.source))
         intro = paragraph(f"Every passage this chapter rests on, verbatim from {about}, shown whole in the",
                           f"{source_link(self.therapy.source)} appendix; each marker above leads here, and each passage",

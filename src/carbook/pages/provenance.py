@@ -17,10 +17,10 @@ def date(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def described(provenance: Provenance, link: bool = True) -> str:
+def described(provenance: Provenance, title: str, link: bool = True) -> str:
     """Give, as MyST, what a document is, who publishes it and where, and the date of the book's copy:
     “Heros 3.0 (H-49271)”, a study page published by Baylor College of Medicine; the book’s copy of 20 November 2026."""
-    title = f"“{escape(provenance.title)}”"
+    title = f"“{escape(title)}”"
     if link and provenance.address:
         title = f"[{title}]({provenance.address})"
     by = (f"published by {escape(provenance.publisher)}" if provenance.publisher

@@ -108,7 +108,7 @@ def _provenance(library: Library, name: str) -> str:
     known = library.provenance.get(name)
     if known is None:
         return ""
-    text = f"{told.described(known)} ({told.version(known)})."
+    text = f"{told.described(known, library.source_title(name))} ({told.version(known)})."
     whose = told.fields_credit(known)
     if whose:
         text += f" {whose[:1].upper()}{whose[1:]}."
@@ -238,7 +238,7 @@ def dataset_json_ld(library: Library, folder: str = "../data") -> str:
         known = library.provenance.get(name)
         if known is None:
             continue
-        work = {"@type": "CreativeWork", "name": known.title, "genre": known.kind,
+        work = {"@type": "CreativeWork", "name": library.source_title(name), "genre": known.kind,
                 "dateCreated": known.retrieved.isoformat(), "version": known.version}
         if known.address:
             work["url"] = known.address
