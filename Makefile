@@ -1,4 +1,5 @@
-# Entry points: `make book` builds the site, `make serve` previews it, `make test` runs the whole suite.
+# Entry points: `make book` builds the site, `make serve` previews it, `make test` runs the whole suite
+# (`make test-fast`: the part that builds nothing, in well under a minute).
 # All create .venv on first use and install the pinned versions from requirements.lock.
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ PORT ?= 8000
 # pip -qq: errors only; a first run would otherwise scroll pages of pip's notes past the reader
 PIP := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: book serve test check bench clean publish
+.PHONY: book serve test test-fast check bench clean publish
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "Setting up .venv: installing the pinned dependencies from requirements.lock and this package."
@@ -32,6 +33,10 @@ serve: book
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The suite a contributor runs while working: unit tests and checks in-process, no build, no browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not build and not browser and not faults"
 
 check: $(STAMP)
 	$(BIN)/python -m carbook check

@@ -64,6 +64,22 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "_build" / "html"
 
 
+#: Fixtures that build the book, or drive a browser: a test using one carries the marker, whatever it declares,
+#: so that `-m "not build"` (make test-fast) never builds.
+_MARKED_BY_FIXTURE = {"built_book": ("build",), "site": ("build", "browser"), "browser": ("browser",),
+                      "open_tab": ("build", "browser"), "chromium_path": ("browser",)}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by what its fixtures do: one that builds the book is ``build``, one that drives
+    Chromium is ``browser``."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            for marker in _MARKED_BY_FIXTURE.get(fixture, ()):
+                if marker not in item.keywords:
+                    item.add_marker(marker)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """End the run with one line saying whether the whole suite passed, and where its reports are."""
     stats = terminalreporter.stats
