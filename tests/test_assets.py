@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
-from carbook.build import assets
-from carbook.build import unused_css
+from carbook.sphinxext import assets
+from carbook.sphinxext import unused_css
 from carbook.pages.myst import Drawing
 from carbook.pages.myst import FIGURE_DIR, figure
 
@@ -42,7 +42,7 @@ def test_figure_without_a_size_is_refused(book_root):
 
 
 def page(body: str, pagename: str = "book/page", **config: object):
-    """Give the scripts, styles and body that carbook.build.assets leaves a page with this body."""
+    """Give the scripts, styles and body that carbook.sphinxext.assets leaves a page with this body."""
     app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets=config.get("own", {}), html_favicon=None),
                           carbook_documentation_options="const DOCUMENTATION_OPTIONS = {};")
     scripts = [_JavaScript(name, priority=500) for name in (

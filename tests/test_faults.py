@@ -5,7 +5,7 @@ and a read-only output folder.
 Each case edits the IRB number of the HEROS 3.0 study (in its data file and its source document, as a
 correction would), hits the build with the fault, and checks every file of the site: none may show the
 old number, and every file that showed it must show the new one. A build is stopped at a named phase
-through :mod:`carbook.build.faults`: the test waits for the build's own ``paused at`` line, so the moment of
+through :mod:`carbook.sphinxext.faults`: the test waits for the build's own ``paused at`` line, so the moment of
 each fault is fixed by the build's progress, not by a delay.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from carbook.build import buildguard
-from carbook.build import faults
+from carbook.sphinxext import buildguard
+from carbook.sphinxext import faults
 from conftest import JUPYTER_BOOK, build, copy_book, record_source_version
 
 pytestmark = [pytest.mark.build, pytest.mark.faults]
@@ -162,7 +162,7 @@ def editors_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditorsBo
 
 # --- a build killed in each phase --------------------------------------------------------------
 
-# Each phase in which a build can be killed, as the build names it (see carbook.build.faults); for the
+# Each phase in which a build can be killed, as the build names it (see carbook.sphinxext.faults); for the
 # phases that happen once per page, the page at which it is killed. A kill during "writing:3" leaves
 # two pages written with the new number and the rest with the old.
 KILL_POINTS = ["checking-data", "starting-kernels", "executing", "reading:2", "saved", "writing:3", "finishing",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from carbook.build import publish
-from carbook.build.generated import Texts, sections, substitutions_digest
+from carbook.sphinxext import publish
+from carbook.sphinxext.generated import Texts, sections, substitutions_digest
 from carbook.data import snapshot
 from carbook.data.load import load_library
 from carbook.pages import pieces as pieces_module

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from carbook.build import icons
+from carbook.sphinxext import icons
 
 THEME_SWITCH = '<i class="theme-switch fa-solid fa-moon fa-lg" data-mode="dark" title="Dark"></i>'
 
@@ -43,7 +43,7 @@ def test_a_page_with_an_icon_without_a_shape_warns_with_the_page_and_how_to_add_
     with caplog.at_level(logging.WARNING):
         output = templates.render("page.html", {"pagename": "book/intro"})
     assert output == '<i class="fa-solid fa-xmark"></i>'
-    assert "book/intro" in caplog.text and "fa-xmark" in caplog.text and "ICONS in src/carbook/build/icons.py" in caplog.text
+    assert "book/intro" in caplog.text and "fa-xmark" in caplog.text and "ICONS in src/carbook/sphinxext/icons.py" in caplog.text
 
 
 def test_every_page_of_the_built_book_has_its_icons_drawn_and_no_icon_element_left(built_book: Path):

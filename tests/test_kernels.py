@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from carbook.build import execute
+from carbook.sphinxext import execute
 from conftest import JUPYTER_BOOK, copy_book
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from carbook.pages import compare
 from carbook.pages import shared as pages
-from carbook.build import publish
+from carbook.sphinxext import publish
 from carbook.pages import tables
 from carbook.pages.labels import LABELS, label
 from carbook.data.load import load_library
@@ -44,3 +44,9 @@ def test_a_fact_has_one_label_on_one_page():
     ct = LIBRARY.therapies["ct-0525"]
     labels_of_car_m = {row.label for _, row in tables.all_rows(ct, LIBRARY.source_of(ct)) if row.value == "CAR M"}
     assert labels_of_car_m == {"Record field drug_category"}
+
+
+def test_no_package_folder_is_named_like_generated_output():
+    package = Path(__file__).resolve().parents[1] / "src/carbook"
+    named = [p.name for p in package.rglob("*") if p.is_dir() and p.name in ("build", "dist", "out", "output", "_build")]
+    assert named == []

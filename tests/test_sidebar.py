@@ -9,7 +9,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from carbook.build.sidebar import sidebar_html
+from carbook.sphinxext.sidebar import sidebar_html
 
 pytestmark = pytest.mark.build
 

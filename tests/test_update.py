@@ -211,7 +211,7 @@ def test_words_changed_says_which_words_differ_in_an_editors_terms():
 
 
 def test_the_data_package_names_each_source_with_its_version_and_each_row_with_the_version_it_was_checked_against():
-    from carbook.build.publish import descriptor, fact_rows
+    from carbook.sphinxext.publish import descriptor, fact_rows
 
     library = load_library(ROOT)
     sources = {entry["path"]: entry for entry in descriptor(library)["sources"]}

@@ -230,7 +230,7 @@ def dataset_json_ld(library: Library, folder: str = "../data") -> str:
     import json
 
     from carbook import __version__
-    from carbook.build.publish import LICENSE, PACKAGE_NAME
+    from carbook.sphinxext.publish import LICENSE, PACKAGE_NAME
 
     documents = sorted({t.source for t in library.therapies.values()})
     based_on = []

@@ -2,7 +2,7 @@
 
 The theme writes an icon as an empty ``<i class="fa-solid fa-bars"></i>`` (or ``<span>``) for Font
 Awesome's script to fill in; the book does not send that script (1.5 MB, see
-:mod:`carbook.build.assets`). Drawn in the page, an icon costs a phone no image to decode before its
+:mod:`carbook.sphinxext.assets`). Drawn in the page, an icon costs a phone no image to decode before its
 first paint: as CSS masks, each icon was an SVG document of its own, parsed while the page was first
 styled (70 to 90 ms of a chapter's first paint on a phone, with the CPU slowed 4×). The ``<svg>``
 keeps the element's classes and attributes, so the theme's rules and scripts (the theme switch shows
@@ -79,8 +79,8 @@ def _draw_in_pages(app: Sphinx) -> None:
         try:
             return draw(output)
         except UnknownIcon as error:
-            logger.warning("page %s uses the icon fa-%s, which carbook.build.icons has no shape for: add its "
-                           "path from Font Awesome Free (solid) to ICONS in src/carbook/build/icons.py",
+            logger.warning("page %s uses the icon fa-%s, which carbook.sphinxext.icons has no shape for: add its "
+                           "path from Font Awesome Free (solid) to ICONS in src/carbook/sphinxext/icons.py",
                            context.get("pagename", template), error, type="carbook", subtype="icon")
             return output
 

@@ -22,9 +22,9 @@ when each page is written:
   first screen loads when scrolled to, and none moves the text when it arrives.
 
 After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
-without the Font Awesome font and its 2,000 icon rules (:mod:`carbook.build.icons` draws the dozen
+without the Font Awesome font and its 2,000 icon rules (:mod:`carbook.sphinxext.icons` draws the dozen
 icons the theme shows as inline SVG), and without the rules for components the site does not have
-(:mod:`carbook.build.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
+(:mod:`carbook.sphinxext.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
 Sphinx copies it (it copies static files only when it writes a page).
 
 Any other script or style (the book's own, added with ``html_js_files`` / ``html_css_files``, or
@@ -110,7 +110,7 @@ document.addEventListener("keydown", (event) => {
 });"""
 # The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
 # copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
-# (carbook.build.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
+# (carbook.sphinxext.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
 LEAN = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "mystnb.*.css")
 
 
@@ -274,7 +274,7 @@ def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
         return
     if getattr(app, "carbook_pages_written", None) == 0:
         return  # no page written, so no page, stylesheet or script changed (Sphinx copies them only then)
-    from carbook.build import unused_css
+    from carbook.sphinxext import unused_css
 
     outdir = Path(app.outdir)
     scan = SiteScan(outdir, unused_css)

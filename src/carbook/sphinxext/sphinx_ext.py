@@ -8,17 +8,17 @@
 * Each page declares the files it is built from: a therapy chapter depends on its data file, its
   source document and the package code. Sphinx re-reads a page when one of them changes; the notebook
   pages to be re-read are executed afresh, several at a time, before reading
-  (:mod:`carbook.build.execute`), so a plain ``jupyter-book build .`` is never stale and re-executes
+  (:mod:`carbook.sphinxext.execute`), so a plain ``jupyter-book build .`` is never stale and re-executes
   only the pages an edit affects. When the data changed and passed its check, the kernels for that
   start at once, and every kernel is shut down before the build ends.
 * The other pages, which list every therapy, are built without a kernel: each ``{carbook}`` block
   stands for text generated from the checked data, parsed where it stands; after a data edit such a
-  page is re-read only when that text (or a substitution) changed (:mod:`carbook.build.generated`).
-* Whether a page is re-read is also judged by content (:mod:`carbook.build.freshness`): a page whose
+  page is re-read only when that text (or a substitution) changed (:mod:`carbook.sphinxext.generated`).
+* Whether a page is re-read is also judged by content (:mod:`carbook.sphinxext.freshness`): a page whose
   source or dependencies have other bytes than when it was last read is read again, whatever their
   modification times say.
 * One build of a folder runs at a time, a build that was killed is followed by a complete one, and a
-  build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.build.buildguard`).
+  build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.sphinxext.buildguard`).
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ import markupsafe
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from carbook.build import faults, generated
-from carbook.build.buildguard import BuildGuard, cannot_write, discard, write_problem
-from carbook.build.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
+from carbook.sphinxext import faults, generated
+from carbook.sphinxext.buildguard import BuildGuard, cannot_write, discard, write_problem
+from carbook.sphinxext.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
                                    stop_execution, usable_cores, wait_for_page)
-from carbook.build.freshness import Digests, changed_pages
+from carbook.sphinxext.freshness import Digests, changed_pages
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
@@ -364,7 +364,7 @@ def _publish(app: Sphinx) -> None:
     folder = Path(app.outdir) / PUBLISHED_DATA
     if app.carbook_library is None and (folder / "datapackage.json").is_file():
         return  # the data did not change since the package was written
-    from carbook.build.publish import write_comparison, write_package
+    from carbook.sphinxext.publish import write_comparison, write_package
 
     faults.reached("publishing")
     write_package(_library(app), folder, _pieces(app))  # the library checked, or the one a page loaded

@@ -333,7 +333,7 @@ def _run_page(pool: KernelPool, page: tuple[Path, Any], label: str, config: Any)
     once more; a page that dies twice, or whose cell outlasts the timeout, fails with a message saying so."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    from carbook.build import faults
+    from carbook.sphinxext import faults
 
     path, notebook = page
     if notebook.metadata.get("kernelspec", {}).get("name", KERNEL_NAME) != pool.kernel_name:
@@ -383,7 +383,7 @@ class Execution:
 
         A page that failed is left without, for myst-nb to execute again and report; one that cannot
         be executed on any kernel raises :class:`PageFailed`, with every such failure so far."""
-        from carbook.build import faults
+        from carbook.sphinxext import faults
 
         if docname not in self._running:
             return
