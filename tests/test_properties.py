@@ -25,7 +25,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from carbook.data.load import check, walk
+from carbook.data.load import check
+from carbook.data.yamlfile import walk
 from conftest import copy_data
 
 ROOT = Path(__file__).resolve().parents[1]

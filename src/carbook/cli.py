@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from carbook.data.coverage import coverage_report
-from carbook.data.load import Library, check, check_library, field_lines, project_root
+from carbook.data.load import Library, check, check_library
+from carbook.data.toc import project_root
+from carbook.data.yamlfile import field_lines
 from carbook.data.models import Therapy
 from carbook.data.paths import GLOSSARY, SOURCE_DIR, THERAPY_DIR
 from carbook.data.provenance import missing, provenance_file, write_new

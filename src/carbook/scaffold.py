@@ -19,7 +19,7 @@ from typing import Any, Iterable, Literal
 import yaml
 
 from carbook.data.importer import import_record, to_yaml
-from carbook.data.load import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 from carbook.data.records import (FormatGuess, ParsedRecord, RecordFormatError, detect_format, is_placeholder, known_field_lines,
                                   read_record, record_notes)
 from carbook.data.sources import SourceDocument, normalise, read_source

@@ -23,9 +23,8 @@ from typing import Iterator, Mapping
 from pydantic import BaseModel
 
 from carbook.data.models import Glossary, GlossaryEntry, NotStated, Therapy
+from carbook.data.problems import Loc
 from carbook.data.sources import normalise
-
-Loc = tuple[str | int, ...]
 
 #: Words that point at one therapy's source rather than define a term in general.
 POINTERS = re.compile(r"\b(?:the study page|the record|this chapter|here,? an?)\b", re.IGNORECASE)

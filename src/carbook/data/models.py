@@ -24,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
 from pydantic_core import PydanticCustomError
 
 from carbook.data.sources import normalise

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Where a field is in a data file, as keys and list positions: ``("regimen", "dose", 0)``.
+Loc = tuple[str | int, ...]
+
 
 @dataclass(frozen=True)
 class Problem:

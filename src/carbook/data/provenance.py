@@ -156,5 +156,5 @@ def check_bytes(root: Path, name: str, provenance: Provenance | None, changes: d
         return
     yield (f"data/sources/{name} is not the version the book records: its bytes have sha256 {actual}, "
            f"{provenance_file(name).as_posix()} records {provenance.sha256}",
-           f"never edit a source in place: restore it, or bring the new version in with "
-           f"`python -m carbook update <id> --source <new file>`, which checks every fact against it")
+           "never edit a source in place: restore it, or bring the new version in with "
+           "`python -m carbook update <id> --source <new file>`, which checks every fact against it")

@@ -31,9 +31,8 @@ from typing import Any, Iterator
 
 from carbook.data.editorial import therapy_names
 from carbook.data.models import Glossary, NotStated, Step, Therapy
+from carbook.data.problems import Loc
 from carbook.data.sources import normalise
-
-Loc = tuple[str | int, ...]
 
 #: The fields whose values are candidates as wholes.
 WHOLE_FIELDS = ("cell_type", "cell_source", "target_antigen")

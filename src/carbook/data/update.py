@@ -29,7 +29,16 @@ import yaml
 
 from carbook.data.framing import locate, sentences
 from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
-from carbook.data.provenance import CHANGES_DIR, Change, ChangeLog, FactChange, Provenance, Version, digest, provenance_file
+from carbook.data.provenance import (
+    CHANGES_DIR,
+    Change,
+    ChangeLog,
+    FactChange,
+    Provenance,
+    Version,
+    digest,
+    provenance_file,
+)
 from carbook.data.sources import SourceDocument, normalise
 
 #: How alike (0 to 1) a new passage must be to an old one to count as the same passage changed, not a new one.
@@ -89,7 +98,7 @@ def update(root: Path, therapy_id: str, new_file: Path, retrieved: datetime.date
 
 def _compare(root: Path, data_path: Path, data: dict[str, Any], old: SourceDocument, new: SourceDocument
              ) -> tuple[Report, list[FactChange]]:
-    from carbook.data.load import field_lines, walk
+    from carbook.data.yamlfile import field_lines, walk
 
     file = data_path.relative_to(root).as_posix()
     before = _old_values(data, old)
@@ -197,7 +206,14 @@ def _old_values(data: dict[str, Any], old: SourceDocument) -> dict[str, str]:
     stage with its agents, as one value); empty where the old data does not validate."""
     from pydantic import ValidationError
 
-    from carbook.data.models import AgeRange, Fact, Step, Therapy, format_number, model_items
+    from carbook.data.models import (
+        AgeRange,
+        Fact,
+        Step,
+        Therapy,
+        format_number,
+        model_items,
+    )
 
     try:
         therapy = Therapy.model_validate(data, context={"record": old.record if old.format == "record" else {}})

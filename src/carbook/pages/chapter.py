@@ -349,7 +349,7 @@ class Chapter:
             blocks.append("\n".join([head, "", *items]) if items else head)
         if not blocks:
             return []
-        return [f'<span id="changes"></span>**Changes** to this chapter’s facts, newest first:', *blocks]
+        return ['<span id="changes"></span>**Changes** to this chapter’s facts, newest first:', *blocks]
 
     def _answer(self, path: str) -> str:
         fact = self.therapy.fact_at(path)

@@ -89,7 +89,7 @@ def figure(drawing: Drawing, caption: str, name: str, root: Path | None = None) 
     working folder is in), under a name made from its bytes, and the page refers to it: a browser
     caches a figure between pages and visits, and the page gives its width and height so that nothing
     moves when it arrives."""
-    from carbook.data.load import project_root
+    from carbook.data.toc import project_root
 
     digest = hashlib.sha256(drawing.svg).hexdigest()[:20]
     folder = (root or project_root()) / FIGURE_DIR

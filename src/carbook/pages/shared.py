@@ -15,7 +15,6 @@ from carbook.data.models import Therapy
 from carbook.pages.myst import Markdown, escape, figure, list_table, source_label, source_link
 from carbook.pages.pieces import Pieces, none
 from carbook.pages.substitutions import short_name
-from carbook.pages.terms import TermLinker
 
 def overview(library: Library) -> Markdown:
     """Give the introduction's summary: for each modality, how many therapies the book covers and the cells
