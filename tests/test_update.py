@@ -153,8 +153,14 @@ def test_resolving_is_editing_the_data_file_and_the_chapter_shows_the_change(tmp
 
 
 def test_two_updates_in_a_row_keep_both_versions_in_the_history_and_both_entries_in_the_log(book: Path):
+    # an update starts from data that holds against the version the book has: each is resolved in turn
     first = new_version(book, HEROS_SOURCE, lambda text: text.replace("IRB: H-49271", "IRB: H-49271\n\nStatus: recruiting"))
     update(book, "heros-3", first, DAY)
+    data = book / "data/therapies/heros-3.yaml"  # the first update resolved: its new sentence accounted for
+    data.write_text(data.read_text(encoding="utf-8").replace(
+        "not_used:\n", "not_used:\n  - quote: \"Status: recruiting\"\n    reason: A status line, resolved in a later update.\n"),
+        encoding="utf-8")
+    assert check(book) == []
     second = new_version(book, HEROS_SOURCE, lambda text: text.replace("Status: recruiting", "Status: closed"), "newer")
     update(book, "heros-3", second, DAY + datetime.timedelta(days=1))
     history = provenance(book, HEROS_SOURCE)["history"]
@@ -259,3 +265,17 @@ def test_a_folder_of_records_imports_in_one_command_with_the_provenance_of_each_
     assert check_result.returncode == 0, check_result.stdout[-2000:]
     assert ": to do: publisher: record who publishes the document" in check_result.stdout
     assert carbook(book, "check", "--strict").returncode == 1  # not ready to publish with items open
+
+
+def test_an_update_refuses_an_id_that_is_not_a_therapy_and_data_that_does_not_hold(book: Path):
+    from carbook.data.update import UpdateError
+
+    newer = new_version(book, HEROS_SOURCE, lambda text: text + "\nMore.\n")
+    with pytest.raises(UpdateError, match="is not a therapy id"):
+        update(book, "../therapies/heros-3", newer, DAY)
+    (book / "data/provenance" / f"{HEROS_SOURCE}.yaml").write_text("sha256: [\n", encoding="utf-8")
+    with pytest.raises(UpdateError, match=r"problems to fix before an update:\n  data/provenance/baylor-heros-3\.0\.txt\.yaml"):
+        update(book, "heros-3", newer, DAY)
+    assert not (book / "data/sources" / f"{HEROS_SOURCE}.new").exists()  # nothing written
+    result = carbook(book, "update", "heros-3", "--source", str(newer))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "carbook update:" in result.stderr

@@ -14,7 +14,7 @@ from carbook.data.toc import project_root
 from carbook.data.yamlfile import field_lines
 from carbook.data.models import Therapy
 from carbook.data.paths import GLOSSARY, SOURCE_DIR, THERAPY_DIR
-from carbook.data.provenance import missing, provenance_file, write_new
+from carbook.data.provenance import RECORD_KIND, missing, provenance_file, write_new
 from carbook.data.terms_todo import missing_terms, term_key
 from carbook.pages.labels import label
 from carbook.data.update import UpdateError, update
@@ -129,7 +129,7 @@ def _new(args: argparse.Namespace) -> int:
         print(f"wrote {path.relative_to(root)}")
     for path in written:
         if path.parent == root / SOURCE_DIR:
-            print(f"wrote {_provenance_of_new(root, path.name).relative_to(root)}")
+            print(f"wrote {_provenance_of_new(root, path.name, args.therapy_id).relative_to(root)}")
     print(f"Next: run `python -m carbook check`; it lists what data/therapies/{args.therapy_id}.yaml still needs.")
     return 0
 
@@ -143,20 +143,20 @@ def _new_from(root: Path, folder: Path) -> int:
     outcomes = import_folder(root, folder)
     for outcome in outcomes:
         for path in outcome.written:
-            if path.parent == root / SOURCE_DIR:
-                _provenance_of_new(root, path.name)
+            if path.parent == root / SOURCE_DIR and outcome.therapy_id:
+                _provenance_of_new(root, path.name, outcome.therapy_id)
     print(summary_table(outcomes))
     return 1 if any(outcome.status == "refused" for outcome in outcomes) else 0
 
 
-def _provenance_of_new(root: Path, source: str) -> Path:
-    """Write the provenance of a source just added: titled by the product a record names, of the kind its
-    therapy's data file says (a drug-database record, or a document)."""
-    path = root / SOURCE_DIR / source
-    record = any(f"source: {source}" in data.read_text(encoding="utf-8") and "source_format: record" in data.read_text(encoding="utf-8")
-                 for data in (root / THERAPY_DIR).glob("*.yaml"))
-    kind = "drug-database record" if record else "document"
-    return write_new(root, source, source_title(path), kind, datetime.date.today())
+def _provenance_of_new(root: Path, source: str, therapy_id: str) -> Path:
+    """Write the provenance of a source just added for ``therapy_id`` (unless the book has it already):
+    titled by the product a record names, of the kind the therapy's data file says it is."""
+    import yaml
+
+    data = yaml.safe_load((root / THERAPY_DIR / f"{therapy_id}.yaml").read_text(encoding="utf-8")) or {}
+    kind = RECORD_KIND if data.get("source_format") == "record" else "document"
+    return write_new(root, source, source_title(root / SOURCE_DIR / source), kind, datetime.date.today())
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -164,7 +164,7 @@ def _update(args: argparse.Namespace) -> int:
     try:
         retrieved = datetime.date.fromisoformat(args.retrieved) if args.retrieved else None
         report = update(root, args.therapy_id, Path(args.source), retrieved)
-    except (UpdateError, ValueError) as error:
+    except (UpdateError, ValueError, OSError) as error:
         print(f"carbook update: {error}", file=sys.stderr)
         return 2
     for line in report.lines:

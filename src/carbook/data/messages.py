@@ -88,7 +88,16 @@ def from_pydantic(error: dict[str, Any], file: str, lines: dict[Loc, int], model
     elif kind in ("greater_than", "greater_than_equal"):
         fix = "write a positive number" if kind == "greater_than" else "write zero or a positive number"
     elif kind == "string_pattern_mismatch":
-        message, fix = f"{error.get('input')!r} is not a valid id", "use lower-case letters, digits and single hyphens, e.g. ct-0525"
+        field_name = next((str(part) for part in reversed(error["loc"]) if isinstance(part, str)), "")
+        message, fix = {
+            "sha256": (f"{error.get('input')!r} is not a SHA-256 digest",
+                       "write the 64 lower-case hexadecimal digits `sha256sum data/sources/<file>` prints"),
+            "old": (f"{error.get('input')!r} is not a SHA-256 digest", "write the 64 lower-case hexadecimal digits of the version"),
+            "new": (f"{error.get('input')!r} is not a SHA-256 digest", "write the 64 lower-case hexadecimal digits of the version"),
+            "address": (f"{error.get('input')!r} is not a web address", "write the address where the document is "
+                        "published, beginning with https:// or http://"),
+        }.get(field_name, (f"{error.get('input')!r} is not a valid id",
+                           "use lower-case letters, digits and single hyphens, e.g. ct-0525"))
     elif kind == "literal_error":
         fix = f"use one of the allowed values ({error.get('ctx', {}).get('expected', '')})"
     elif kind == "too_short":

@@ -24,6 +24,7 @@ from pydantic import Field, StringConstraints
 from carbook.data.models import Strict, Text
 
 PROVENANCE_DIR = Path("data/provenance")
+RECORD_KIND = "drug-database record"  # the kind of a field/value record `carbook new` imports
 CHANGES_DIR = Path("data/changes")
 
 
@@ -106,12 +107,14 @@ def missing(provenance: Provenance) -> list[str]:
 
 def write_new(root: Path, source: str, title: str, kind: str, retrieved: datetime.date) -> Path:
     """Write the provenance of a document just added to ``data/sources/``: its title, kind, the date of the
-    copy and its digest; its publisher and address are left for an editor (``check`` lists them). Give the
-    file's path."""
+    copy and its digest; its publisher and address are left for an editor (``check`` lists them). A
+    document already in the book keeps the provenance it has. Give the file's path."""
     import yaml
 
     path = root / provenance_file(source)
-    provenance = Provenance(title=None if kind == "drug-database record" else title, kind=kind, retrieved=retrieved,
+    if path.is_file():
+        return path  # the document is already in the book: its provenance stays as it is
+    provenance = Provenance(title=None if kind == RECORD_KIND else title, kind=kind, retrieved=retrieved,
                             sha256=digest((root / "data/sources" / source).read_bytes()))
     header = (f"# Where the source document data/sources/{source} comes from, typed once. Add its publisher and the\n"
               "# address where it is published (`python -m carbook check` lists them until then).\n")

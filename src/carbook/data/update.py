@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from carbook.data.framing import locate, sentences
+from carbook.data.load import check
 from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.provenance import (
     CHANGES_DIR,
@@ -61,28 +62,43 @@ class Report:
 def update(root: Path, therapy_id: str, new_file: Path, retrieved: datetime.date | None = None) -> Report:
     """Install ``new_file`` as the new version of the source of therapy ``therapy_id`` in the book at ``root``;
     give the report of what it changes (see the module's text)."""
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", therapy_id):
+        raise UpdateError(f"{therapy_id!r} is not a therapy id: give the id of a therapy, e.g. ct-0525, as in "
+                          "data/therapies/<id>.yaml")
     data_path = root / THERAPY_DIR / f"{therapy_id}.yaml"
     if not data_path.is_file():
         raise UpdateError(f"there is no therapy {therapy_id!r}: {data_path.relative_to(root).as_posix()} does not exist")
-    data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
-    name, format = data.get("source"), data.get("source_format", "text")
-    if not isinstance(name, str) or not (root / provenance_file(name)).is_file():
-        raise UpdateError(f"data/sources/{name} has no provenance: write {provenance_file(str(name)).as_posix()} first")
-    recorded = _read_provenance(root, name)
     try:
         new_bytes = new_file.read_bytes()
+        new_text = new_bytes.decode("utf-8")
     except OSError as error:
         raise UpdateError(f"cannot read {new_file}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UpdateError(f"{new_file} is not UTF-8 text: convert it to UTF-8 first") from None
+    finished = _finish_interrupted(root, data_path, new_bytes)
+    if finished is not None:
+        return finished
+    problems = check(root, [data_path])
+    if problems:  # an update starts from data that holds against the version the book has
+        raise UpdateError(f"{data_path.relative_to(root).as_posix()} has problems to fix before an update:\n"
+                          + "\n".join(f"  {problem}" for problem in problems))
+    data = yaml.safe_load(data_path.read_text(encoding="utf-8"))
+    name, format = data["source"], data.get("source_format", "text")
+    if not (root / provenance_file(name)).is_file():
+        raise UpdateError(f"data/sources/{name} has no provenance: write {provenance_file(name).as_posix()} first")
+    recorded = _read_provenance(root, name)
     source_path = root / SOURCE_DIR / name
     new_digest = digest(new_bytes)
     if new_digest == recorded.sha256:
-        if source_path.read_bytes() != new_bytes:  # an update stopped after its provenance was written
-            _install(source_path, new_bytes)
-            return Report([f"data/sources/{name}: the update to sha256 {new_digest} is finished"], 0, False)
         return Report([f"data/sources/{name}: the new copy has the same bytes as the book's (sha256 {new_digest}); "
                        "nothing changed"], 0, True)
     old = SourceDocument(name, source_path.read_text(encoding="utf-8"), format)
-    new = SourceDocument(name, new_bytes.decode("utf-8"), format)
+    new = SourceDocument(name, new_text, format)
+    if format == "record":
+        try:
+            new.record
+        except ValueError as error:
+            raise UpdateError(f"{new_file} is not read as a field/value record: {error}") from None
     report, facts = _compare(root, data_path, data, old, new)
     today = retrieved or datetime.date.today()
     _write_atomic(source_path.with_name(name + ".new"), new_bytes)
@@ -91,6 +107,22 @@ def update(root: Path, therapy_id: str, new_file: Path, retrieved: datetime.date
     _write_provenance(root, name, recorded.model_copy(update={"sha256": new_digest, "retrieved": today, "history": history}))
     _install(source_path, new_bytes)
     return report
+
+
+def _finish_interrupted(root: Path, data_path: Path, new_bytes: bytes) -> Report | None:
+    """Give the report of finishing an update that was stopped after its provenance was written (the new
+    version recorded, the old bytes still in place), having finished it; None where there is no such update."""
+    try:
+        name = yaml.safe_load(data_path.read_text(encoding="utf-8")).get("source")
+        recorded = _read_provenance(root, name)
+        source_path = root / SOURCE_DIR / name
+        current = source_path.read_bytes()
+    except Exception:  # noqa: BLE001 - any unreadable file: the check that follows says what is wrong
+        return None
+    if digest(new_bytes) != recorded.sha256 or current == new_bytes:
+        return None
+    _install(source_path, new_bytes)
+    return Report([f"data/sources/{name}: the update to sha256 {recorded.sha256} is finished"], 0, False)
 
 
 # --- comparing every fact with the new text -----------------------------------------------------

@@ -15,10 +15,12 @@ from carbook.pages import figures
 from carbook.pages import links
 from carbook.pages import tables
 from carbook.pages.citations import Citations, field_of
+from carbook.data.provenance import short
 from carbook.pages.provenance import date, described, fields_credit, last_updated, version
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
 from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step, Therapy
+from carbook.data.framing import FRAMES
 from carbook.data.sources import normalise
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
 from carbook.pages.terms import TermLinker
@@ -113,11 +115,12 @@ class Chapter:
         text = f"**Source:** {described(provenance, self.library.source_title(self.therapy.source))}" if provenance else ""
         updated = last_updated(self.library.changes.get(self.therapy.id, []))
         if updated:
-            text += f'; **last updated {date(updated)}** (see <a href="#changes">Changes</a>)'
+            text += f'; **last updated {date(updated)}**, from a newer version (see <a href="#changes">Changes</a>)'
         outbound = links.for_therapy(self.therapy)
         if outbound:
-            text += ". Look it up elsewhere: " + " · ".join(f"[{escape(t)}]({url})" for t, url in outbound)
-        return text + "."
+            look = "Look it up elsewhere: " + " · ".join(f"[{escape(t)}]({url})" for t, url in outbound)
+            text = f"{text}. {look}" if text else look
+        return f"{text}." if text else ""
 
     def _what_is_given(self) -> str:
         t = self.therapy
@@ -206,7 +209,8 @@ class Chapter:
                                               f" — {step.lead_in() or step.joined}, " if step.joined in SEQUENCE_WORDS
                                               else f" {step.joined} " if step.joined else "; ")
                 parts.append(joint + self._said(self._own(step.value), step.quote, quoted=True))
-            text = f"**How the cells act, in {self._whose(actions[0].quote)}:** {''.join(parts)}."
+            whose = {self._whose(step.quote) for step in actions}
+            text = f"**How the cells act, in {_and(sorted(whose))}:** {''.join(parts)}."
         elif framed:
             said = "; ".join(_prefix(s.rests_on) + self._said(self._own(s.value), s.quote, quoted=True) for s in framed)
             kinds = _and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())
@@ -216,8 +220,12 @@ class Chapter:
             text = f"**How the cells act:** not stated in {self.source_word}."
         hedged = [s for s in framed if s.rests_on == "hedged"] + self._hedged_claims()
         if actions and hedged:
-            said = "; ".join(self._said(_brief(self._own(s.value)), s.quote, quoted=True) for s in hedged)
-            text += f" **Beside it, {self._whose(hedged[0].quote, short=True)} hedges:** {said}."
+            by_whom: dict[str, list[Any]] = {}
+            for statement in hedged:  # each hedged statement credited to whoever wrote it
+                by_whom.setdefault(self._whose(statement.quote), []).append(statement)
+            for whose, statements in by_whom.items():
+                said = "; ".join(self._said(_brief(self._own(s.value)), s.quote, quoted=True) for s in statements)
+                text += f" **Beside it, {whose} hedges:** {said}."
         return text
 
     def _hedged_claims(self) -> list[Any]:
@@ -225,17 +233,17 @@ class Chapter:
         concept = self.therapy.nci_concept
         return [] if isinstance(concept, NotStated) else [c for c in concept.claims if c.rests_on == "hedged"]
 
-    def _whose(self, quote: str, short: bool = False) -> str:
-        """Give whose words a passage is, for a lead statement: a record's field by what it holds (the NCI
-        Thesaurus definition, the record's mechanism of action), else the source document."""
+    def _whose(self, quote: str) -> str:
+        """Give whose words a passage is, for a lead statement: for a record, its field and who that field's
+        text comes from, as the source's provenance says (the record's NCI Thesaurus definition (NCI
+        Thesaurus content)); else the source document's."""
         field = field_of(self.source, quote)
+        provenance = self.library.provenance_of(self.therapy)
         if field is None:
             return f"{self.source_word}’s words"
-        if field.startswith("nci_thesaurus_"):
-            return ("the NCI Thesaurus definition" if short else "the NCI Thesaurus definition the record carries") \
-                if field.endswith("definition") else "the record’s NCI Thesaurus fields"
-        words = field.removeprefix("drug_").replace("_", " ")
-        return f"the record’s {words} (the database’s own text)"
+        words = field.removeprefix("drug_").replace("_", " ").replace("nci thesaurus", "NCI Thesaurus")
+        credit = provenance.credit_of(field) if provenance else None
+        return f"the record’s {words}" + (f" ({escape(credit)})" if credit else "")
 
     def mechanism(self) -> Markdown:
         """Give the mechanism: the flow figure of how the cells act, and the table of what it does not draw
@@ -343,7 +351,8 @@ class Chapter:
                 marks = self._mark(*(_quotes(now) or [getattr(now, "nearby", None)]))
                 items.append(f"* {escape(label(fact.path))}: before, {escape(fact.before)}; now, {escape(shown)}{marks}")
             kept = len(change.facts) - len(items)
-            head = (f"**{date(change.date)}:** the source was updated (version {change.old[:12]} to {change.new[:12]})"
+            head = (f"**{date(change.date)}:** the book took a newer version of its source (version {short(change.old)} "
+                    f"replaced by {short(change.new)})"
                     + (f"; {kept} more {'fact kept its value' if kept == 1 else 'facts kept their values'} while its "
                        "passage’s wording changed" if kept else "") + ("." if items else "; no value changed."))
             blocks.append("\n".join([head, "", *items]) if items else head)
@@ -383,10 +392,14 @@ _FRAME_NAMES = {"finding": "an earlier finding", "aim": "an aim", "hedged": "a h
 
 def _brief(text: str, most: int = 56) -> str:
     """Give ``text`` whole when it is short, else its first words up to ``most`` characters and an ellipsis: a
-    lead points to a passage the page prints in full further down, and never prints it twice."""
+    lead points to a passage the page prints in full further down, and never prints it twice. A text whose
+    cut-off words hold a hedge, an aim or an attribution is given whole: cutting them would say more."""
     if len(text) < 60:
         return text
-    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    kept = text[:most].rsplit(" ", 1)[0].rstrip(",;:")
+    if any(pattern.search(text[len(kept):]) for pattern in FRAMES.values()):
+        return text
+    return kept + " …"
 
 
 def _and(items: Any) -> str:

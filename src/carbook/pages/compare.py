@@ -50,6 +50,9 @@ FACET_PATHS: list[str] = [
 #: The facets as ``(label, path)``.
 FACETS: list[tuple[str, str]] = [(label(path), path) for path in FACET_PATHS]
 
+#: What a statement may rest on that says nothing certain of the therapy: never a difference between two.
+FRAMED = ("aim", "finding", "hedged")
+
 #: How many therapies a reader may compare at once, and at least.
 MOST, FEWEST = 4, 2
 
@@ -97,6 +100,7 @@ class Part:
     joint: str = ""
     label: str = ""
     gap: str | None = None
+    framed: bool = False  # an aim, an earlier finding or a hedged claim: not a statement of fact about the therapy
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,9 @@ class Cell:
 
     @property
     def whole(self) -> bool:
-        """True where the source states every part of the row (a row can be compared only then)."""
-        return all(part.gap is None for part in self.parts)
+        """True where the source states every part of the row as a fact (a row can be compared only then: an
+        aim, an earlier finding or a hedged claim says nothing certain of the therapy either way)."""
+        return all(part.gap is None and not part.framed for part in self.parts)
 
     @property
     def key(self) -> str:
@@ -142,9 +147,11 @@ def _fact(therapy: Therapy, path: str, named: bool = False) -> list[Part]:
                      gap=item.not_stated if item else "The data holds no such fact.")]
     if path == "car_components":
         return [Part(part.value, (part.quote,), joint="; " if index else "") for index, part in enumerate(item)]
-    frame = RESTS_ON_PREFIX.get(getattr(item[0] if isinstance(item, list) else item, "rests_on", ""), "")
+    rests_on = getattr(item[0] if isinstance(item, list) else item, "rests_on", "")
+    frame = RESTS_ON_PREFIX.get(rests_on, "")
     text = display_fact(therapy, path, item) if path == "regimen.dose" else display_value(item)
-    return [Part(text, _quotes(item), frame=frame if path != "trial.nct_id" else "", label=caption)]
+    return [Part(text, _quotes(item), frame=frame if path != "trial.nct_id" else "", label=caption,
+                 framed=rests_on in FRAMED)]
 
 
 def _acts(therapy: Therapy) -> list[Part]:
@@ -163,11 +170,12 @@ def _acts(therapy: Therapy) -> list[Part]:
         else:
             joint = "; "
         frame = RESTS_ON_PREFIX.get(step.rests_on, "") if step.rests_on not in ("statement", "description") else ""
-        parts.append(Part(step.value, (step.quote,), frame=frame, joint=joint))
+        parts.append(Part(step.value, (step.quote,), frame=frame, joint=joint, framed=step.rests_on in FRAMED))
     concept = therapy.nci_concept
     hedged = [] if isinstance(concept, NotStated) else [c for c in concept.claims if c.rests_on == "hedged"]
     for claim in hedged:
-        parts.append(Part(claim.value, (claim.quote,), frame="Hedged, in the NCI Thesaurus definition: ", joint="; "))
+        parts.append(Part(claim.value, (claim.quote,), frame="Hedged, in the NCI Thesaurus definition: ", joint="; ",
+                          framed=True))
     return parts
 
 

@@ -19,13 +19,15 @@ def date(day: datetime.date) -> str:
 
 def described(provenance: Provenance, title: str, link: bool = True) -> str:
     """Give, as MyST, what a document is, who publishes it and where, and the date of the book's copy:
-    “Heros 3.0 (H-49271)”, a study page published by Baylor College of Medicine; the book’s copy of 20 November 2026."""
-    title = f"“{escape(title)}”"
+    “Heros 3.0”, a study page published by Baylor College of Medicine; the book’s copy of 20 November 2026 (a
+    record, which has no title of its own: the drug-database record of CT-0525, published by …)."""
+    named = f"“{escape(title)}”" if provenance.title else escape(f"the {provenance.kind} of {title}")
     if link and provenance.address:
-        title = f"[{title}]({provenance.address})"
+        named = f"[{named}]({provenance.address})"
     by = (f"published by {escape(provenance.publisher)}" if provenance.publisher
           else "its publisher not yet recorded")
-    return f"{title}, {escape(_article(provenance.kind))} {by}; the book’s copy of {date(provenance.retrieved)}"
+    what = f"{escape(_article(provenance.kind))} {by}" if provenance.title else by
+    return f"{named}, {what}; the book’s copy of {date(provenance.retrieved)}"
 
 
 def fields_credit(provenance: Provenance) -> str:

@@ -147,6 +147,10 @@ def _source_entry(library: Library, document: str) -> dict[str, Any]:
             entry["address"] = known.address
         if known.publisher:
             entry["publisher"] = known.publisher
+        if known.fields:
+            entry["fields"] = [{"prefix": credit.prefix, "credit": credit.credit} for credit in known.fields]
+        if known.other_fields:
+            entry["other_fields"] = known.other_fields
         if known.history:
             entry["earlier_versions"] = [{"version": f"sha256:{v.sha256}", "retrieved": v.retrieved.isoformat()}
                                          for v in known.history]

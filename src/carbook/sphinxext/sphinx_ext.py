@@ -38,6 +38,7 @@ from carbook.sphinxext.buildguard import BuildGuard, cannot_write, discard, writ
 from carbook.sphinxext.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
                                    stop_execution, usable_cores, wait_for_page)
 from carbook.sphinxext.freshness import Digests, changed_pages
+from carbook.data.provenance import provenance_file
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
@@ -84,7 +85,8 @@ def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
         data_file = (THERAPY_DIR / f"{therapy_id}.yaml").as_posix()
         source = inputs["therapy_sources"].get(therapy_id)
         # its source with the source's provenance, and its change log where it has one
-        provenance = [f"data/provenance/{Path(source).name}.yaml"] if source else []
+        provenance = [p for p in ([provenance_file(Path(source).name).as_posix()] if source else [])
+                      if p in inputs["provenance"]]  # a missing file would count as changed on every build
         log = (Path("data/changes") / f"{therapy_id}.yaml").as_posix()
         changes = [log] if log in inputs["changes"] else []
         return [data_file, *([source] if source else []), *provenance, *changes, *inputs["data"], *code]
