@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@echo "The first time this takes about a minute; later runs skip it until requirements.lock changes."
 	@$(PYTHON) -m venv $(VENV)
 	@$(PIP) install --upgrade pip
-	@$(PIP) install -r requirements.lock
+	@$(PIP) install --require-hashes -r requirements.lock
 	@$(PIP) install --no-deps -e .
 	@touch $(STAMP)
 	@echo "Installed."
