@@ -41,8 +41,9 @@ test-fast: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m carbook check
 
+# make bench THERAPIES="2 200 2000" measures the scaling builds at those sizes (default 2 50 200).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(if $(THERAPIES),--therapies $(THERAPIES))
 
 publish: book
 	@echo "Checking that no item is left for an editor to judge ..."

@@ -60,3 +60,15 @@ def test_sidebar_marks_the_part_of_the_current_page_and_links_the_others_relativ
         '<li class="toctree-l1"><a class="reference internal" href="../glossary.html">Glossary</a></li>',
         "</ul>",
     ]
+
+
+def test_a_part_of_thousands_lists_only_the_page_being_read_and_a_link_to_the_therapies_page():
+    pages = [(f"book/therapies/t-{n}", f"Therapy {n}") for n in range(2000)]
+    parts = [("Therapies", pages), ("Learning", [("book/therapies", "Therapies"), ("book/glossary", "Glossary")])]
+    html = sidebar_html(parts, "book/therapies/t-7", lambda docname: f"/{docname}.html")
+    links = BeautifulSoup(html, "html.parser").select("li.toctree-l1 > a")
+    assert [a.get_text() for a in links] == ["All 2000, on the Therapies page", "Therapy 7", "Therapies", "Glossary"]
+    assert links[0]["href"] == "/book/therapies.html" and links[1]["href"] == "#"
+    assert len(html) < 2000  # the same size with 2 therapies or 2,000
+    elsewhere = BeautifulSoup(sidebar_html(parts, "book/glossary", lambda d: f"/{d}.html"), "html.parser")
+    assert [a.get_text() for a in elsewhere.select("li.toctree-l1 > a")][:1] == ["All 2000, on the Therapies page"]

@@ -77,11 +77,13 @@ class Library:
         return self.root / THERAPY_DIR / f"{therapy_id}.yaml"
 
 
-def load_library(root: Path | None = None, only: list[str] | None = None) -> Library:
+def load_library(root: Path | None = None, only: list[str] | None = None, kept: bool = False) -> Library:
     """Give every therapy of the book (or those named in ``only``) with the glossary, validated;
-    raise :class:`DataProblems` listing all problems."""
+    raise :class:`DataProblems` listing all problems. With ``kept``, the library the last build checked
+    is taken instead where it was made from the files as they are now (the build's own pages ask for it);
+    without, the files are always read: what a caller gets never depends on an earlier build."""
     root = project_root() if root is None else root
-    if only is None:
+    if only is None and kept:
         from carbook.data import snapshot
 
         checked = snapshot.load(root)  # the library this build checked, if no file changed since

@@ -46,15 +46,27 @@ def book_parts(app: Sphinx) -> list[Part] | None:
     return parts
 
 
+#: A part of more pages than this lists only the page being read, then a link to the page that lists them all
+#: (:data:`INDEX_PAGE`): a sidebar on every page that listed 2,000 chapters would make each page a book of its own.
+MOST_LISTED = 24
+INDEX_PAGE = "book/therapies"  # the Therapies page, a light table of every therapy with filters
+
+
 def sidebar_html(parts: list[Part], pagename: str, uri: Any) -> str:
-    """Give the sidebar's lists for ``pagename``; ``uri(docname)`` gives a page's link relative to it."""
+    """Give the sidebar's lists for ``pagename``; ``uri(docname)`` gives a page's link relative to it. A part
+    of more than :data:`MOST_LISTED` pages shows the page being read, if it is one of them, and a link to
+    the Therapies page for the others."""
     html = []
     for caption, pages in parts:
         current_part = any(docname == pagename for docname, _ in pages)
         if caption:
             html.append(f'<p aria-level="2" class="caption" role="heading"><span class="caption-text">{caption}</span></p>')
         html.append(f'<ul class="{"current " if current_part else ""}nav bd-sidenav">')
-        for docname, title in pages:
+        shown = pages if len(pages) <= MOST_LISTED else [(d, t) for d, t in pages if d == pagename]
+        if len(shown) < len(pages):
+            html.append(f'<li class="toctree-l1"><a class="reference internal" href="{escape(uri(INDEX_PAGE))}">'
+                        f'All {len(pages)}, on the Therapies page</a></li>')
+        for docname, title in shown:
             if docname == pagename:
                 html.append(f'<li class="toctree-l1 current active"><a class="current reference internal" href="#">{title}</a></li>')
             else:

@@ -23,6 +23,8 @@
 
 from __future__ import annotations
 
+import logging as std_logging
+
 import dataclasses
 import gc
 import hashlib
@@ -189,7 +191,7 @@ def _library(app: Sphinx) -> Any:
     if getattr(app, "carbook_kept_library", None) is None:
         from carbook.data.load import load_library
 
-        app.carbook_kept_library = load_library(Path(app.srcdir))
+        app.carbook_kept_library = load_library(Path(app.srcdir), kept=True)
     return app.carbook_kept_library
 
 
@@ -382,7 +384,17 @@ def _finishing(app: Sphinx) -> list[Any]:
     return []
 
 
+class _NoParserSettings(std_logging.Filter):
+    """Leaves out the parsers' full settings, which MyST and MyST-NB print as two lines of about 1,000
+    characters each at every build: an editor reads the build's output for what changed and what is wrong."""
+
+    def filter(self, record: std_logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and ("myst v%s:" in record.msg or "myst-nb v%s:" in record.msg))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    for name in ("sphinx.myst_parser.sphinx_ext.main", "sphinx.myst_nb.sphinx_ext"):
+        std_logging.getLogger(name).addFilter(_NoParserSettings())
     # First of all, before Sphinx loads its saved state: wait for any other build of this folder, and
     # start afresh if the last one was killed.
     app.carbook_guard = BuildGuard(app)
