@@ -91,13 +91,26 @@ def test_bad_data_stops_a_fresh_build_with_the_checks_message_and_no_site(tmp_pa
     assert_stopped_by_the_check(root, result)
 
 
-def test_bad_data_after_a_good_build_leaves_no_stale_site(clean_builds: tuple[Path, Path], tmp_path: Path):
+def test_bad_data_after_a_good_build_leaves_the_last_finished_site_and_what_it_kept(clean_builds: tuple[Path, Path],
+                                                                                   tmp_path: Path):
     root = tmp_path / "book"
     shutil.copytree(clean_builds[0], root, symlinks=True)  # a book folder as a good build left it
+    before = {p.relative_to(root): p.read_bytes() for p in (root / "_build").rglob("*")
+              if p.is_file() and not p.name.startswith(".carbook-build")}
     assert (root / "_build/html/index.html").is_file()
     edit_text(root, *BREAKAGES["malformed-nct"])
     result = build(root)
-    assert_stopped_by_the_check(root, result)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert "_build/html still holds the last finished book, from before this edit" in output
+    for line in check_report(root):
+        assert line in output
+    after = {p.relative_to(root): p.read_bytes() for p in (root / "_build").rglob("*")
+             if p.is_file() and not p.name.startswith(".carbook-build")}
+    assert after == before  # the preview stays, and the next build starts from what the last one kept
+    edit_text(root, HEROS, "    value: NCT0499500\n", "    value: NCT04995003\n")
+    again = build(root)
+    assert again.returncode == 0 and "building every page afresh" not in again.stdout + again.stderr
 
 
 # --- reproducibility -----------------------------------------------------------------------------

@@ -103,10 +103,12 @@ class BuildGuard:
                 os.close(self._lock)  # closing the file releases the lock
             self._lock = None
 
-    def stop(self, message: str, status: int = 1) -> None:
-        """End this build's kernels, remove its output and the marker, print ``message``, and exit."""
+    def stop(self, message: str, status: int = 1, keep_output: bool = False) -> None:
+        """End this build's kernels, remove its output (unless ``keep_output``: nothing was written yet, and
+        what is there is the last finished site) and the marker, print ``message``, and exit."""
         self.end_processes()
-        discard(self.output)
+        if not keep_output:
+            discard(self.output)
         self.end()
         sys.stderr.write(f"\n{message}\n")
         sys.stderr.flush()

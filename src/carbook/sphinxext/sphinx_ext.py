@@ -132,8 +132,13 @@ def _check_data(app: Sphinx) -> None:
         if problems:
             report = DataProblems(problems).report()
             # a clean stop: the report is the whole story, no traceback
-            app.carbook_guard.stop(f"{report}\n\nThe book was not built. Fix the data and build again;"
-                                   " `python -m carbook check` checks the data alone.", status=2)
+            # Stopped before anything is written: the site there, if any, is the last finished one (a build
+            # that did not finish has had its output removed), and what the build keeps for the next stays.
+            kept = (Path(app.outdir) / "index.html").is_file()
+            site = (f" {Path(app.outdir).relative_to(Path(app.srcdir)).as_posix()} still holds the last finished book,"
+                    " from before this edit." if kept else "")
+            app.carbook_guard.stop(f"{report}\n\nThe book was not built.{site} Fix the data and build again;"
+                                   " `python -m carbook check` checks the data alone.", status=2, keep_output=True)
         app.carbook_library = library
         from carbook.data.coverage import coverage_report
 
