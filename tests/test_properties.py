@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from carbook.data.load import check
-from carbook.data.yamlfile import walk
+from carbook.data.yamlfile import dotted, walk
 from conftest import copy_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,12 +96,6 @@ def still_true(fact: dict[str, Any], source: str) -> bool:
 
 # --- the facts of the real data --------------------------------------------------------------------
 
-
-def dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def at(data: Any, loc: Loc) -> Any:

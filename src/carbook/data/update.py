@@ -130,7 +130,7 @@ def _finish_interrupted(root: Path, data_path: Path, new_bytes: bytes) -> Report
 
 def _compare(root: Path, data_path: Path, data: dict[str, Any], old: SourceDocument, new: SourceDocument
              ) -> tuple[Report, list[FactChange]]:
-    from carbook.data.yamlfile import field_lines, walk
+    from carbook.data.yamlfile import dotted, field_lines, walk
 
     file = data_path.relative_to(root).as_posix()
     before = _old_values(data, old)
@@ -138,7 +138,7 @@ def _compare(root: Path, data_path: Path, data: dict[str, Any], old: SourceDocum
     report, facts = Report(), []
     lines = field_lines(data_path, [loc for loc, _ in items])
     for (loc, item), line in zip(items, lines):
-        where = f"{file}:{line}: {_dotted(loc)}"
+        where = f"{file}:{line}: {dotted(loc)}"
         if "record_field" in item:
             was, after = old.record.get(item["record_field"]), new.record.get(item["record_field"])
             if was != after:
@@ -280,10 +280,6 @@ def fact_path(loc: tuple[Any, ...]) -> str:
 
 def _path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return re.sub(r"\.(\d+)", r"[\1]", _path(loc))
 
 
 def _brief(text: str, most: int = 70) -> str:
