@@ -267,10 +267,11 @@ def table_html(library: Library, therapies: list[Therapy]) -> str:
             f'<thead><tr><th scope="col">Facet</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def column_json(library: Library, therapy: Therapy) -> dict[str, Any]:
-    """Give one therapy's column as the comparison page's script loads it: its name, link and modality, and
-    for each row its cell's HTML, whether the source is silent or states it whole, and its words to compare."""
-    name = column_names(library)[therapy.id]
+def column_json(library: Library, therapy: Therapy, name: str | None = None) -> dict[str, Any]:
+    """Give one therapy's column as the comparison page's script loads it: its name (``name``, its column
+    heading, where the caller has the book's already), link and modality, and for each row its cell's HTML,
+    whether the source is silent or states it whole, and its words to compare."""
+    name = name or column_names(library)[therapy.id]
     cells = {}
     for row in ROWS:
         one = cell(therapy, row)

@@ -179,17 +179,23 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     return path
 
 
-def write_comparison(library: Library, folder: Path) -> None:
+def write_comparison(library: Library, folder: Path, pieces: Pieces | None = None) -> None:
     """Write what the comparison page's script loads into ``folder``: ``index.json`` (the therapies to choose
-    from and the rows) and a file per therapy with its column; a file whose content is unchanged is left as
-    it is, and the file of a therapy no longer in the book is removed."""
+    from and the rows) and a file per therapy with its column (taken from ``pieces`` where the therapy, its
+    source and its name are unchanged); a file whose content is unchanged is left as it is, and the file of
+    a therapy no longer in the book is removed."""
     from carbook.pages import compare
 
+    pieces = pieces or none()
     folder.mkdir(parents=True, exist_ok=True)
+    names = compare.column_names(library)
     wanted = {"index.json": json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":"))}
     for therapy in library.therapies.values():
-        wanted[f"{therapy.id}.json"] = json.dumps(compare.column_json(library, therapy), ensure_ascii=False,
-                                                  separators=(",", ":"))
+        inputs = (therapy.id, names[therapy.id], pieces.of(therapy), pieces.of(library.source_of(therapy).text))
+        wanted[f"{therapy.id}.json"] = pieces.get(
+            "comparison-column", inputs,
+            lambda therapy=therapy: json.dumps(compare.column_json(library, therapy, names[therapy.id]), ensure_ascii=False,
+                                               separators=(",", ":")))
     for old in folder.glob("*.json"):
         if old.name not in wanted:
             old.unlink()

@@ -377,7 +377,7 @@ def _publish(app: Sphinx) -> None:
 
     faults.reached("publishing")
     write_package(_library(app), folder, _pieces(app))  # the library checked, or the one a page loaded
-    write_comparison(_library(app), Path(app.outdir) / COMPARISON_DATA)
+    write_comparison(_library(app), Path(app.outdir) / COMPARISON_DATA, _pieces(app))
 
 
 def _saved(app: Sphinx, env: Any) -> None:
