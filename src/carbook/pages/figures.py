@@ -289,8 +289,9 @@ def regimen_timeline(therapy: Therapy, kept: Drawings = NOT_KEPT) -> Drawing | N
     return _flow_drawing(rows, 1.35, links, alt, kept)
 
 
-_BEFORE_WORDS = re.compile(r"\b(before|first)\b", re.IGNORECASE)
-_AFTER_WORDS = re.compile(r"\b(after|then|leads to)\b", re.IGNORECASE)
+# An order word standing as a word: "first-in-human" or "after-care" orders nothing.
+_BEFORE_WORDS = re.compile(r"\b(before|first)\b(?!-)", re.IGNORECASE)
+_AFTER_WORDS = re.compile(r"\b(after|then|leads to)\b(?!-)", re.IGNORECASE)
 
 
 def _stage_link(therapy: Therapy, earlier: Any, later: Any) -> Link:
