@@ -101,7 +101,7 @@ def check_library(root: Path, checked: dict[str, Any] | None = None) -> tuple[Li
 
     ``checked`` (from :func:`carbook.data.snapshot.checked_files`) gives therapies already checked: one
     whose data file and source still have the same bytes is taken as it is, not read and checked again."""
-    library, problems = _load(root, therapy_files(root), checked=checked)
+    library, problems = _load(root, therapy_files(root), checked=checked, every_source=True)
     return library, problems + check_chapters(root)
 
 
@@ -111,7 +111,8 @@ def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
         return check_library(root)[1]
     glossary = (root / GLOSSARY).resolve()
     files = [Path(p) for p in paths if Path(p).resolve() != glossary]
-    _, problems = _load(root, files, with_glossary=len(files) < len(paths), whole_book=True)
+    _, problems = _load(root, files, with_glossary=len(files) < len(paths), whole_book=True,
+                        every_source=len(files) < len(paths))
     return problems
 
 
@@ -119,10 +120,11 @@ def check(root: Path, paths: list[Path] | None = None) -> list[Problem]:
 
 
 def _load(root: Path, files: list[Path], with_glossary: bool = True, checked: dict[str, Any] | None = None,
-          whole_book: bool = False) -> tuple[Library, list[Problem]]:
+          every_source: bool = False, whole_book: bool = False) -> tuple[Library, list[Problem]]:
     """Give the library of ``files`` (with the glossary if ``with_glossary``) and every problem found. The
     glossary's editorial definitions are checked against the therapies read, or, with ``whole_book``, against
-    every therapy of the book."""
+    every therapy of the book; with ``every_source``, every document of data/sources/ has its version checked,
+    else those of the therapies read."""
     from carbook.data import snapshot
 
     library = Library(root=root)
@@ -150,7 +152,9 @@ def _load(root: Path, files: list[Path], with_glossary: bool = True, checked: di
         therapies = _therapies_for_glossary(root, files, library) if whole_book else library.therapies
         library.glossary, glossary_problems = _load_glossary(root, library.sources, therapies)
         problems += glossary_problems
-    library.provenance, provenance_problems = _load_provenance(root, library, every_source=with_glossary)
+    # A chapter's kernel reads its own therapy's source alone: every file of data/sources/ is the whole check's
+    # (hashing all of them for each of 2,000 chapters made a cold build grow with the square of the book).
+    library.provenance, provenance_problems = _load_provenance(root, library, every_source=every_source)
     problems += provenance_problems + _change_log_problems(root, list(library.therapies))
     for therapy_id, therapy in library.therapies.items():
         known = library.provenance.get(therapy.source)
