@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -24,6 +25,14 @@ def copy_book(destination: Path) -> Path:
 def copy_data(destination: Path) -> Path:
     """Copy the data and the book's configuration (no pages) into ``destination``; give its path."""
     return paths.copy_book(ROOT, destination, ("_config.yml", "_toc.yml", "data"))
+
+
+def squash(text: str) -> str:
+    """Give text as the tests compare it: runs of whitespace as one space, none before , . ; : (a linked term
+    is a text node of its own), and typographic quotes as plain ones, so that a passage and the same words
+    on a page compare equal whichever quotation marks each is typed with."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+([,.;:])", r"\1", re.sub(r"\s+", " ", text)).strip()
 
 
 def record_source_version(root: Path, source: str) -> None:

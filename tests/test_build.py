@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Tag
 from carbook.pages import tables
 from carbook.data.load import load_library
 from carbook.data.models import NOT_STATED
+from conftest import squash
 
 pytestmark = pytest.mark.build
 
@@ -34,13 +35,6 @@ FIGURES = {
 
 #: Passages this long are printed once per chapter at most (a shorter one, a name or an identifier, may recur).
 LONG_PASSAGE = 60
-
-
-def squash(text: str) -> str:
-    """Give text with runs of whitespace as one space and typographic quotes as plain ones, so a passage
-    and the same words in the book's own text compare equal whichever quotation marks each is typed with."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip()
 
 
 class Page:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from carbook.data.load import check
 from carbook.data.yamlfile import dotted, walk
-from conftest import copy_data
+from conftest import copy_data, squash
 
 ROOT = Path(__file__).resolve().parents[1]
 THERAPIES = ("heros-3", "ct-0525")
@@ -55,10 +55,6 @@ SOURCES = {therapy: (ROOT / "data/sources" / DATA[therapy]["source"]).read_text(
 
 
 # --- the rules, restated as an oracle --------------------------------------------------------------
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def occurs(passage: str, source: str) -> bool:

@@ -19,6 +19,7 @@ from carbook.pages.labels import label, record_field_label
 from carbook.data.load import load_library
 from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX
 from carbook.pages.terms import TermLinker
+from conftest import squash
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)
@@ -171,11 +172,6 @@ def test_published_data_package_is_valid_frictionless(built_book):
 
 #: Gaps published in facts.csv that a chapter does not name (none: the lead names every gap it leaves out of the tables).
 UNSHOWN_GAPS: dict[str, set[str]] = {}
-
-
-def squash(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'")
-    return re.sub(r"\s+([,.;:])", r"\1", re.sub(r"\s+", " ", text)).strip()  # a linked term is its own text node
 
 
 def published_rows(built_book: Path) -> list[dict[str, str]]:
