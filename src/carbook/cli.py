@@ -73,8 +73,8 @@ def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
     fields = [_review_loc(item) for item in therapy.review]
     at_lines = field_lines(library.data_file(therapy.id), [loc for loc in fields if loc]) if any(fields) else []
     found = iter(at_lines)
-    lines = [f"{name}:{next(found) or ''}: to do: {item}".replace(":: to do", ": to do") if loc else f"{name}: to do: {item}"
-             for item, loc in zip(therapy.review, fields)]
+    where = [(next(found) if loc else None) for loc in fields]  # the line of the field each item names, if any
+    lines = [f"{name}:{line}: to do: {item}" if line else f"{name}: to do: {item}" for item, line in zip(therapy.review, where)]
     if therapy.mechanism.becomes is None:
         lines.append(f"{name}: to do: mechanism.becomes: say what the infused cells become where the source says they "
                      "turn into other cells (value and quote), else `not_stated: <what the source leaves out>`; until "

@@ -192,8 +192,7 @@ def _load_provenance(root: Path, library: Library, every_source: bool) -> tuple[
         if known is None:
             continue  # a to-do for an editor (`check` lists it): the book builds, `make publish` refuses
         for message, fix in check_bytes(root, source, known):
-            problems.append(Problem(name if known else f"data/sources/{source}", lines.get(("sha256",)),
-                                    "sha256" if known else "", message, fix))
+            problems.append(Problem(name, lines.get(("sha256",)), "sha256", message, fix))
     return provenances, problems
 
 

@@ -298,6 +298,10 @@ class Statement(Fact):
         return before if self.joined and re.search(rf"\b{self.joined}\b", before, re.IGNORECASE) else ""
 
 
+#: What stands for ``mechanism.becomes`` where a data file leaves it out.
+BECOMES_UNRECORDED = NotStated(not_stated="The data records nothing of what the cells become.")
+
+
 class Mechanism(Strict):
     steps: list[Statement] = Field(min_length=1, description="The mechanism's statements in the order the source gives them.")
     effector: maybe(Fact)
@@ -446,8 +450,11 @@ class Therapy(Strict):
 
     def fact_or_gap(self, path: str) -> Any:
         """Give the fact at ``path``, or the gap that stands for it when the group it belongs to is not
-        stated (``nci_concept.code`` where the source names no NCI concept)."""
+        stated (``nci_concept.code`` where the source names no NCI concept), or when the data leaves out
+        what the cells become (the book shows that as not stated; ``check`` asks an editor to judge it)."""
         group = getattr(self, path.split(".")[0])
+        if path == "mechanism.becomes" and self.mechanism.becomes is None:
+            return BECOMES_UNRECORDED
         return group if isinstance(group, NotStated) else self.fact_at(path)
 
     @field_validator("source")

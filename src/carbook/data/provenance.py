@@ -135,8 +135,7 @@ def short(sha256: str) -> str:
     return sha256[:12]
 
 
-def check_bytes(root: Path, name: str, provenance: Provenance | None, changes: dict[str, ChangeLog] | None = None
-                ) -> Iterator[tuple[str, str]]:
+def check_bytes(root: Path, name: str, provenance: Provenance | None) -> Iterator[tuple[str, str]]:
     """Give ``(message, fix)`` when source ``name`` has no provenance, or its bytes are not the version
     recorded for it (edited in place, replaced by hand, or an update interrupted before it finished). The
     check lists a missing provenance as an item for an editor; a wrong version stops the build."""

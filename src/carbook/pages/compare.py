@@ -137,10 +137,7 @@ def _quotes(item: Any) -> tuple[str, ...]:
 
 
 def _fact(therapy: Therapy, path: str, named: bool = False) -> list[Part]:
-    if path == "mechanism.becomes" and therapy.mechanism.becomes is None:
-        item = NotStated(not_stated="The data records nothing of what the cells become.")
-    else:
-        item = therapy.fact_or_gap(path) if getattr(therapy, path.split(".")[0], None) is not None else None
+    item = therapy.fact_or_gap(path) if getattr(therapy, path.split(".")[0], None) is not None else None
     caption = label(path) if named else ""
     if item is None or isinstance(item, NotStated):
         return [Part(NOT_STATED, _quotes(item) if item else (), label=caption,
@@ -292,15 +289,11 @@ def index_json(library: Library) -> dict[str, Any]:
 # --- as MyST: the contrast of the modalities, and the answers of the page's questions ------------------
 
 
-def _markers_myst(therapy: Therapy, library: Library, passages: tuple[str, ...], name: str) -> str:
-    return _markers_html(therapy, library, passages, name)  # inline HTML, the same in MyST
-
-
 def cell_myst(therapy: Therapy, library: Library, one: Cell, name: str) -> str:
     """Give a cell as one line of MyST (text escaped, markers as inline HTML)."""
     out = []
     for part in one.parts:
-        marks = _markers_myst(therapy, library, part.passages, name)
+        marks = _markers_html(therapy, library, part.passages, name)  # inline HTML, the same in MyST
         caption = f"{escape(part.label)}: " if part.label else ""
         joint = escape_keep_edges(part.joint)
         if part.gap is not None:
@@ -383,8 +376,6 @@ def _plain(one: Cell) -> str:
 
 
 def _stated(therapy: Therapy, path: str) -> bool:
-    if path == "mechanism.becomes" and therapy.mechanism.becomes is None:
-        return False
     return not isinstance(therapy.fact_or_gap(path), NotStated)
 
 

@@ -17,12 +17,12 @@ def date(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def described(provenance: Provenance, title: str, link: bool = True) -> str:
+def described(provenance: Provenance, title: str) -> str:
     """Give, as MyST, what a document is, who publishes it and where, and the date of the book's copy:
     “Heros 3.0”, a study page published by Baylor College of Medicine; the book’s copy of 20 November 2026 (a
     record, which has no title of its own: the drug-database record of CT-0525, published by …)."""
     named = f"“{escape(title)}”" if provenance.title else escape(f"the {provenance.kind} of {title}")
-    if link and provenance.address:
+    if provenance.address:
         named = f"[{named}]({provenance.address})"
     by = (f"published by {escape(provenance.publisher)}" if provenance.publisher
           else "its publisher not yet recorded")

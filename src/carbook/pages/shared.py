@@ -102,6 +102,7 @@ def _highlighted(library: Library, name: str) -> str:
 def _provenance(library: Library, name: str) -> str:
     """Give, as MyST, what a source document is, who publishes it and where, the book's copy and its version,
     who its fields come from, and the versions it replaced."""
+    from carbook.data.provenance import short
     from carbook.pages import provenance as told
 
     known = library.provenance.get(name)
@@ -112,7 +113,7 @@ def _provenance(library: Library, name: str) -> str:
     if whose:
         text += f" {whose[:1].upper()}{whose[1:]}."
     if known.history:
-        earlier = "; ".join(f"version {v.sha256[:12]}, copy of {told.date(v.retrieved)}" for v in reversed(known.history))
+        earlier = "; ".join(f"version {short(v.sha256)}, copy of {told.date(v.retrieved)}" for v in reversed(known.history))
         text += f" Earlier versions the book held: {earlier}."
     return text
 

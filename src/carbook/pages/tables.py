@@ -135,10 +135,9 @@ def mechanism_rows(therapy: Therapy) -> list[Row]:
     then the effector, what the infused cells become and the named parts of the CAR."""
     drawn = set(map(id, therapy.mechanism.actions()))
     rows = [row(therapy, f"mechanism.steps.{i}", s) for i, s in enumerate(therapy.mechanism.steps) if id(s) not in drawn]
-    becomes = therapy.mechanism.becomes
-    becomes = becomes if becomes is not None else NotStated(not_stated="The data records nothing of what the cells become.")
     return [*rows, row(therapy, "mechanism.effector", therapy.mechanism.effector),
-            row(therapy, "mechanism.becomes", becomes), *_each(therapy, "car_components", therapy.car_components)]
+            row(therapy, "mechanism.becomes", therapy.fact_or_gap("mechanism.becomes")),
+            *_each(therapy, "car_components", therapy.car_components)]
 
 
 def regimen_stages(therapy: Therapy) -> list[tuple[str, str, Step | NotStated]]:
