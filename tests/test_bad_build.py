@@ -218,7 +218,7 @@ def test_no_page_gains_markup_from_data(injected_site: Path):
     assert unsafe == {}
 
 
-@pytest.mark.parametrize("page", [f"book/therapies/{XSS_ID}.html", "book/intro.html", "book/sources.html"])
+@pytest.mark.parametrize("page", [f"book/therapies/{XSS_ID}.html", "book/intro.html", "book/sources/xss-source-txt.html"])
 def test_injected_text_shows_escaped_as_text(injected_site: Path, page: str):
     html = (injected_site / page).read_text(encoding="utf-8")
     assert SCRIPT_ESCAPED in html
@@ -250,7 +250,7 @@ def test_injected_text_in_chapter_heading_tables_gap_prose_and_figures(injected_
 
 
 def test_injected_text_in_the_sources_appendix_and_glossary(injected_site: Path):
-    sources = (injected_site / "book/sources.html").read_text(encoding="utf-8")
+    sources = (injected_site / "book/sources/xss-source-txt.html").read_text(encoding="utf-8")
     anchor = BeautifulSoup(sources, "html.parser").find(id="source-xss-source-txt")
     assert anchor is not None
     block = anchor.find_next("pre", class_="carbook-source")  # the document under its heading, verbatim

@@ -13,45 +13,32 @@ the failing level to ``test-artifacts/axe-report.txt``.
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import io
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
-import yaml
 
 from browser_site import (
     AA_NORMAL_TEXT,
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     FAILING_IMPACTS,
-    INSTALL_HINT,
     PHONE,
-    QuietHandler,
-    QuietServer,
-    REFRESH,
     SCREENSHOTS,
     SEARCHES,
     Site,
     Tab,
-    _browser_unavailable,
-    discover_pages,
     new_tab,
-    toc_pages,
 )
 from conftest import ROOT
 

@@ -226,38 +226,54 @@ def test_no_long_passage_is_shown_twice_in_a_chapter(built_book, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_passage_entry_links_to_its_highlight_in_the_sources_appendix(built_book, chapter):
     chapter_page = page(built_book, f"book/therapies/{chapter}.html")
-    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
-    marks = {m["id"]: squash(m.get_text()) for m in sources.select("mark[id^=src-]")}
     entries = chapter_page.article.select("ol.cb-passages > li")
     assert entries
     markers = {a["href"] for a in chapter_page.article.select("sup.cb-cite a")}
     assert markers and markers <= {f"#{li['id']}" for li in entries}  # every marker leads to an entry
     for li in entries:
         link = li.select_one("a.cb-in-source")
-        assert link["href"].startswith("../sources.html#src-"), li
-        target = link["href"].split("#", 1)[1]
-        assert target in marks, f"{target} is not highlighted in the Sources appendix"
+        assert link["href"].startswith("../sources/") and "#src-" in link["href"], li
+        address, target = link["href"].split("#", 1)
+        source_page = BeautifulSoup((built_book / "book/therapies" / address).read_text(encoding="utf-8"), "html.parser")
+        marks = {m["id"]: squash(m.get_text()) for m in source_page.select("mark[id^=src-]")}
+        assert target in marks, f"{target} is not highlighted on its source's page"
         passage = li.get("data-passage") or li.select_one("q.cb-passage").get_text()
         assert marks[target] == squash(passage)
 
 
+def source_pages(site: Path) -> dict[str, BeautifulSoup]:
+    """Give each source document's page of a built site, by file name."""
+    return {p.name: BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+            for p in sorted((site / "book/sources").glob("*.html"))}
+
+
+def test_each_source_has_a_page_listed_on_the_sources_page(built_book):
+    pages = source_pages(built_book)
+    assert set(pages) == {"baylor-heros-3-0-txt.html", "cytotargetdb-ct-0525-txt.html"}
+    listed = page(built_book, "book/sources.html").article.select("a[href^='sources/']")
+    assert sorted(a["href"] for a in listed) == sorted(f"sources/{name}" for name in pages)
+    for name, soup in pages.items():
+        assert soup.select_one("article h1").get_text().rstrip("#") in {"baylor-heros-3.0.txt", "cytotargetdb-ct-0525.txt"}
+        assert "the book’s copy of" in soup.select_one("article").get_text(), name  # its provenance
+
+
 def test_sources_appendix_highlights_only_what_the_book_uses(built_book):
-    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
-    marked = " ".join(m.get_text() for m in sources.select("mark[id^=src-]"))
+    pages = source_pages(built_book).values()
+    marked = " ".join(m.get_text() for soup in pages for m in soup.select("mark[id^=src-]"))
     assert "HEROS 3.0" in marked and "C205637" in marked
+    text = " ".join(soup.get_text() for soup in pages)
     for debris in ("Back to topback-to-top", "More information about this study can be found on"):
-        assert debris in sources.get_text() and debris not in marked  # listed as not used: shown plain
+        assert debris in text and debris not in marked  # listed as not used: shown plain
 
 
 def test_each_highlighted_passage_leads_to_an_entry_that_shows_it(built_book):
-    sources = BeautifulSoup((built_book / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
-    marks = sources.select("mark[id^=src-]")
+    marks = [m for soup in source_pages(built_book).values() for m in soup.select("mark[id^=src-]")]
     assert marks
     for mark in marks:
         link = mark.parent
         assert link.name == "a", mark["id"]
         target, _, fragment = link["href"].partition("#")
-        shown = BeautifulSoup((built_book / "book" / target).read_text(encoding="utf-8"), "html.parser")
+        shown = BeautifulSoup((built_book / "book/sources" / target).read_text(encoding="utf-8"), "html.parser")
         entry = shown.find(id=fragment) if fragment else shown
         assert entry is not None, link["href"]
         shown_text = squash(entry.get_text() + " " + entry.get("data-passage", ""))  # "quoted in full above" keeps it
@@ -265,9 +281,10 @@ def test_each_highlighted_passage_leads_to_an_entry_that_shows_it(built_book):
 
 
 def test_sources_appendix_shows_each_source_verbatim(built_book):
-    html = (built_book / "book/sources.html").read_text(encoding="utf-8")
-    assert 'id="source-baylor-heros-3-0-txt"' in html and 'id="source-cytotargetdb-ct-0525-txt"' in html
-    body = page(built_book, "book/sources.html").body
+    assert 'id="source-cytotargetdb-ct-0525-txt"' in (built_book / "book/sources/cytotargetdb-ct-0525-txt.html").read_text(encoding="utf-8")
+    html = (built_book / "book/sources/baylor-heros-3-0-txt.html").read_text(encoding="utf-8")
+    assert 'id="source-baylor-heros-3-0-txt"' in html
+    body = page(built_book, "book/sources/baylor-heros-3-0-txt.html").body
     assert "(pembrolizumab or nivoluma)" in body
     assert "Back to topback-to-top" in body
 
@@ -275,7 +292,7 @@ def test_sources_appendix_shows_each_source_verbatim(built_book):
 def test_a_passage_keeps_the_sources_own_quotation_marks(built_book):
     # The HEROS source types a plain apostrophe; the page must not turn it into a typographic one.
     assert "patient's lymphocytes" in (ROOT / "data/sources/baylor-heros-3.0.txt").read_text(encoding="utf-8")
-    for name in ("book/therapies/heros-3.html", "book/sources.html"):
+    for name in ("book/therapies/heros-3.html", "book/sources/baylor-heros-3-0-txt.html"):
         body = page(built_book, name).body
         assert "patient's lymphocytes" in body and "patient\u2019s" not in body, name
 

@@ -13,7 +13,7 @@ from carbook.sphinxext.generated import Texts, sections, substitutions_digest
 from carbook.data import snapshot
 from carbook.data.load import load_library
 from carbook.pages import pieces as pieces_module
-from carbook.pages import shared
+from carbook.pages import shared, sources
 from carbook.pages.pieces import Pieces
 from conftest import build, copy_book
 
@@ -65,15 +65,19 @@ def test_a_build_keeps_the_parts_of_kinds_it_did_not_ask_for(tmp_path):
     assert third.get("table", ("a",), lambda: "made again") == "made again"  # replaced by the one asked for
 
 
+def source_pages(library, pieces=None) -> list[str]:
+    return [sources.page(library, name, pieces) for name in sorted(library.sources)]
+
+
 def test_pages_from_kept_parts_are_the_pages_made_afresh(tmp_path):
     library = dataclasses.replace(LIBRARY)
-    afresh = (shared.comparison(library), shared.sources_appendix(library), publish.facts_csv(library))
+    afresh = (shared.comparison(library), source_pages(library), publish.facts_csv(library))
     first = Pieces(tmp_path)
-    assert (shared.comparison(library, first), shared.sources_appendix(library, first),
+    assert (shared.comparison(library, first), source_pages(library, first),
             publish.facts_csv(library, first)) == afresh
     first.save()
     kept = Pieces(tmp_path)
-    assert (shared.comparison(library, kept), shared.sources_appendix(library, kept),
+    assert (shared.comparison(library, kept), source_pages(library, kept),
             publish.facts_csv(library, kept)) == afresh
     assert kept.made == 0
 

@@ -32,6 +32,9 @@ def test_data_edit_shows_on_rebuild_and_reexecutes_only_dependent_pages(tmp_path
     assert executed(first.stdout + first.stderr) == {"therapies/heros-3.md", "therapies/ct-0525.md"}
     assert {"book/comparison", "book/sources", "book/therapies"} <= read(first.stdout)
 
+    source_pages = sorted((root / "_build/html/book/sources").glob("*.html"))
+    written = {page: page.stat().st_mtime_ns for page in source_pages}
+    assert len(written) == 2
     unchanged = build(root)
     assert unchanged.returncode == 0
     assert executed(unchanged.stdout + unchanged.stderr) == set()
@@ -50,6 +53,8 @@ def test_data_edit_shows_on_rebuild_and_reexecutes_only_dependent_pages(tmp_path
     html = (root / "_build/html/book/therapies/ct-0525.html").read_text(encoding="utf-8")
     assert "The record sets no lower or upper age." in html
     assert "The record gives no age limits." not in html
+    # the edit changes nothing a source's page shows: none is written again
+    assert {page: page.stat().st_mtime_ns for page in source_pages} == written
 
 
 def test_renamed_therapy_shows_in_every_pages_navigation_without_reexecuting_them(tmp_path):
@@ -63,9 +68,11 @@ def test_renamed_therapy_shows_in_every_pages_navigation_without_reexecuting_the
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     assert "therapies/ct-0525.md" not in executed(rebuilt.stdout + rebuilt.stderr)
     # the study's name shows on the pages that list every therapy: those are read again, and show it
-    assert {"book/comparison", "book/therapies", "book/sources", "book/therapies/heros-3"} <= read(rebuilt.stdout)
+    assert {"book/comparison", "book/therapies", "book/therapies/heros-3"} <= read(rebuilt.stdout)
     assert "book/therapies/ct-0525" not in read(rebuilt.stdout)
     assert "(HEROS)" in (root / "_build/html/book/comparison.html").read_text(encoding="utf-8")
+    # the page of the study's source names it as the therapy built from it
+    assert "(HEROS)</a>" in (root / "_build/html/book/sources/baylor-heros-3-0-txt.html").read_text(encoding="utf-8")
     other = (root / "_build/html/book/therapies/ct-0525.html").read_text(encoding="utf-8")
     assert "HER2 chimeric antigen receptor (CAR) T cells (HEROS study)" in other
     assert "(HEROS 3.0 study)" not in other

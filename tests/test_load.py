@@ -153,7 +153,7 @@ def test_a_damaged_snapshot_is_ignored(book: Path):
 
 
 def test_the_next_check_takes_unchanged_therapies_and_checks_again_what_changed(book: Path):
-    from carbook.data import load, snapshot
+    from carbook.data import snapshot
     from carbook.data.load import check_library
 
     library, problems = check_library(book)

@@ -329,9 +329,9 @@ class Chapter:
         whose = fields_credit(provenance) if provenance else ""
         about = (f"{described(provenance, self.library.source_title(self.therapy.source))} ({version(provenance)}{'; ' + whose if whose else ''})"
                  if provenance else source_link(self.therapy.source))
-        intro = paragraph(f"Every passage this chapter rests on, verbatim from {about}, shown whole in the",
-                          f"{source_link(self.therapy.source)} appendix; each marker above leads here, and each passage",
-                          "to its place in the source.")
+        intro = paragraph(f"Every passage this chapter rests on, verbatim from {about}, shown whole on its page",
+                          f"of the Sources appendix, {source_link(self.therapy.source)}; each marker above leads here, and",
+                          "each passage to its place in the source.")
         return _join([*parts, intro, self.citations.passage_list(RESTS_ON_PREFIX)])
 
     def _changes(self) -> list[str]:

@@ -72,7 +72,7 @@ class Citations:
     document; a page that cites several (the comparison) names the document with each passage."""
 
     source: SourceDocument
-    sources_page: str = "../sources.html"
+    sources_folder: str = "../sources"  # the source pages, from the page
     entries: dict[str, Entry] = field(default_factory=dict)
     also: dict[str, Entry] = field(default_factory=dict)
 
@@ -132,7 +132,7 @@ class Citations:
             else:
                 text, passage = f'<q class="cb-passage">{html.escape(entry.passage)}</q>', ""
             return (f'<li id="p-{entry.anchor}" value="{number}"{passage}>{note}{kind}{text} '
-                    f'<a class="cb-in-source" href="{self.sources_page}#src-{entry.anchor}">in {html.escape(entry.source)}</a></li>')
+                    f'<a class="cb-in-source" href="{self.sources_folder}/{slug(entry.source)}.html#src-{entry.anchor}">in {html.escape(entry.source)}</a></li>')
 
         numbered = list(self.entries.values())
         lines = ['<ol class="cb-passages">', *(item(e, e.number) for e in numbered), "</ol>"]

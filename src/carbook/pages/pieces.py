@@ -54,6 +54,16 @@ class Pieces:
         self._used[key] = value
         return value
 
+    def seen(self, kind: str, inputs: tuple[object, ...]) -> bool:
+        """Give whether a part of this ``kind`` made from ``inputs`` was kept from the last build (a page
+        already written as it is now), and keep it for the next."""
+        key = (kind, _digest(inputs))
+        was = key in self._kept or key in self._used
+        if key not in self._used:
+            self._used[key] = True
+            self.made += not was
+        return was
+
     def of(self, content: Any) -> str:
         """Give a digest of a checked model's whole content (a therapy, the glossary) or of a text, each
         worked out once."""

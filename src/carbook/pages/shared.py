@@ -6,13 +6,11 @@ neither start fast.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from carbook.pages.citations import excerpt
 from carbook.data.load import Library
 from carbook.data.models import Therapy
-from carbook.pages.myst import Markdown, escape, figure, list_table, source_label, source_link
+from carbook.pages.myst import Markdown, escape, figure, list_table, source_link
 from carbook.pages.pieces import Pieces, none
 from carbook.pages.substitutions import short_name
 
@@ -35,109 +33,6 @@ def overview(library: Library) -> Markdown:
         rows.append([escape(modality), str(len(members)), escape(", ".join(cells)), named + escape(more)])
     header = [escape(label("modality")), "Therapies", escape(label("cell_type")), "For example"]
     return list_table("The therapies of this book by modality.", "tbl-overview", header, rows)
-
-
-def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
-    """Give each sentence of source ``name`` that the book shows, with ``(page, link text)`` for each page
-    that shows it: the chapters of the therapies built from it, and the glossary."""
-    from carbook.pages.citations import anchor, sentence_spans
-    from carbook.data.coverage import quoted_passages
-    from carbook.pages.tables import record_field_rows
-
-    source = library.sources[name]
-    used: dict[tuple[int, int], list[tuple[str, str]]] = {}
-
-    def note(span: tuple[int, int], page: str, text: str) -> None:
-        places = used.setdefault(span, [])
-        if (page, text) not in places:
-            places.append((page, text))
-
-    for therapy in library.therapies.values():
-        if therapy.source != name:
-            continue
-        page = f"therapies/{therapy.id}.html"
-        passages = [*quoted_passages(therapy), *(r.passages[0] for r in record_field_rows(therapy, source))]
-        for passage in passages:
-            for span in sentence_spans(source, passage):  # each sentence links to its own entry in the chapter
-                note(span, f"{page}#p-{anchor(source, span)}", f"{short_name(therapy)} chapter")
-    for entry in library.glossary.terms if library.glossary else []:
-        for passage in [entry.definition, *entry.used_in]:
-            if passage is not None and passage.source == name:
-                for span in sentence_spans(source, passage.quote):
-                    note(span, "glossary.html", "Glossary")
-    return used
-
-
-def _highlighted(library: Library, name: str) -> str:
-    """Give a source document as HTML, verbatim, with the sentences the book shows highlighted and anchored,
-    each a link to where the book shows it; a sentence shown in several places lists them all below."""
-    from carbook.pages.citations import anchor
-
-    source = library.sources[name]
-    text = source.text
-    used = used_sentences(library, name)
-    pieces, at = [], 0
-    for (start, end), places in sorted(used.items()):
-        raw_start, raw_end = source.raw_span(start, end)
-        if raw_start < at:
-            continue  # overlapping an earlier highlight
-        pieces.append(html.escape(text[at:raw_start]))
-        # Each passage is the link to where it is shown (the text above the source says so): the page of
-        # a book of hundreds of sources lists no passage a second time, and carries nothing per link
-        # but its address.
-        pieces.append(f'<a href="{places[0][0]}"><mark id="src-{anchor(source, (start, end))}">'
-                      f'{html.escape(text[raw_start:raw_end])}</mark></a>')
-        at = raw_end
-    pieces.append(html.escape(text[at:]))
-    several = []
-    for (start, end), places in sorted(used.items()):
-        if len(places) > 1:
-            links = ", ".join(f'<a href="{page}">{html.escape(link)}</a>' for page, link in places)
-            several.append(f"<li>“{html.escape(excerpt(source.shown(start, end)))}” — {links}</li>")
-    listing = (f"\n<details class=\"cb-used\"><summary>{len(several)} of the highlighted passages are shown in "
-               f"several places</summary>\n<ul>{''.join(several)}</ul></details>") if several else ""
-    return f'<pre class="carbook-source" tabindex="0">{"".join(pieces)}</pre>{listing}'
-
-
-def _provenance(library: Library, name: str) -> str:
-    """Give, as MyST, what a source document is, who publishes it and where, the book's copy and its version,
-    who its fields come from, and the versions it replaced."""
-    from carbook.data.provenance import short
-    from carbook.pages import provenance as told
-
-    known = library.provenance.get(name)
-    if known is None:
-        return ""
-    text = f"{told.described(known, library.source_title(name))} ({told.version(known)})."
-    whose = told.fields_credit(known)
-    if whose:
-        text += f" {whose[:1].upper()}{whose[1:]}."
-    if known.history:
-        earlier = "; ".join(f"version {short(v.sha256)}, copy of {told.date(v.retrieved)}" for v in reversed(known.history))
-        text += f" Earlier versions the book held: {earlier}."
-    return text
-
-
-def sources_appendix(library: Library, pieces: Pieces | None = None) -> Markdown:
-    """Give each source document verbatim, under a heading the chapters link to, with the passages the book
-    uses highlighted and anchored (the rest plain), and where each is used (each source's part taken from
-    ``pieces`` where its therapies, the source and the glossary are unchanged)."""
-    pieces = pieces or none()
-    users_of: dict[str, list[Therapy]] = {}
-    for therapy in library.therapies.values():
-        users_of.setdefault(therapy.source, []).append(therapy)
-    blocks = []
-    for name in sorted(users_of):
-        def block(name: str = name) -> str:
-            users = ", ".join(short_name(t) for t in users_of[name])
-            return (f"({source_label(name)})=\n## {escape(name)}\n\n{_provenance(library, name)}\n\nSource of "
-                    f"{escape(users)}. Highlighted: the passages the book shows, each a link to where it shows it.\n\n"
-                    + _highlighted(library, name))
-        known = library.provenance.get(name)
-        inputs = (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
-                  known.model_dump_json() if known else "", *((t.id, pieces.of(t)) for t in users_of[name]))
-        blocks.append(pieces.get("source", inputs, block))
-    return Markdown("\n\n".join(blocks))
 
 
 def comparison(library: Library, pieces: Pieces | None = None) -> Markdown:

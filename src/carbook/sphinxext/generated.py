@@ -32,7 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 def sections() -> dict[str, Callable[[Any, Any], str]]:
     """Give each section a shared page can show, by the name its ``{carbook}`` block gives: a function of
     the library and the parts kept from the last build (:class:`carbook.pages.pieces.Pieces`)."""
-    from carbook.pages import index, shared
+    from carbook.pages import index, shared, sources
 
     return {
         "overview": lambda library, pieces: shared.overview(library),
@@ -41,7 +41,7 @@ def sections() -> dict[str, Callable[[Any, Any], str]]:
         "answer": lambda library, pieces, *rows: shared.comparison_answer(library, list(rows)),
         "glossary": lambda library, pieces: shared.glossary(library),
         "downloads": lambda library, pieces: shared.downloads(library),
-        "sources": shared.sources_appendix,
+        "sources": lambda library, pieces: sources.appendix(library),
     }
 
 

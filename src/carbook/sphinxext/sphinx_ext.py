@@ -118,7 +118,7 @@ def _check_data(app: Sphinx) -> None:
     app.carbook_library = None
     app.carbook_pages_read = 0
     app.carbook_pieces = None  # parts of the shared pages and the data package kept between builds (_pieces)
-    app.carbook_texts = generated.Texts(lambda: _library(app), lambda: _pieces(app))  # made when first needed
+    app.carbook_texts = generated.Texts(lambda: book_library(app), lambda: kept_pieces(app))  # made when first needed
     if state is None or state["fingerprint"] != fingerprint:
         # inputs changed since the last good build (or there was none): check everything again
         from carbook.pages import substitutions
@@ -189,7 +189,7 @@ def _log_todo(library: Any) -> None:
                     "`make publish` refuses until none is")
 
 
-def _library(app: Sphinx) -> Any:
+def book_library(app: Sphinx) -> Any:
     """Give the library this build checked (or, when the data did not change, the one the last build kept)."""
     if app.carbook_library is not None:
         return app.carbook_library
@@ -200,7 +200,7 @@ def _library(app: Sphinx) -> Any:
     return app.carbook_kept_library
 
 
-def _pieces(app: Sphinx) -> Any:
+def kept_pieces(app: Sphinx) -> Any:
     """Give the parts of the shared pages and the data package the last build kept (saved when the build ends)."""
     if app.carbook_pieces is None:
         from carbook.pages.pieces import Pieces
@@ -321,6 +321,7 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # checksum: when one changed (by content), write every page again, which copies them too.
     site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
     if retitled or site_files not in (None, env.carbook_site_files):
+        app.carbook_rewrote_all = True  # the source pages too (carbook.sphinxext.source_pages)
         _write_in_parallel(app, len(env.found_docs))
         return sorted(env.found_docs)
     _write_in_parallel(app, app.carbook_pages_read)
@@ -376,8 +377,8 @@ def _publish(app: Sphinx) -> None:
     from carbook.sphinxext.publish import write_comparison, write_package
 
     faults.reached("publishing")
-    write_package(_library(app), folder, _pieces(app))  # the library checked, or the one a page loaded
-    write_comparison(_library(app), Path(app.outdir) / COMPARISON_DATA, _pieces(app))
+    write_package(book_library(app), folder, kept_pieces(app))  # the library checked, or the one a page loaded
+    write_comparison(book_library(app), Path(app.outdir) / COMPARISON_DATA, kept_pieces(app))
 
 
 def _saved(app: Sphinx, env: Any) -> None:

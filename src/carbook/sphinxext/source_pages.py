@@ -1,0 +1,76 @@
+"""Sphinx extension that writes a page per source document (``book/sources/<slug>.html``).
+
+A source document is read in full on its own page, with the theme's page template: the Sources page
+lists them all, one line each, so neither it nor any other page grows with the text of the whole field.
+The pages come from Sphinx's ``html-collect-pages`` event; a link to a source (``{ref}`` to its label
+``source-<slug>``, as :func:`carbook.pages.myst.source_link` writes it) is resolved to its page through
+the ``missing-reference`` event, which Sphinx raises for a label no document defines.
+
+A page is written again only when its body or what every page shows around it (sidebar, styles)
+changed since the last build: an edit to one therapy of thousands writes its source's page alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from carbook.data import paths
+from carbook.pages.myst import slug
+
+
+def _known(app: Sphinx) -> set[str]:
+    """Give the slugs of the book's source documents, from the folder that holds them."""
+    folder = Path(app.srcdir) / paths.SOURCE_DIR
+    return {slug(p.name) for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+
+
+def _link(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve a ``{ref}`` to a source's label as a link to its page; leave every other reference alone."""
+    from carbook.pages.sources import FOLDER
+
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "std" or node.get("reftype") != "ref" or not target.startswith("source-"):
+        return None
+    name = target.removeprefix("source-")
+    if name not in _known(app):
+        return None
+    reference = nodes.reference("", "", internal=True,
+                                refuri=app.builder.get_relative_uri(node["refdoc"], f"{FOLDER}/{name}"))
+    reference += contnode
+    return reference
+
+
+def _pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Give each source page to write: its name, its title and body, and the theme's page template; only the
+    pages whose text changed since they were written, or all of them where every page is written again."""
+    if app.builder.format != "html":
+        return
+    from carbook.pages import sources
+    from carbook.sphinxext.sphinx_ext import book_library, kept_pieces
+
+    folder = Path(app.outdir) / sources.FOLDER
+    everything = getattr(app, "carbook_rewrote_all", False) or not folder.is_dir()
+    if app.carbook_library is None and not everything:
+        return  # the data did not change, nor what every page shows around its body
+    library, pieces = book_library(app), kept_pieces(app)
+    pages = set()
+    for name in sorted(library.sources):
+        page = sources.page_name(name)
+        body = sources.page(library, name, pieces)
+        pages.add(page)
+        written = pieces.seen("source-page-written", (page, body))
+        if everything or not written or not (Path(app.outdir) / f"{page}.html").is_file():
+            yield page, {"title": name, "body": body, "display_toc": False}, "page.html"
+    for path in folder.glob("*.html") if folder.is_dir() else []:
+        if f"{sources.FOLDER}/{path.stem}" not in pages:  # a source the book no longer holds
+            path.unlink()
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("missing-reference", _link)
+    app.connect("html-collect-pages", _pages)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
