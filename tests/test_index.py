@@ -5,11 +5,11 @@ with 200 therapies on a phone and on a laptop."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
+from carbook import synthetic
 from carbook.pages import index
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
@@ -32,19 +32,6 @@ def table_lines(markup: str) -> list[list[str]]:
     """Give the list-table of the index's MyST as rows of cells (header first)."""
     body = markup.split("````{list-table}", 1)[1].split("\n````", 1)[0]
     return [[cell.strip() for cell in re.split(r"\n  - ", chunk)] for chunk in body.split("\n* - ")[1:]]
-
-
-def with_synthetic_therapies(root: Path, total: int) -> Path:
-    """Write clones of ct-0525 with ids of their own into the book at ``root`` until it has ``total``
-    therapies (as benchmarks/bench.py does for its builds)."""
-    original = (root / "data/therapies/ct-0525.yaml").read_text(encoding="utf-8")
-    assert "\nid: ct-0525\n" in original
-    existing = len(list((root / "data/therapies").glob("*.yaml")))
-    for i in range(1, total - existing + 1):
-        therapy_id = f"synthetic-{i:03d}"
-        (root / f"data/therapies/{therapy_id}.yaml").write_text(
-            original.replace("\nid: ct-0525\n", f"\nid: {therapy_id}\n"), encoding="utf-8")
-    return root
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,7 +95,8 @@ def test_index_page_loads_its_own_script_and_stylesheet_from_the_site(library):
 
 
 def test_index_of_200_therapies_stays_small(tmp_path):
-    root = with_synthetic_therapies(copy_data(tmp_path), MANY)
+    root = copy_data(tmp_path)
+    synthetic.grow(root, MANY)
     many = load_library(root)
     markup = index.index_page(many)
     assert len(table_lines(markup)) == 1 + MANY
