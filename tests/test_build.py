@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup, Tag
 
 from carbook.pages import tables
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED
+from carbook.data.facts import NOT_STATED
 from conftest import squash
 
 pytestmark = pytest.mark.build

@@ -7,7 +7,7 @@ from pathlib import Path
 from carbook.pages.chapter import Chapter
 from carbook.pages.citations import Citations, sentence_spans
 from carbook.data.load import load_library
-from carbook.data.models import RESTS_ON_PREFIX
+from carbook.data.facts import RESTS_ON_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

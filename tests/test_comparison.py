@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX
 from carbook.data.sources import normalise
 from carbook.pages import compare, shared
 from carbook.pages.citations import sentence_spans

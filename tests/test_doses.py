@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbook.data.doses import DoseStatement, UnclearDose, find_doses, parse_doses
-from carbook.data.models import format_number, value_in_quote
+from carbook.data.facts import format_number, value_in_quote
 from carbook.data.records import parse_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from carbook.pages import figures
 from carbook.pages.compare import stated_counts
 from carbook.pages.labels import label
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED, SEQUENCE_WORDS
+from carbook.data.facts import NOT_STATED, SEQUENCE_WORDS
 from carbook.pages.tables import display_value, regimen_stages
 
 ROOT = Path(__file__).resolve().parents[1]

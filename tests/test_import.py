@@ -13,7 +13,7 @@ import pytest
 
 from carbook.data.importer import import_record
 from carbook.data.load import check_library
-from carbook.data.models import Fact, value_in_quote
+from carbook.data.facts import Fact, value_in_quote
 from carbook.data.sources import read_source
 from carbook.scaffold import ScaffoldError, new_therapy
 from conftest import build, copy_book

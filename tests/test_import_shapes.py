@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from carbook.data.importer import import_record
 from carbook.data.load import check_library
-from carbook.data.models import NotStated
+from carbook.data.facts import NotStated
 from carbook.data.sources import read_source
 from carbook.scaffold import Outcome, ScaffoldError, import_folder, key_lines, new_therapy, source_title, summary_table
 from conftest import build, copy_book

@@ -13,7 +13,7 @@ from carbook import synthetic
 from carbook.pages import index
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
-from carbook.data.models import NOT_STATED
+from carbook.data.facts import NOT_STATED
 from carbook.pages.tables import row
 from conftest import ROOT, copy_data
 from browser_site import DESKTOP, PHONE

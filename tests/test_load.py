@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from carbook.data.load import check, load_library
-from carbook.data.models import NotStated
+from carbook.data.facts import NotStated
 from carbook.data.problems import DataProblems
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from carbook.pages import tables
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED
+from carbook.data.facts import NOT_STATED
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library(ROOT)

@@ -17,7 +17,7 @@ from carbook.pages import links
 from carbook.pages import tables
 from carbook.pages.labels import label, record_field_label
 from carbook.data.load import load_library
-from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX
 from carbook.pages.terms import TermLinker
 from conftest import squash
 

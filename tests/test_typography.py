@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbook.data.load import check
-from carbook.data.models import value_in_quote
+from carbook.data.facts import value_in_quote
 from carbook.data.sources import PLAIN_FORMS, SourceDocument, describe_character, normalise
 
 ROOT = Path(__file__).resolve().parents[1]

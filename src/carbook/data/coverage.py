@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from carbook.data.framing import Sentence, debris, locate, record_spans, sentences
-from carbook.data.models import NotStated, Passage, Quoted, Therapy, model_items
+from carbook.data.models import Passage, Therapy, model_items
+from carbook.data.facts import NotStated, Quoted
 from carbook.data.sources import SourceDocument
 
 _CONTENT = re.compile(r"[A-Za-z0-9]")

@@ -9,7 +9,7 @@ definition says what a trainee needs to know of the term in general. It is refus
   "the study page", "the record", "this chapter" or "here a/an" (:data:`POINTERS`);
 * states what a chapter quoting the same source marks as not stated: for each source the entry quotes,
   the therapies built from that source (``therapy.source``) are read, and for each of their facts that is
-  a gap (:class:`~carbook.data.models.NotStated`) the words that would state that facet
+  a gap (:class:`~carbook.data.facts.NotStated`) the words that would state that facet
   (:data:`FACETS`) may not appear in the definition. A generic entry such as "Phase I" may still say
   "phase" where its sources state the phase: only a source whose therapy marks a facet not stated matters.
 """
@@ -22,7 +22,9 @@ from typing import Iterator, Mapping
 
 from pydantic import BaseModel
 
-from carbook.data.models import Glossary, GlossaryEntry, NotStated, Therapy
+from carbook.data.models import Glossary, GlossaryEntry, Therapy
+
+from carbook.data.facts import NotStated
 from carbook.data.problems import Loc
 from carbook.data.sources import normalise
 

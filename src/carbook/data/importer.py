@@ -24,7 +24,7 @@ import yaml
 
 from carbook.data.doses import DoseStatement, find_doses
 from carbook.data.framing import FRAMES, GENERIC, check_fact, record_spans, sentences
-from carbook.data.models import JOINING_WORDS, NCIT_PATTERN, NCT_PATTERN, value_in_quote
+from carbook.data.facts import JOINING_WORDS, NCIT_PATTERN, NCT_PATTERN, value_in_quote
 from carbook.data.records import is_placeholder
 from carbook.data.sources import PLAIN_FORMS, SourceDocument
 

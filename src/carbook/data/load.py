@@ -15,14 +15,8 @@ from pydantic import ValidationError
 
 from carbook.data import editorial
 from carbook.data.messages import from_pydantic, located, one_per_empty_fact
-from carbook.data.models import (
-    SOURCE_UNAVAILABLE,
-    Glossary,
-    GlossaryEntry,
-    SourcePassage,
-    Therapy,
-    value_in_quote,
-)
+from carbook.data.models import Glossary, GlossaryEntry, SourcePassage, Therapy
+from carbook.data.facts import SOURCE_UNAVAILABLE, value_in_quote
 from carbook.data.paths import GLOSSARY, SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import DataProblems, Loc, Problem, display_path
 from carbook.data.provenance import (

@@ -10,10 +10,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from carbook.data.models import (
-    UNION_TAGS,
-    NotStated,
-)
+from carbook.data.facts import UNION_TAGS, NotStated
 from carbook.data.problems import Loc, Problem
 from carbook.data.yamlfile import dotted, nearest_line
 

@@ -8,7 +8,7 @@ what its passage frames. For such a value:
   an acronym of two or more capitals: ``HER2``, ``IRB``, ``CTL``), proper name (a capitalised word that
   does not begin the value or one of its sentences) and unit (the words right after a number:
   ``billion CAR+ cells``, ``years``) must be written in the quote: case, whitespace, typographic
-  variants and a plural ``s`` aside, numbers whole (:func:`carbook.data.models.value_in_quote`);
+  variants and a plural ``s`` aside, numbers whole (:func:`carbook.data.facts.value_in_quote`);
 * where the passage is framed as an aim, an earlier finding or a hedged claim (the frame's words in
   the quote, or before it in its sentence: :func:`carbook.data.framing.passage_frames`), the value keeps
   the frame: it carries a word of the same family, or the fact rests on that family.
@@ -21,7 +21,7 @@ import re
 from typing import Iterator, NamedTuple
 
 from carbook.data import framing
-from carbook.data.models import value_in_quote
+from carbook.data.facts import value_in_quote
 from carbook.data.sources import SourceDocument, normalise
 
 #: A word of a value or a quote: letters and digits, joined by ``- . / ^`` inside, a trailing ``+`` kept

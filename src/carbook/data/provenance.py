@@ -21,7 +21,7 @@ from typing import Annotated, Iterator, Literal
 
 from pydantic import Field, StringConstraints
 
-from carbook.data.models import Strict, Text
+from carbook.data.facts import Strict, Text
 
 PROVENANCE_DIR = Path("data/provenance")
 RECORD_KIND = "drug-database record"  # the kind of a field/value record `carbook new` imports

@@ -9,16 +9,8 @@ from typing import Any, Iterator
 
 from carbook.data import framing, paraphrase
 from carbook.data.coverage import coverage
-from carbook.data.models import (
-    NotStated,
-    Passage,
-    Quoted,
-    Step,
-    Therapy,
-    format_number,
-    model_items,
-    value_in_quote,
-)
+from carbook.data.models import Passage, Therapy, model_items
+from carbook.data.facts import NotStated, Quoted, Step, format_number, value_in_quote
 from carbook.data.problems import Loc, Problem
 from carbook.data.provenance import Change
 from carbook.data.sources import SourceDocument, normalise

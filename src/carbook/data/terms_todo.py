@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from carbook.data.editorial import therapy_names
-from carbook.data.models import Glossary, NotStated, Step, Therapy
+from carbook.data.models import Glossary, Therapy
+from carbook.data.facts import NotStated, Step
 from carbook.data.problems import Loc
 from carbook.data.sources import normalise
 

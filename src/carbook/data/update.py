@@ -238,14 +238,9 @@ def _old_values(data: dict[str, Any], old: SourceDocument) -> dict[str, str]:
     stage with its agents, as one value); empty where the old data does not validate."""
     from pydantic import ValidationError
 
-    from carbook.data.models import (
-        AgeRange,
-        Fact,
-        Step,
-        Therapy,
-        format_number,
-        model_items,
-    )
+    from carbook.data.models import Therapy, model_items
+
+    from carbook.data.facts import AgeRange, Fact, Step, format_number
 
     try:
         therapy = Therapy.model_validate(data, context={"record": old.record if old.format == "record" else {}})

@@ -19,7 +19,8 @@ from carbook.data.provenance import short
 from carbook.pages.provenance import date, described, fields_credit, last_updated, version
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
-from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step, Therapy
+from carbook.data.models import Therapy
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step
 from carbook.data.framing import FRAMES
 from carbook.data.sources import normalise
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from carbook.data.load import Library
-from carbook.data.models import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, NotStated, Step, Therapy
+from carbook.data.models import Therapy
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, NotStated, Step
 from carbook.data.sources import normalise
 from carbook.pages.labels import label, modality_label
 from carbook.pages.myst import escape

@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from carbook.data.models import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, Therapy, format_number
+from carbook.data.models import Therapy
+
+from carbook.data.facts import NOT_STATED, SEQUENCE_WORDS, SIDE_BY_SIDE_WORDS, AgeRange, NotStated, Step, format_number
 from carbook.data.sources import normalise
 from carbook.pages.myst import Drawing  # defined there: a Drawing kept between builds loads without matplotlib
 from carbook.pages.tables import display_value, plural, regimen_stages

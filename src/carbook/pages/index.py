@@ -12,7 +12,8 @@ import html
 
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library
-from carbook.data.models import NOT_STATED, Therapy
+from carbook.data.models import Therapy
+from carbook.data.facts import NOT_STATED
 from carbook.pages.myst import Markdown, escape
 from carbook.pages.substitutions import short_name
 from carbook.pages.tables import display_value

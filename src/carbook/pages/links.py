@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from carbook.data.models import Identifier, Therapy
+from carbook.data.models import Therapy
+
+from carbook.data.facts import Identifier
 
 CLINICALTRIALS = "https://clinicaltrials.gov/study/{}"
 EVS_EXPLORE = "https://evsexplore.semantics.cancer.gov/evsexplore/concept/ncit/{}"

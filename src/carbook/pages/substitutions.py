@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from carbook.data.load import Library
-from carbook.data.models import NotStated, Therapy
+from carbook.data.models import Therapy
+from carbook.data.facts import NotStated
 from carbook.pages.labels import modality_label
 from carbook.pages.myst import escape
 from carbook.pages.tables import display_value

@@ -9,18 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 from carbook.pages.labels import label, record_field_label
-from carbook.data.models import (
-    NOT_STATED,
-    RESTS_ON_PREFIX,
-    AgeRange,
-    Fact,
-    NotStated,
-    Quantity,
-    Quoted,
-    Step,
-    Therapy,
-    format_number,
-)
+from carbook.data.models import Therapy
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, AgeRange, Fact, NotStated, Quantity, Quoted, Step, format_number
 
 if TYPE_CHECKING:
     from carbook.data.sources import SourceDocument
