@@ -29,7 +29,7 @@ from carbook.data.sources import SourceDocument
 from carbook.data.import_regimen import read_regimen
 from carbook.data.record_reading import WHOSE, RecordReader, as_fact, as_gap, ask_unread, frame_of, plain
 
-#: The fields a mechanism is read from, in this order.
+#: Fields that describe how the cells act, the first one given being the mechanism.
 MECHANISM_FIELDS = ("drug_mechanism_of_action", "drug_description")
 
 MODALITY = re.compile(r"\bCAR[\s-](?:T|NK)(?:[\s-]cells?)?\b|\bCAR (?:monocytes|macrophages)\b", re.IGNORECASE)

@@ -14,7 +14,6 @@ from carbook.data.sources import PLAIN_FORMS, SourceDocument
 #: Fields read for prose facts, in the order they are searched.
 TEXT_FIELDS = ("nci_thesaurus_preferred_term", "drug_description", "nci_thesaurus_definition",
                "drug_mechanism_of_action", "intervention_type", "drug_name")
-#: Fields that describe how the cells act, the first one given being the mechanism.
 
 #: One character for each typographic character with a one-character plain form (U+2011 for "-", a
 #: non-breaking space for " "): patterns match on the plain text, values are cut from the record's own.
