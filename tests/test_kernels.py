@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from carbook.sphinxext import execute
+from carbook.sphinxext import execute, kernels
 from conftest import JUPYTER_BOOK, copy_book
 
 
@@ -94,7 +94,7 @@ def fake_kernels(monkeypatch):
 
 
 def test_pool_serves_pages_from_the_kernels_that_started(fake_kernels):
-    pool = execute.KernelPool()
+    pool = kernels.KernelPool()
     pool.grow(2)
     kernel = pool.take()
     assert kernel.number == 2  # the one that failed is skipped, not handed out, and does not stop the pool
@@ -107,7 +107,7 @@ def test_pool_serves_pages_from_the_kernels_that_started(fake_kernels):
 
 def test_pool_replaces_a_kernel_that_died_while_free_instead_of_lending_it(fake_kernels, monkeypatch):
     monkeypatch.setattr(FakeKernel, "fail_first", False)
-    pool = execute.KernelPool()
+    pool = kernels.KernelPool()
     pool.grow(1)
     first = pool.take()
     pool.give_back(first)
@@ -120,11 +120,11 @@ def test_pool_replaces_a_kernel_that_died_while_free_instead_of_lending_it(fake_
 
 def test_pool_says_so_when_no_kernel_starts(fake_kernels, monkeypatch):
     monkeypatch.setattr(FakeKernel, "fail_all", True)
-    pool = execute.KernelPool()
+    pool = kernels.KernelPool()
     pool.grow(2)
-    with pytest.raises(execute.NoKernel, match="kernel died before replying"):
+    with pytest.raises(kernels.NoKernel, match="kernel died before replying"):
         pool.take()
-    with pytest.raises(execute.NoKernel):  # every later page is told too, rather than left waiting
+    with pytest.raises(kernels.NoKernel):  # every later page is told too, rather than left waiting
         pool.take()
     pool.close()
     assert all(k.closed for k in fake_kernels.made)
@@ -132,7 +132,7 @@ def test_pool_says_so_when_no_kernel_starts(fake_kernels, monkeypatch):
 
 def test_pool_replaces_a_kernel_that_died_with_a_fresh_one(fake_kernels, monkeypatch):
     monkeypatch.setattr(FakeKernel, "fail_first", False)
-    pool = execute.KernelPool()
+    pool = kernels.KernelPool()
     pool.grow(1)
     dead = pool.take()
     pool.replace(dead)  # as a page does when its kernel dies under it

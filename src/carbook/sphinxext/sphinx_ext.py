@@ -38,7 +38,8 @@ from sphinx.util import logging
 from carbook.sphinxext import faults, generated
 from carbook.sphinxext.buildguard import BuildGuard, cannot_write, discard, write_problem
 from carbook.sphinxext.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
-                                   stop_execution, usable_cores, wait_for_page)
+                                   stop_execution, wait_for_page)
+from carbook.sphinxext.kernels import usable_cores
 from carbook.sphinxext.freshness import Digests, changed_pages
 from carbook.data.provenance import provenance_file
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
