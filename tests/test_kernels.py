@@ -88,7 +88,7 @@ class FakeKernel:
 
 @pytest.fixture
 def fake_kernels(monkeypatch):
-    monkeypatch.setattr(execute, "WarmKernel", FakeKernel)
+    monkeypatch.setattr(kernels, "WarmKernel", FakeKernel)
     monkeypatch.setattr(FakeKernel, "made", [])
     return FakeKernel
 
