@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
-from carbook.sphinxext import assets
+from carbook.sphinxext import assets, stylesheets
 from carbook.sphinxext import unused_css
 from carbook.pages.myst import Drawing
 from carbook.pages.myst import FIGURE_DIR, figure
@@ -113,7 +113,7 @@ def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rul
     (tmp_path / "page.html").write_text('<link href="_static/styles/pydata-sphinx-theme.lean.css?v=0ld" rel="stylesheet" />'
                                         '<p class="used fa-lg"><a href="#">x</a></p>', encoding="utf-8")
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
-    assets._lighten_stylesheets(app, None)
+    stylesheets.lighten_stylesheets(app, None)
     assert (static / "styles/pydata-sphinx-theme.css").read_text(encoding="utf-8") == original
     lean = (static / "styles/pydata-sphinx-theme.lean.css").read_text(encoding="utf-8")
     assert lean == "/*! Licence */a{color:red}.fa-lg{font-size:1.25em}.used{margin:0}"
@@ -121,8 +121,8 @@ def test_pages_link_a_lean_copy_of_the_theme_stylesheet_without_icon_font_or_rul
     assert f'pydata-sphinx-theme.lean.css?v={digest}"' in (tmp_path / "page.html").read_text(encoding="utf-8")
     files, _, _ = page("<p>x</p>")
     assert "sphinx-book-theme.css" not in files
-    assert assets.lean_name("mystnb.0a1b.css") == "mystnb.0a1b.lean.css" and assets.lean_name("mystnb.0a1b.lean.css") is None
-    assert assets.lean_name("carbook.css") is None
+    assert stylesheets.lean_name("mystnb.0a1b.css") == "mystnb.0a1b.lean.css" and stylesheets.lean_name("mystnb.0a1b.lean.css") is None
+    assert stylesheets.lean_name("carbook.css") is None
 
 
 def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tmp_path):
@@ -134,7 +134,7 @@ def test_a_bundle_joins_its_files_in_order_with_their_relative_addresses_kept(tm
     page_html = tmp_path / "page.html"
     page_html.write_text('<link data-carbook-bundle="_static/basic.css _static/styles/theme.css" rel="stylesheet"'
                          ' type="text/css" href="_static/styles/bundle-1.css" />', encoding="utf-8")
-    digests = assets._write_bundle_files(tmp_path, assets.SiteScan(tmp_path, unused_css).bundles([page_html]))
+    digests = stylesheets._write_bundle_files(tmp_path, stylesheets.SiteScan(tmp_path, unused_css).bundles([page_html]))
     text = (static / "styles/bundle-1.css").read_text(encoding="utf-8")
     assert text == 'a{background:url(../file.png)}\nb{background:url("../x/y.svg")}c{d:url(data:image/png;base64,AA)}'
     assert digests == {"bundle-1.css": hashlib.sha256(text.encode()).hexdigest()[:8]}
@@ -184,7 +184,7 @@ def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bun
     page.parent.mkdir()
     link = '<link data-carbook-bundle="_static/a.css" rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" />'
     page.write_text(f"<head>{link}</head><body><p class=\"used x\">x</p></body>", encoding="utf-8")
-    first = assets.FirstStyles(tmp_path, unused_css)
+    first = stylesheets.FirstStyles(tmp_path, unused_css)
     html = first.inline(page, page.read_text(encoding="utf-8"))
     head = html.split("</head>")[0]
     assert head.startswith("<head><style data-carbook-first>p{margin:0}.used{color:red}.x{background:url(../_static/img/a.png)}"
@@ -193,7 +193,7 @@ def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bun
     assert ('href="../_static/styles/bundle-1.css?v=1" media="print" onload="this.media=\'all\'; this.onload=null" />' in head)
     assert '<noscript><link rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" /></noscript>' in head
     assert first.inline(page, html) == html  # a page written by an earlier build comes out the same
-    assert assets.BUNDLE_LINK.findall(html) == [("_static/a.css", "../_static/styles/bundle-1.css")]  # still found
+    assert stylesheets.BUNDLE_LINK.findall(html) == [("_static/a.css", "../_static/styles/bundle-1.css")]  # still found
 
 
 def test_the_theme_scripts_load_only_once_the_page_is_read_and_painted():
@@ -224,16 +224,16 @@ def _write_page(path: Path, cls: str) -> None:
 
 def test_finishing_rereads_only_the_pages_a_build_wrote_unless_a_stylesheet_changed(tmp_path):
     app, one, two = _site(tmp_path)
-    assets._lighten_stylesheets(app, None)
+    stylesheets.lighten_stylesheets(app, None)
     finished = one.read_text(encoding="utf-8")
     assert "data-carbook-first" in finished and "bundle-1.css?v=" in finished
     stat = one.stat().st_mtime_ns
     _write_page(two, "a")  # rewritten by a build, using nothing new
-    assets._lighten_stylesheets(app, None)
+    stylesheets.lighten_stylesheets(app, None)
     assert one.stat().st_mtime_ns == stat, "a page the build did not write was rewritten"
     assert two.read_text(encoding="utf-8") == finished
     _write_page(two, "b")  # now it uses a rule the site did not use before: the stylesheets change
-    assets._lighten_stylesheets(app, None)
+    stylesheets.lighten_stylesheets(app, None)
     version = re.search(r"bundle-1\.css\?v=(\w+)", two.read_text(encoding="utf-8"))[1]
     assert f"bundle-1.css?v={version}" in one.read_text(encoding="utf-8"), "a page links an older bundle"
     assert ".b{color:blue}" in (Path(app.outdir) / "_static/styles/bundle-1.css").read_text(encoding="utf-8")
@@ -243,10 +243,10 @@ def test_what_finishing_kept_is_worked_out_again_when_the_package_code_changes(t
     from carbook.data import snapshot
 
     app, one, two = _site(tmp_path)
-    assets._lighten_stylesheets(app, None)
-    assert assets.SiteScan(Path(app.outdir), unused_css).before["files"], "the first build kept nothing"
+    stylesheets.lighten_stylesheets(app, None)
+    assert stylesheets.SiteScan(Path(app.outdir), unused_css).before["files"], "the first build kept nothing"
     monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
-    scan = assets.SiteScan(Path(app.outdir), unused_css)
+    scan = stylesheets.SiteScan(Path(app.outdir), unused_css)
     assert scan.before == {"versions": None, "files": {}, "finished": {}}
     assert scan.to_finish([one, two], {"bundle-1.css": "x"}) == [one, two]
 
@@ -255,6 +255,6 @@ def test_a_bundle_no_page_links_any_more_is_removed_from_the_site(tmp_path):
     app, one, two = _site(tmp_path)
     stale = Path(app.outdir) / assets.BUNDLE_DIR / "bundle-0ld.css"
     stale.write_text(".a{color:red}", encoding="utf-8")
-    assets._lighten_stylesheets(app, None)
+    stylesheets.lighten_stylesheets(app, None)
     assert not stale.exists()
     assert (Path(app.outdir) / assets.BUNDLE_DIR / "bundle-1.css").is_file()

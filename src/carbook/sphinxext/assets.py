@@ -21,7 +21,8 @@ when each page is written:
 * marks figures ``loading="lazy"``, with their width and height as attributes: a figure below the
   first screen loads when scrolled to, and none moves the text when it arrives.
 
-After the build it writes lean copies of the theme's and extensions' stylesheets, which pages link:
+After the build, :mod:`carbook.sphinxext.stylesheets` writes lean copies of the theme's and extensions'
+stylesheets, which pages link:
 without the Font Awesome font and its 2,000 icon rules (:mod:`carbook.sphinxext.icons` draws the dozen
 icons the theme shows as inline SVG), and without the rules for components the site does not have
 (:mod:`carbook.sphinxext.unused_css`). An edit to a file in ``book/_static/`` writes every page again, so that
@@ -35,16 +36,14 @@ that page only) is left where it was added.
 from __future__ import annotations
 
 import base64
-import fnmatch
 import hashlib
-import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
-from carbook.data import kept
+from carbook.sphinxext.stylesheets import BUNDLE_DIR, lean_name, lighten_stylesheets
 
 # An extension's file, with the markup in a page's body it works on (a regular expression).
 CODE = r'class="highlight'
@@ -108,31 +107,8 @@ document.addEventListener("keydown", (event) => {
   const open = document.querySelector('[data-bs-toggle="dropdown"][aria-expanded="true"]');
   if (event.key === "Escape" && open) { open.click(); open.focus(); }
 });"""
-# The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
-# copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
-# (carbook.sphinxext.unused_css). The originals stay as Sphinx copies them; the book's own stylesheets are not touched.
-LEAN = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "mystnb.*.css")
-
-
-def lean_name(name: str) -> str | None:
-    """Give the name of the lean copy of a stylesheet in _static/ (None for one that has none)."""
-    if name.endswith(".lean.css") or not any(fnmatch.fnmatchcase(name, pattern) for pattern in LEAN):
-        return None
-    return name.removesuffix(".css") + ".lean.css"
-
-
-# All of a page's local stylesheets go to the reader as one file, in their order: a phone fetches one
-# file before its first paint instead of six. Its name comes from the files in it; the page lists them.
-BUNDLE_DIR = "_static/styles"  # beside the theme's stylesheet, whose relative addresses it keeps
-BUNDLE_LINK = re.compile(r'<link data-carbook-bundle="([^"]*)"[^>]*?href="([^"?]*)(?:\?v=[0-9A-Za-z]+)?"')
-RELATIVE_URL = re.compile(r"""url\(\s*(['"]?)(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^'")]+)\1\s*\)""")
 # The theme's own stylesheets, first on every page (the page template names no stylesheet itself).
 THEME_STYLES = ("_static/basic.css", "_static/styles/pydata-sphinx-theme.lean.css")
-
-# The Font Awesome part of the theme's stylesheet: its fonts and one rule per icon (`content:"\\f0c9"`).
-ICON_FONT = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
-ICON_RULE = re.compile(r"(?:\.fa-[a-z0-9-]+:before,?)+\{content:\"[^\"]*\"\}")
-
 
 def _name(asset: Any) -> str:
     name = Path(str(getattr(asset, "filename", asset) or "")).name
@@ -155,28 +131,6 @@ def _bundle(styles: list[Any]) -> list[Any]:
     rest = [css for css in styles if css not in local]
     link = type(local[0])(bundle, priority=local[0].priority, **{"data-carbook-bundle": names})
     return rest[:first] + [link] + rest[first:]
-
-
-def _write_bundle_files(outdir: Path, bundles: dict[str, list[str]]) -> dict[str, str]:
-    """Write each bundle (by file name, with the stylesheets it joins: their texts joined, relative
-    addresses rebased); give their digests."""
-    digests = {}
-    for name, files in sorted(bundles.items()):
-        parts = []
-        for file in files:
-            source = outdir / file
-            if not source.is_file():
-                continue  # a stylesheet a page names but no extension wrote: as Sphinx would, skip it
-            folder = posixpath.dirname(file)
-            parts.append(RELATIVE_URL.sub(lambda m, folder=folder: "url({0}{1}{0})".format(
-                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(folder, m[2])), BUNDLE_DIR)),
-                source.read_text(encoding="utf-8")))
-        text = "\n".join(parts)
-        target = outdir / BUNDLE_DIR / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-        digests[name] = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return digests
 
 
 def _lean(css: Any) -> Any:
@@ -265,188 +219,6 @@ def _lazy_figure(match: re.Match[str]) -> str:
     return tag if " loading=" in tag else tag.replace("<img ", '<img loading="lazy" decoding="async" ', 1)
 
 
-def _lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
-    # Sphinx has copied the theme's and extensions' files into _static/; write their lean copies from
-    # what the site as built now uses (all its pages and scripts).
-    static = Path(app.outdir) / "_static"
-    originals = sorted({p for pattern in LEAN for p in static.glob(pattern) if lean_name(p.relative_to(static).as_posix())})
-    if exception is not None or app.builder.format != "html" or not originals:
-        return
-    if getattr(app, "carbook_pages_written", None) == 0:
-        return  # no page written, so no page, stylesheet or script changed (Sphinx copies them only then)
-    from carbook.sphinxext import unused_css
-
-    outdir = Path(app.outdir)
-    scan = SiteScan(outdir, unused_css)
-    pages = sorted(outdir.rglob("*.html"))
-    used = scan.words([*pages, *sorted(static.rglob("*.js"))])
-    versions = {}
-    texts = {original: ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))) for original in originals}
-    digests = {original: hashlib.sha256(text.encode()).hexdigest() for original, text in texts.items()}
-    # The lean copies are made again only when the originals, or which of their classes the site uses,
-    # changed: new words in a page's text alone leave them as they are.
-    known = scan.before.get("classes", {})
-    sheets = {original: None if digests[original] in known else unused_css.Stylesheet(texts[original]) for original in originals}
-    scan.classes = {digests[o]: known[digests[o]] if sheets[o] is None else sheets[o].classes for o in originals}
-    relevant = used & frozenset().union(*scan.classes.values())
-    scan.lean_key = (hashlib.sha256("\0".join(sorted(relevant)).encode()).hexdigest(),
-                     tuple((o.relative_to(static).as_posix(), digests[o]) for o in originals))
-    for original in originals:
-        lean = static / lean_name(original.relative_to(static).as_posix())
-        if scan.before.get("lean_key") == scan.lean_key and lean.is_file():
-            lighter = lean.read_text(encoding="utf-8")
-        else:
-            lighter = (sheets[original] or unused_css.Stylesheet(texts[original])).keep(used)
-        if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
-            lean.write_text(lighter, encoding="utf-8")
-        versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
-    bundles = scan.bundles(pages)
-    versions.update(_write_bundle_files(outdir, bundles))
-    for old in (outdir / BUNDLE_DIR).glob("bundle-*.css"):
-        if old.name not in bundles:
-            old.unlink()  # no page links it any more (its page now uses other stylesheets, or is gone)
-    # Each page names the lean copies and bundles with their content's digest (?v=), so a browser never
-    # keeps an older copy that lacks rules a page now needs; the pages were written before the copies were.
-    link = re.compile(r'(href="[^"]*?)(%s)(?:\?v=[0-9A-Za-z]+)?"' % "|".join(re.escape(name) for name in versions))
-    first_styles = FirstStyles(outdir, unused_css, scan.before.get("sheets", {}))
-    for page in scan.to_finish(pages, versions):
-        text = page.read_text(encoding="utf-8")
-        linked = first_styles.inline(page, link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text))
-        if linked != text:
-            page.write_text(linked, encoding="utf-8")
-        scan.finished(page)
-    scan.sheets = first_styles.parsed
-    scan.save(versions)
-
-
-class SiteScan:
-    """What the finishing step needs of each file of the built site, kept from one build to the next.
-
-    Its words (the class names it may use) and the stylesheet bundles it links are read again only
-    from a file whose size or time changed, that is, one this build wrote; a page already finished
-    for the same stylesheets is left as it is. An edit to one therapy then costs the pages it
-    rewrote, not the whole site."""
-
-    def __init__(self, outdir: Path, unused_css: Any):
-        self.outdir, self.unused_css = outdir, unused_css
-        self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
-        from carbook.data.snapshot import code_digest
-
-        self.code = code_digest()  # what is kept was worked out by this package's code
-        before = kept.read(self.path)
-        # absent, unreadable or from other code: scan every file
-        fresh = isinstance(before, dict) and before.get("code") == self.code
-        self.before = before if fresh else {"versions": None, "files": {}, "finished": {}}
-        self.files: dict[str, tuple] = {}
-        self.finished_at: dict[str, tuple] = {}
-        self.lean_key: tuple | None = None  # what the lean stylesheets were made from
-        self.classes: dict[str, frozenset[str]] = {}  # the classes of each stylesheet they are made from, by digest
-        self.sheets: dict[str, Any] = {}  # bundles read into rules, by the digest of their text
-
-    @staticmethod
-    def _stat(path: Path) -> tuple[int, int]:
-        status = path.stat()
-        return status.st_size, status.st_mtime_ns
-
-    def _entry(self, path: Path) -> tuple:
-        name = path.relative_to(self.outdir).as_posix()
-        if name not in self.files:
-            stat = self._stat(path)
-            kept = self.before["files"].get(name)
-            if kept is not None and kept[0] == stat:
-                self.files[name] = kept
-            else:
-                text = path.read_text(encoding="utf-8", errors="ignore")
-                plain = STYLE_GROUP.sub("", text) if path.suffix == ".html" else text  # its own markup only
-                self.files[name] = (stat, frozenset(self.unused_css.WORD.findall(plain)),
-                                    tuple(BUNDLE_LINK.findall(text)) if path.suffix == ".html" else ())
-        return self.files[name]
-
-    def words(self, files: list[Path]) -> set[str]:
-        """Give every word of the files (the class names their markup and scripts may use)."""
-        return set().union(*(self._entry(path)[1] for path in files))
-
-    def bundles(self, pages: list[Path]) -> dict[str, list[str]]:
-        """Give each bundle the pages link, by file name, with the stylesheets it joins."""
-        return {Path(href).name: names.split() for page in pages for names, href in self._entry(page)[2]}
-
-    def to_finish(self, pages: list[Path], versions: dict[str, str]) -> list[Path]:
-        """Give the pages not yet finished for these stylesheet versions (all, when a stylesheet changed)."""
-        if self.before["versions"] != versions:
-            return pages
-        done = self.before["finished"]
-        return [page for page in pages if done.get(page.relative_to(self.outdir).as_posix()) != self._stat(page)]
-
-    def finished(self, page: Path) -> None:
-        """Note that ``page`` is finished as it now is (finishing changes neither its words nor its bundles)."""
-        name, stat = page.relative_to(self.outdir).as_posix(), self._stat(page)
-        self.finished_at[name] = stat
-        if name in self.files:
-            self.files[name] = (stat, *self.files[name][1:])
-
-    def save(self, versions: dict[str, str]) -> None:
-        """Keep what was read, for the next build."""
-        finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
-                    **self.finished_at}
-        if not kept.write(self.path, {"code": self.code, "versions": versions, "files": self.files, "finished": finished,
-                                      "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes}):
-            self.path.unlink(missing_ok=True)
-
-
-# A page's stylesheet bundle as it is linked: blocking as Sphinx writes it, or as FirstStyles rewrote it.
-STYLE_GROUP = re.compile(r'(?:<style data-carbook-first>.*?</style>\s*)?'
-                         r'<link data-carbook-bundle="([^"]*)"[^>]*?href="([^"]*)"[^>]*>'
-                         r'(?:\s*<noscript><link [^>]*></noscript>)?', re.DOTALL)
-
-
-class FirstStyles:
-    """Puts in each page's head the rules of its stylesheet bundle that the page's own markup can use,
-    and loads the whole bundle without holding back the first paint.
-
-    A phone then paints the page as soon as its HTML has arrived, instead of after one more round
-    trip for the stylesheet and its download. The whole bundle, which also has the rules for classes
-    that the theme's scripts add later, arrives meanwhile and is cached for the next page; without
-    JavaScript it is linked as usual. Pages alike (the chapters) share the rules worked out once."""
-
-    def __init__(self, outdir: Path, unused_css: Any, parsed: dict[str, Any] | None = None):
-        self.outdir, self.unused_css = outdir, unused_css
-        self.known = parsed or {}  # bundles read by an earlier build, by the digest of their text
-        self.parsed: dict[str, Any] = {}  # those this build's pages link
-        self.sheets: dict[Path, Any] = {}
-        self.rules: dict[tuple[Path, frozenset[str], str], str] = {}
-
-    def inline(self, page: Path, html: str) -> str:
-        """Give ``html`` (of the file ``page``) with its bundle's rules inline and the bundle loaded late."""
-        match = STYLE_GROUP.search(html)
-        if match is None:
-            return html
-        names, href = match[1], match[2]
-        bundle = (page.parent / href.split("?")[0]).resolve()
-        if not bundle.is_file():
-            return html
-        sheet = self.sheets.get(bundle)
-        if sheet is None:
-            text = bundle.read_text(encoding="utf-8")
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            sheet = self.known.get(digest) or self.unused_css.Stylesheet(text)
-            self.sheets[bundle] = self.parsed[digest] = sheet
-        rest = html[:match.start()] + html[match.end():]
-        used = frozenset(self.unused_css.WORD.findall(rest)) & sheet.classes
-        properties = frozenset(self.unused_css.VAR.findall(rest))  # custom properties the page itself uses
-        folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
-        key = (bundle, used, properties, folder)
-        if key not in self.rules:
-            home = posixpath.relpath(bundle.parent.as_posix(), self.outdir.as_posix())
-            self.rules[key] = RELATIVE_URL.sub(lambda m: "url({0}{1}{0})".format(
-                m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)),
-                sheet.keep(used, properties))
-        group = (f'<style data-carbook-first>{self.rules[key]}</style>\n'
-                 f'<link data-carbook-bundle="{names}" rel="stylesheet" type="text/css" href="{href}" media="print" '
-                 """onload="this.media='all'; this.onload=null" />\n"""
-                 f'<noscript><link rel="stylesheet" type="text/css" href="{href}" /></noscript>')
-        return html[:match.start()] + group + html[match.end():]
-
-
 def _static_fingerprint(app: Sphinx) -> str:
     digest = hashlib.sha256()
     for folder in app.config.html_static_path:
@@ -471,5 +243,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _no_page_yet)
     app.connect("html-page-context", _count_page)
     app.connect("env-get-updated", _static_changed)
-    app.connect("build-finished", _lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
+    app.connect("build-finished", lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
