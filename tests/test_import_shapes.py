@@ -18,7 +18,8 @@ from carbook.data.importer import import_record
 from carbook.data.load import check_library
 from carbook.data.facts import NotStated
 from carbook.data.sources import read_source
-from carbook.scaffold import Outcome, ScaffoldError, import_folder, key_lines, new_therapy, source_title, summary_table
+from carbook.folder_import import Outcome, import_folder, key_lines, summary_table
+from carbook.scaffold import ScaffoldError, new_therapy, source_title
 from conftest import build, copy_book
 
 SHAPES = Path(__file__).parent / "fixtures" / "records" / "shapes"

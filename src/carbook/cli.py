@@ -18,7 +18,8 @@ from carbook.data.provenance import RECORD_KIND, missing, provenance_file, write
 from carbook.data.terms_todo import missing_terms, term_key
 from carbook.pages.labels import label
 from carbook.data.update import UpdateError, update
-from carbook.scaffold import ScaffoldError, import_folder, new_therapy, source_title, summary_table
+from carbook.folder_import import import_folder, summary_table
+from carbook.scaffold import ScaffoldError, new_therapy, source_title
 
 
 def _check(args: argparse.Namespace) -> int:
