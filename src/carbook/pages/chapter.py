@@ -20,9 +20,9 @@ from carbook.pages.provenance import date, described, fields_credit, last_update
 from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library, load_library
 from carbook.data.models import Therapy
-from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, Identifier, NotStated, Quoted, Step
-from carbook.data.framing import FRAMES
+from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, NotStated, Step
 from carbook.data.sources import normalise
+from carbook.pages.wording import FRAME_NAMES, brief, joined_with_and, kind_prefix, quotes_of
 from carbook.pages.myst import Markdown, dropdown, escape, figure, list_table, paragraph, source_link
 from carbook.pages.terms import TermLinker
 
@@ -61,7 +61,7 @@ class Chapter:
     def _value(self, fact: Any, path: str = "", link: bool = True) -> str:
         """Give a stated fact's value as MyST with its marker."""
         text = self._own(tables.display_fact(self.therapy, path, fact) if path else tables.display_value(fact))
-        return self._said(text, *_quotes(fact), link=link)
+        return self._said(text, *quotes_of(fact), link=link)
 
     def _said(self, text: str, *passages: str, link: bool = True, quoted: bool = False) -> str:
         """Give ``text`` (in quotation marks where ``quoted``) with the markers of its passages, as MyST, and note
@@ -76,14 +76,14 @@ class Chapter:
         text = self._own(row.value) if row.gap is None else row.value
         if row.paraphrase:
             passages = " ".join(f"“{escape(self.source.verbatim(p))}”" for p in row.passages)
-            return (f"{_prefix(row.rests_on)}{self.terms.link(text)} (*the editors’ wording*: {escape(row.paraphrase)}; "
+            return (f"{kind_prefix(row.rests_on)}{self.terms.link(text)} (*the editors’ wording*: {escape(row.paraphrase)}; "
                     f"the source: {passages})")
         anchor = self.citations.shown_in_body(text, row.passages, row.label.lower()) if row.gap is None else None
         if anchor:
-            return f"{_prefix(row.rests_on)}{anchor}“{escape(text)}”"
+            return f"{kind_prefix(row.rests_on)}{anchor}“{escape(text)}”"
         if row.gap is not None:
             return f"*{escape(NOT_STATED)}.* {escape(row.gap)}"
-        return _prefix(row.rests_on) + self.terms.link(text)
+        return kind_prefix(row.rests_on) + self.terms.link(text)
 
     def _source_cell(self, row: tables.Row) -> str:
         marks = self._mark(*row.passages)
@@ -149,7 +149,7 @@ class Chapter:
             silent.append(("trial.status", t.trial.status))
         if isinstance(t.title, NotStated):
             silent.append(("title", t.title))
-        gaps = f"; {_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
+        gaps = f"; {joined_with_and(label(p).lower() for p, _ in silent)}: not stated in {self.source_word}" if silent else ""
         return f"**Study:** {', '.join(parts) if parts else escape(NOT_STATED)}{gaps}."
 
     def _said_or_silent(self, facts: list[tuple[Any, str, str]], path: str = "") -> tuple[list[str], list[str]]:
@@ -169,7 +169,7 @@ class Chapter:
         if isinstance(e.criteria, NotStated):
             silent.append("other criteria")
         said = ", ".join(parts) if parts else ""
-        gaps = f"{_and(silent)}: not stated in {self.source_word}" if silent else ""
+        gaps = f"{joined_with_and(silent)}: not stated in {self.source_word}" if silent else ""
         return f"**Who may take part:** {'; '.join(x for x in (said, gaps) if x)}."
 
     def _how(self) -> str:
@@ -193,7 +193,7 @@ class Chapter:
         if extras:
             text += "; " + ", ".join(extras)
         if silent:
-            text += f". {_and(silent).capitalize()}: not stated in {self.source_word}"
+            text += f". {joined_with_and(silent).capitalize()}: not stated in {self.source_word}"
         return text + "."
 
     def _how_it_acts(self) -> str:
@@ -211,10 +211,10 @@ class Chapter:
                                               else f" {step.joined} " if step.joined else "; ")
                 parts.append(joint + self._said(self._own(step.value), step.quote, quoted=True))
             whose = {self._whose(step.quote) for step in actions}
-            text = f"**How the cells act, in {_and(sorted(whose))}:** {''.join(parts)}."
+            text = f"**How the cells act, in {joined_with_and(sorted(whose))}:** {''.join(parts)}."
         elif framed:
-            said = "; ".join(_prefix(s.rests_on) + self._said(self._own(s.value), s.quote, quoted=True) for s in framed)
-            kinds = _and(_FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())
+            said = "; ".join(kind_prefix(s.rests_on) + self._said(self._own(s.value), s.quote, quoted=True) for s in framed)
+            kinds = joined_with_and(FRAME_NAMES[s.rests_on] for s in dict((s.rests_on, s) for s in framed).values())
             text = f"**How the cells act:** {self.source_word} gives only {kinds}. {said}."
             framed = []
         else:
@@ -225,7 +225,7 @@ class Chapter:
             for statement in hedged:  # each hedged statement credited to whoever wrote it
                 by_whom.setdefault(self._whose(statement.quote), []).append(statement)
             for whose, statements in by_whom.items():
-                said = "; ".join(self._said(_brief(self._own(s.value)), s.quote, quoted=True) for s in statements)
+                said = "; ".join(self._said(brief(self._own(s.value)), s.quote, quoted=True) for s in statements)
                 text += f" **Beside it, {whose} hedges:** {said}."
         return text
 
@@ -349,7 +349,7 @@ class Chapter:
                 shown = NOT_STATED if isinstance(now, NotStated) else tables.display_fact(self.therapy, fact.path, now)
                 if normalise(shown) == normalise(fact.before):
                     continue  # its passage's wording changed, its value did not
-                marks = self._mark(*(_quotes(now) or [getattr(now, "nearby", None)]))
+                marks = self._mark(*(quotes_of(now) or [getattr(now, "nearby", None)]))
                 items.append(f"* {escape(label(fact.path))}: before, {escape(fact.before)}; now, {escape(shown)}{marks}")
             kept = len(change.facts) - len(items)
             head = (f"**{date(change.date)}:** the book took a newer version of its source (version {short(change.old)} "
@@ -366,46 +366,9 @@ class Chapter:
         if isinstance(fact, NotStated):
             nearby = self._mark(fact.nearby)
             return f"**Answer:** {escape(NOT_STATED)}. {escape(fact.not_stated)}" + (f" (nearby: {nearby})" if nearby else "")
-        shown = escape(_brief(tables.display_fact(self.therapy, path, fact)))  # in full above, never printed twice
-        prefix = _prefix(getattr(fact, "rests_on", ""))
-        return f"**Answer:** {prefix}{shown}{self._mark(*_quotes(fact))}"
-
-
-def _prefix(rests_on: str) -> str:
-    """Give what a value rests on as MyST to put before it (``Aim: ``), or nothing for a plain statement."""
-    words = RESTS_ON_PREFIX.get(rests_on, "")
-    return f"{escape(words)} " if words else ""
-
-
-def _quotes(fact: Any) -> list[str]:
-    if isinstance(fact, Step):
-        return [fact.what.quote, *(a.quote for a in fact.agents)]
-    if isinstance(fact, list):
-        return [q for item in fact for q in _quotes(item)]
-    if isinstance(fact, (Quoted, Identifier)):
-        return [fact.quote]
-    return []
-
-
-#: How a lead names what a framed statement is.
-_FRAME_NAMES = {"finding": "an earlier finding", "aim": "an aim", "hedged": "a hedged claim"}
-
-
-def _brief(text: str, most: int = 56) -> str:
-    """Give ``text`` whole when it is short, else its first words up to ``most`` characters and an ellipsis: a
-    lead points to a passage the page prints in full further down, and never prints it twice. A text whose
-    cut-off words hold a hedge, an aim or an attribution is given whole: cutting them would say more."""
-    if len(text) < 60:
-        return text
-    kept = text[:most].rsplit(" ", 1)[0].rstrip(",;:")
-    if any(pattern.search(text[len(kept):]) for pattern in FRAMES.values()):
-        return text
-    return kept + " …"
-
-
-def _and(items: Any) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+        shown = escape(brief(tables.display_fact(self.therapy, path, fact)))  # in full above, never printed twice
+        prefix = kind_prefix(getattr(fact, "rests_on", ""))
+        return f"**Answer:** {prefix}{shown}{self._mark(*quotes_of(fact))}"
 
 
 def _join(parts: list[str]) -> Markdown:

@@ -41,8 +41,8 @@ from carbook.sphinxext.execute import (PageFailed, execute_outdated, hand_output
                                    stop_execution, wait_for_page)
 from carbook.sphinxext.kernels import usable_cores
 from carbook.sphinxext.freshness import Digests, changed_pages
-from carbook.data.provenance import provenance_file
-from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR, THERAPY_DIR
+from carbook.sphinxext.inputs import book_inputs, dependencies_of, fingerprint_of, is_chapter
+from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
 # rebuild with nothing to do stays close to a plain Sphinx rebuild.
@@ -52,7 +52,6 @@ logger = logging.getLogger(__name__)
 COVERAGE_LINES = 12  # therapies up to which the build prints each one's source coverage
 PARALLEL_WRITING_FROM = 64  # pages to write from which they are written in parallel
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole carbook package: data, pages and build
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
 COMPARISON_DATA = "book/comparison"  # the comparison page's columns, loaded by its script (carbook-compare.js)
 
@@ -62,59 +61,13 @@ def _discard_output(app: Sphinx) -> None:
     discard((Path(app.outdir), Path(app.doctreedir)))
 
 
-def _inputs(root: Path) -> dict[str, Any]:
-    """Give the book's input files by kind, as paths relative to ``root`` (absolute for the package)."""
-    def files(folder: Path, pattern: str) -> list[str]:
-        return sorted(p.relative_to(root).as_posix() for p in (root / folder).glob(pattern))
-
-    return {
-        "therapies": files(THERAPY_DIR, "*.yaml"),
-        "data": files(Path("data"), "*.yaml"),
-        "provenance": files(Path("data/provenance"), "*.yaml"),
-        "changes": files(Path("data/changes"), "*.yaml"),
-        "sources": files(SOURCE_DIR, "*"),
-        "code": sorted(str(p) for p in [*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.glob("templates/*")]),
-    }
-
-
-def _is_chapter(docname: str) -> bool:
-    return Path(docname).parent.as_posix() == CHAPTER_DIR.as_posix()
-
-
-def _dependencies(docname: str, inputs: dict[str, Any]) -> list[str]:
-    code = inputs["code"]
-    if _is_chapter(docname):
-        therapy_id = Path(docname).name
-        data_file = (THERAPY_DIR / f"{therapy_id}.yaml").as_posix()
-        source = inputs["therapy_sources"].get(therapy_id)
-        # its source with the source's provenance, and its change log where it has one
-        provenance = [p for p in ([provenance_file(Path(source).name).as_posix()] if source else [])
-                      if p in inputs["provenance"]]  # a missing file would count as changed on every build
-        log = (Path("data/changes") / f"{therapy_id}.yaml").as_posix()
-        changes = [log] if log in inputs["changes"] else []
-        return [data_file, *([source] if source else []), *provenance, *changes, *inputs["data"], *code]
-    # The other pages show the data through generated text and substitutions, judged by their digest
-    # (see _outdated), not by which data file changed.
-    return list(code)
-
-
-def _fingerprint(inputs: dict[str, Any], digests: Digests) -> str:
-    """Give a hash of every input file's name and bytes (data, sources, TOC, package code)."""
-    digest = hashlib.sha256()
-    names = [*inputs["therapies"], *inputs["data"], *inputs["provenance"], *inputs["changes"], *inputs["sources"],
-             *inputs["code"], "_toc.yml"]
-    for name in sorted(set(names)):
-        digest.update(f"{name}\0{digests(name)}\0".encode())
-    return digest.hexdigest()
-
-
 def _check_data(app: Sphinx) -> None:
     root = Path(app.srcdir)
-    inputs = _inputs(root)
+    inputs = book_inputs(root)
     # Every input is read and digested here, once, before anything runs: a page records these digests
     # when it is read, so an edit made while the build runs is seen by the next build.
     app.carbook_digests = Digests(root)
-    fingerprint = _fingerprint(inputs, app.carbook_digests)
+    fingerprint = fingerprint_of(inputs, app.carbook_digests)
     state = getattr(app.env, "carbook_state", None)
     app.carbook_library = None
     app.carbook_pages_read = 0
@@ -213,7 +166,7 @@ def kept_pieces(app: Sphinx) -> Any:
 def _note_generated(app: Sphinx, doctree: Any) -> None:
     # What a page built from all data shows from it: the texts of its {carbook} blocks and the substitutions.
     docname = app.env.docname
-    if not _is_chapter(docname):
+    if not is_chapter(docname):
         names = app.env.carbook_sections.pop(docname, [])
         digest = app.carbook_texts.digest(names, app.env.carbook_state["substitutions_digest"])
         app.env.carbook_generated[docname] = (names, digest)
@@ -224,7 +177,7 @@ def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     _executed(app, docname)  # its outputs are cached before myst-nb looks for them
     app.env.carbook_sections[docname] = []  # the {carbook} blocks it holds (generated.Section)
     app.carbook_pages_read += 1
-    dependencies = _dependencies(docname, app.env.carbook_inputs_now)
+    dependencies = dependencies_of(docname, app.env.carbook_inputs_now)
     for dependency in dependencies:
         app.env.note_dependency(dependency)
     # What this page is read with, by content; compared at the next build (see _outdated).
