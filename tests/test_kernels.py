@@ -69,7 +69,7 @@ class FakeKernel:
     made: list[FakeKernel] = []
     lock = threading.Lock()
 
-    def __init__(self, kernel_name: str):
+    def __init__(self, kernel_name: str, env: dict[str, str] | None = None):
         with FakeKernel.lock:
             self.number = len(FakeKernel.made) + 1
             FakeKernel.made.append(self)

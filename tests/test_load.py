@@ -182,3 +182,24 @@ def test_nothing_checked_is_taken_once_the_code_changed(book: Path, monkeypatch:
     snapshot.save(book, load_library(book))
     monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
     assert snapshot.checked_files(book) == {}
+
+
+def test_a_chapter_in_the_builds_kernel_reads_its_therapy_as_checked_until_its_files_change(book: Path, monkeypatch):
+    from carbook.data import snapshot
+    from carbook.data.load import check_library
+
+    library, problems = check_library(book)
+    assert problems == []
+    snapshot.save(book, library)
+    assert snapshot.chapter_library("ct-0525") is None  # outside a build: the files are read as usual
+    monkeypatch.setenv(snapshot.CHECKED_ENV, str(book))
+    part = snapshot.chapter_library("ct-0525")
+    assert part is not None and list(part.therapies) == ["ct-0525"]
+    assert part.therapies["ct-0525"] == library.therapies["ct-0525"] and part.glossary == library.glossary
+    assert list(part.sources) == [library.therapies["ct-0525"].source]
+    edit(book, "ct-0525", lambda d: None)  # the same data, written anew: other bytes
+    assert snapshot.chapter_library("ct-0525") is None  # read again from its file, not taken as checked
+    assert snapshot.chapter_library("heros-3") is not None
+    glossary = book / "data/glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert snapshot.chapter_library("heros-3") is None

@@ -1,12 +1,15 @@
-"""A checked library kept for the pages of one build, so that it is loaded and checked once, not on every page.
+"""A checked library kept for the rest of the build and the next one, so that the data is loaded and checked
+once per build, not on every page.
 
-The build checks every data file before any page runs (:func:`carbook.data.load.check_library`);
-the pages that list every therapy (introduction, comparison, Therapies, glossary, sources, data)
-each load the whole library again in their kernel, which at a few hundred therapies takes a second
-or more apiece. The build saves the library it checked with a digest of every input it was made
-from: the data files, the sources, the table of contents and the code of this package. A page's
-:func:`~carbook.data.load.load_library` takes the saved library only when the digest of those files
-as they are now is the same; after any edit it loads the files as usual.
+The build checks every data file before any page runs (:func:`carbook.data.load.check_library`) and
+saves the library it checked with a digest of every input it was made from: the data files, the
+sources, the table of contents and the code of this package. The build's own shared pages take it
+(``load_library(kept=True)``) only when the digest of those files as they are now is the same.
+
+Each chapter's kernel takes its own part of it (:func:`chapter_library`): the therapy as checked,
+with its source, provenance and change log, and the glossary, kept one file per therapy, so a
+chapter neither reads nor checks its data file again. The build names the folder to its kernels
+(:data:`CHECKED_ENV`); outside a build a chapter reads its files as usual.
 
 The next build's check takes from it each therapy whose data file and source have the same bytes
 (and the package the same code), and checks afresh only the files that changed, then everything that
@@ -27,6 +30,8 @@ from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import display_path
 
 SNAPSHOT = Path("_build/.carbook/library.pickle")  # under the book's root, with the build's other output
+CHAPTERS = Path("_build/.carbook/checked")  # a file per therapy: what its chapter's kernel reads
+CHECKED_ENV = "CARBOOK_CHECKED"  # set by the build for its kernels: the book root whose CHAPTERS to read
 _CODE = Path(__file__).resolve().parents[1]  # the carbook package, whose models the library is made of
 
 
@@ -87,8 +92,63 @@ def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> No
         files[name] = Checked(file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
                               (coverage or {}).get(therapy.id))
     code = code_digest()
-    if not kept.write(path, {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files}):
+    before = _kept(root)
+    chapters = _save_chapters(root, library, before.get("chapters", {}) if before else {})
+    if not kept.write(path, {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files,
+                             "chapters": chapters}):
         path.unlink(missing_ok=True)  # never an older library left to be taken for this one
+
+
+def _chapter_key(root: Path, therapy: Any) -> tuple[str, ...]:
+    """Give what a chapter's part of the library is made from: its data file, source, provenance and change
+    log, the glossary, and this package's code, each by its bytes."""
+    from carbook.data.paths import GLOSSARY
+    from carbook.data.provenance import CHANGES_DIR, provenance_file
+
+    def digest(path: Path) -> str:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+    return (*file_key(root, root / THERAPY_DIR / f"{therapy.id}.yaml", therapy.source),
+            digest(root / provenance_file(therapy.source)), digest(root / CHANGES_DIR / f"{therapy.id}.yaml"),
+            digest(root / GLOSSARY), code_digest())
+
+
+def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Keep each therapy's part of ``library`` for its chapter (those whose inputs changed since ``before``,
+    by id, or whose file is gone); give the keys kept, by id."""
+    import dataclasses
+
+    keys = {}
+    for therapy in library.therapies.values():
+        key = _chapter_key(root, therapy)
+        path = root / CHAPTERS / f"{therapy.id}.pickle"
+        if before.get(therapy.id) != key or not path.is_file():
+            part = dataclasses.replace(
+                library, therapies={therapy.id: therapy}, sources={therapy.source: library.sources[therapy.source]},
+                provenance={k: v for k, v in library.provenance.items() if k == therapy.source},
+                changes={k: v for k, v in library.changes.items() if k == therapy.id})
+            if not kept.write(path, {"key": key, "library": part}):
+                continue
+        keys[therapy.id] = key
+    return keys
+
+
+def chapter_library(therapy_id: str) -> Any | None:
+    """Give, in a chapter's kernel during a build, the library of that one therapy as the build checked it,
+    if its inputs are unchanged since; None outside a build or where it is not kept."""
+    import os
+
+    root = os.environ.get(CHECKED_ENV)
+    if not root:
+        return None
+    part = kept.read(Path(root) / CHAPTERS / f"{therapy_id}.pickle")
+    if not isinstance(part, dict) or "key" not in part:
+        return None
+    library = part["library"]
+    therapy = library.therapies.get(therapy_id)
+    return library if therapy is not None and part["key"] == _chapter_key(Path(root), therapy) else None
 
 
 def _kept(root: Path) -> dict[str, Any] | None:

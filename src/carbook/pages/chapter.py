@@ -18,6 +18,7 @@ from carbook.pages.citations import Citations, field_of
 from carbook.data.provenance import short
 from carbook.pages.provenance import date, described, fields_credit, last_updated, version
 from carbook.pages.labels import label, modality_label
+from carbook.data import snapshot
 from carbook.data.load import Library, load_library
 from carbook.data.models import Therapy
 from carbook.data.facts import NOT_STATED, RESTS_ON_PREFIX, SEQUENCE_WORDS, NotStated, Step
@@ -31,7 +32,8 @@ class Chapter:
     """Builds the parts of one therapy's chapter from the validated data, numbering passages as it goes."""
 
     def __init__(self, therapy_id: str, library: Library | None = None, root: Path | None = None):
-        self.library = library or load_library(root, only=[therapy_id])  # a chapter reads its own data only
+        # a chapter reads its own data only: as the build checked it, in the build's kernel; else from its files
+        self.library = library or (root is None and snapshot.chapter_library(therapy_id)) or load_library(root, only=[therapy_id])
         if therapy_id not in self.library.therapies:
             known = ", ".join(sorted(self.library.therapies))
             raise KeyError(f"no therapy {therapy_id!r} in data/therapies/ (known: {known})")

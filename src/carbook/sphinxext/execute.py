@@ -56,7 +56,10 @@ def stop_kernels(app: Any) -> None:
 def _pool(app: Any) -> KernelPool:
     pool = getattr(app, "carbook_kernels", None)
     if pool is None:
-        pool = app.carbook_kernels = KernelPool()
+        from carbook.data.snapshot import CHECKED_ENV
+
+        # the pages' kernels read the library this build checked (carbook.data.snapshot.chapter_library)
+        pool = app.carbook_kernels = KernelPool(env={CHECKED_ENV: str(app.srcdir)})
     return pool
 
 

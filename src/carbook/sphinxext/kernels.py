@@ -42,13 +42,13 @@ class WarmKernel:
     Creating it starts the kernel's process (quick); :meth:`warm` waits until it answers and imports the
     libraries (slow), so the process can be shut down while it is still warming up."""
 
-    def __init__(self, kernel_name: str):
+    def __init__(self, kernel_name: str, env: dict[str, str] | None = None):
         from jupyter_client.manager import KernelManager
 
         self.kernel_name = kernel_name
         # Encrypted where the kernel supports it: on plain TCP, ipykernel warns at every start.
         self.manager = KernelManager(kernel_name=kernel_name, transport_encryption="auto")
-        self.manager.start_kernel()
+        self.manager.start_kernel(**({"env": {**os.environ, **env}} if env else {}))
         self.client: Any = None
         # The warming client's sockets belong to the thread that warms the kernel: zmq sockets must not
         # be closed from another thread while in use (libzmq aborts the process). close() during warming
@@ -170,8 +170,9 @@ class NoKernel(RuntimeError):
 class KernelPool:
     """Warm kernels, started in the background; lent out one page at a time."""
 
-    def __init__(self, kernel_name: str = KERNEL_NAME):
+    def __init__(self, kernel_name: str = KERNEL_NAME, env: dict[str, str] | None = None):
         self.kernel_name = kernel_name
+        self.env = env  # what the kernels' environment adds to this process's
         self._free: queue.Queue[WarmKernel | BaseException] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._kernels: list[WarmKernel] = []  # started, warm or warming up
@@ -194,7 +195,7 @@ class KernelPool:
 
     def _start_one(self, free: queue.Queue[WarmKernel | BaseException]) -> None:
         try:
-            kernel = WarmKernel(self.kernel_name)
+            kernel = WarmKernel(self.kernel_name, self.env)
         except BaseException as error:  # noqa: BLE001 - handed to the page that waits for a kernel
             free.put(error)
             return
