@@ -33,6 +33,7 @@ from typing import Any
 
 import markupsafe
 from sphinx.application import Sphinx
+from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.util import logging
 
 from carbook.sphinxext import faults, generated
@@ -163,15 +164,6 @@ def kept_pieces(app: Sphinx) -> Any:
     return app.carbook_pieces
 
 
-def _note_generated(app: Sphinx, doctree: Any) -> None:
-    # What a page built from all data shows from it: the texts of its {carbook} blocks and the substitutions.
-    docname = app.env.docname
-    if not is_chapter(docname):
-        names = app.env.carbook_sections.pop(docname, [])
-        digest = app.carbook_texts.digest(names, app.env.carbook_state["substitutions_digest"])
-        app.env.carbook_generated[docname] = (names, digest)
-
-
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     faults.reached("reading")
     _executed(app, docname)  # its outputs are cached before myst-nb looks for them
@@ -184,16 +176,29 @@ def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     app.env.carbook_read_with[docname] = app.carbook_digests.of([app.env.doc2path(docname, False), *dependencies])
 
 
-def _forget_page(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "carbook_read_with", {}).pop(docname, None)
-    getattr(env, "carbook_generated", {}).pop(docname, None)
+class PageRecords(EnvironmentCollector):
+    """Keeps, in Sphinx's environment, what each page was read with (the digests of its files) and what a
+    page built from all the data shows from it (its ``{carbook}`` blocks and their digest); Sphinx forgets
+    a page's records when the page is read again and merges those of parallel readers."""
 
+    records = ("carbook_read_with", "carbook_generated")
 
-def _merge_pages(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    # parallel reading: each reader process recorded the digests of the pages it read
-    for record in ("carbook_read_with", "carbook_generated"):
-        kept, theirs = getattr(env, record), getattr(other, record, {})
-        kept.update({doc: theirs[doc] for doc in docnames if doc in theirs})
+    def clear_doc(self, app: Sphinx, env: Any, docname: str) -> None:
+        for record in self.records:
+            getattr(env, record, {}).pop(docname, None)
+
+    def merge_other(self, app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+        for record in self.records:
+            kept, theirs = getattr(env, record), getattr(other, record, {})
+            kept.update({doc: theirs[doc] for doc in docnames if doc in theirs})
+
+    def process_doc(self, app: Sphinx, doctree: Any) -> None:
+        # What a page built from all data shows from it: the texts of its {carbook} blocks and the substitutions.
+        docname = app.env.docname
+        if not is_chapter(docname):
+            names = app.env.carbook_sections.pop(docname, [])
+            digest = app.carbook_texts.digest(names, app.env.carbook_state["substitutions_digest"])
+            app.env.carbook_generated[docname] = (names, digest)
 
 
 def _titles(env: Any) -> dict[str, str]:
@@ -364,9 +369,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_data, priority=900)  # after myst creates its config
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _execute)
-    app.connect("env-purge-doc", _forget_page)
     app.connect("source-read", _note_dependencies)
-    app.connect("env-merge-info", _merge_pages)
     app.connect("env-updated", _read_all, priority=100)
     app.connect("env-get-updated", _rewrite)
     app.connect("env-check-consistency", _saved)
@@ -374,7 +377,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", _finishing)
     app.connect("build-finished", _finish)
     app.add_directive("carbook", generated.Section)
-    app.connect("doctree-read", _note_generated)
+    app.add_env_collector(PageRecords)
     # env_version 3: pages record what they were read with (carbook_read_with) and what they show from the
     # data (carbook_generated); older saved state is dropped
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}
