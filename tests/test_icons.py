@@ -37,9 +37,9 @@ def test_an_icon_without_a_shape_is_refused_with_its_name():
 
 
 def test_a_page_with_an_icon_without_a_shape_warns_with_the_page_and_how_to_add_it(caplog):
-    templates = SimpleNamespace(render=lambda name, context: '<i class="fa-solid fa-xmark"></i>')
-    app = SimpleNamespace(builder=SimpleNamespace(format="html", templates=templates))
-    icons._draw_in_pages(app)
+    templates = icons.IconTemplates()
+    templates.environment = SimpleNamespace(
+        get_template=lambda name: SimpleNamespace(render=lambda context: '<i class="fa-solid fa-xmark"></i>'))
     with caplog.at_level(logging.WARNING):
         output = templates.render("page.html", {"pagename": "book/intro"})
     assert output == '<i class="fa-solid fa-xmark"></i>'

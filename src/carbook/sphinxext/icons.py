@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.jinja2glue import BuiltinTemplateLoader
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -68,14 +69,13 @@ def draw(html: str) -> str:
     return ICON_ELEMENT.sub(_svg, html)
 
 
-def _draw_in_pages(app: Sphinx) -> None:
-    if app.builder.format != "html":
-        return
-    templates = app.builder.templates
-    render = templates.render
+class IconTemplates(BuiltinTemplateLoader):
+    """Sphinx's own template loader, whose pages come out with the theme's icons drawn in them: the book
+    names it as Sphinx's ``template_bridge`` (``_config.yml``), the setting for the object every page is
+    rendered through."""
 
-    def render_with_icons(template: str, context: dict[str, Any]) -> str:
-        output = render(template, context)
+    def render(self, template: str, context: dict[str, Any]) -> str:
+        output = super().render(template, context)
         try:
             return draw(output)
         except UnknownIcon as error:
@@ -84,9 +84,14 @@ def _draw_in_pages(app: Sphinx) -> None:
                            context.get("pagename", template), error, type="carbook", subtype="icon")
             return output
 
-    templates.render = render_with_icons  # Sphinx renders every page through this one method
+
+def _check_bridge(app: Sphinx) -> None:
+    if app.builder.format == "html" and not isinstance(app.builder.templates, IconTemplates):
+        logger.warning("carbook.sphinxext.icons draws the theme's icons only with template_bridge: "
+                       "carbook.sphinxext.icons.IconTemplates in the Sphinx configuration (_config.yml)",
+                       type="carbook", subtype="icon")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("builder-inited", _draw_in_pages)
+    app.connect("builder-inited", _check_bridge)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
