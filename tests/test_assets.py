@@ -240,12 +240,12 @@ def test_finishing_rereads_only_the_pages_a_build_wrote_unless_a_stylesheet_chan
 
 
 def test_what_finishing_kept_is_worked_out_again_when_the_package_code_changes(tmp_path, monkeypatch):
-    from carbook.data import snapshot
+    from carbook.data import kept
 
     app, one, two = _site(tmp_path)
     stylesheets.lighten_stylesheets(app, None)
     assert stylesheets.SiteScan(Path(app.outdir), unused_css).before["files"], "the first build kept nothing"
-    monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
+    monkeypatch.setattr(kept, "code_digest", lambda: "other code")
     scan = stylesheets.SiteScan(Path(app.outdir), unused_css)
     assert scan.before == {"versions": None, "files": {}, "finished": {}}
     assert scan.to_finish([one, two], {"bundle-1.css": "x"}) == [one, two]

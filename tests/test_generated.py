@@ -10,7 +10,7 @@ import pytest
 
 from carbook.sphinxext import publish
 from carbook.sphinxext.generated import Texts, sections, substitutions_digest
-from carbook.data import snapshot
+from carbook.data import kept
 from carbook.data.load import load_library
 from carbook.pages import pieces as pieces_module
 from carbook.pages import shared, sources
@@ -45,10 +45,10 @@ def test_a_kept_part_is_taken_while_its_inputs_are_unchanged_and_made_again_when
 
 
 def test_parts_kept_by_other_code_are_not_taken(tmp_path, monkeypatch):
-    kept = Pieces(tmp_path)
-    kept.get("table", ("x",), lambda: "old code's table")
-    kept.save()
-    monkeypatch.setattr(snapshot, "code_digest", lambda: "another version of the package")
+    first = Pieces(tmp_path)
+    first.get("table", ("x",), lambda: "old code's table")
+    first.save()
+    monkeypatch.setattr(kept, "code_digest", lambda: "another version of the package")
     assert Pieces(tmp_path).get("table", ("x",), lambda: "new code's table") == "new code's table"
 
 

@@ -177,10 +177,10 @@ def test_the_next_check_takes_unchanged_therapies_and_checks_again_what_changed(
 
 
 def test_nothing_checked_is_taken_once_the_code_changed(book: Path, monkeypatch: pytest.MonkeyPatch):
-    from carbook.data import snapshot
+    from carbook.data import kept, snapshot
 
     snapshot.save(book, load_library(book))
-    monkeypatch.setattr(snapshot, "code_digest", lambda: "other code")
+    monkeypatch.setattr(kept, "code_digest", lambda: "other code")
     assert snapshot.checked_files(book) == {}
 
 

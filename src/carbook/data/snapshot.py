@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,10 +28,9 @@ from carbook.data import kept
 from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import display_path
 
-SNAPSHOT = Path("_build/.carbook/library.pickle")  # under the book's root, with the build's other output
-CHAPTERS = Path("_build/.carbook/checked")  # a file per therapy: what its chapter's kernel reads
+SNAPSHOT = kept.FOLDER / "library.pickle"
+CHAPTERS = kept.FOLDER / "checked"  # a file per therapy: what its chapter's kernel reads
 CHECKED_ENV = "CARBOOK_CHECKED"  # set by the build for its kernels: the book root whose CHAPTERS to read
-_CODE = Path(__file__).resolve().parents[1]  # the carbook package, whose models the library is made of
 
 
 class Checked(NamedTuple):
@@ -53,22 +51,11 @@ def _files_digest(base: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def code_digest() -> str:
-    """Give a digest of this package's code, which the checks and the data's models are (worked out once
-    per process: the code a process runs does not change under it)."""
-    return _code_digest()
-
-
-@cache
-def _code_digest() -> str:
-    return _files_digest(_CODE, sorted(_CODE.rglob("*.py")))
-
-
 def inputs_digest(root: Path, code: str | None = None) -> str:
     """Give a digest of the names and bytes of every file a library of the book at ``root`` is made from
-    (``code``: the :func:`code_digest`, if already worked out)."""
+    (``code``: :func:`carbook.data.kept.code_digest`, if already worked out)."""
     data = _files_digest(root, [*sorted((root / THERAPY_DIR.parent).rglob("*")), root / "_toc.yml"])
-    return hashlib.sha256(f"{data}\0{code or code_digest()}".encode()).hexdigest()
+    return hashlib.sha256(f"{data}\0{code or kept.code_digest()}".encode()).hexdigest()
 
 
 def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
@@ -91,12 +78,9 @@ def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> No
         name = display_path(data_file, root)  # as the check names it
         files[name] = Checked(file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
                               (coverage or {}).get(therapy.id))
-    code = code_digest()
     before = _kept(root)
-    chapters = _save_chapters(root, library, before.get("chapters", {}) if before else {})
-    if not kept.write(path, {"inputs": inputs_digest(root, code), "code": code, "library": library, "files": files,
-                             "chapters": chapters}):
-        path.unlink(missing_ok=True)  # never an older library left to be taken for this one
+    chapters = _save_chapters(root, library, before["chapters"] if before else {})
+    kept.save(path, {"inputs": inputs_digest(root), "library": library, "files": files, "chapters": chapters})
 
 
 def _chapter_key(root: Path, therapy: Any) -> tuple[str, ...]:
@@ -112,7 +96,7 @@ def _chapter_key(root: Path, therapy: Any) -> tuple[str, ...]:
             return ""
     return (*file_key(root, root / THERAPY_DIR / f"{therapy.id}.yaml", therapy.source),
             digest(root / provenance_file(therapy.source)), digest(root / CHANGES_DIR / f"{therapy.id}.yaml"),
-            digest(root / GLOSSARY), code_digest())
+            digest(root / GLOSSARY))
 
 
 def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -129,7 +113,7 @@ def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]])
                 library, therapies={therapy.id: therapy}, sources={therapy.source: library.sources[therapy.source]},
                 provenance={k: v for k, v in library.provenance.items() if k == therapy.source},
                 changes={k: v for k, v in library.changes.items() if k == therapy.id})
-            if not kept.write(path, {"key": key, "library": part}):
+            if not kept.save(path, {"key": key, "library": part}):
                 continue
         keys[therapy.id] = key
     return keys
@@ -143,7 +127,7 @@ def chapter_library(therapy_id: str) -> Any | None:
     root = os.environ.get(CHECKED_ENV)
     if not root:
         return None
-    part = kept.read(Path(root) / CHAPTERS / f"{therapy_id}.pickle")
+    part = kept.load(Path(root) / CHAPTERS / f"{therapy_id}.pickle")
     if not isinstance(part, dict) or "key" not in part:
         return None
     library = part["library"]
@@ -152,8 +136,8 @@ def chapter_library(therapy_id: str) -> Any | None:
 
 
 def _kept(root: Path) -> dict[str, Any] | None:
-    snapshot = kept.read(root / SNAPSHOT)
-    return snapshot if isinstance(snapshot, dict) and {"inputs", "code", "library", "files"} <= snapshot.keys() else None
+    snapshot = kept.load(root / SNAPSHOT)
+    return snapshot if isinstance(snapshot, dict) and {"inputs", "library", "files", "chapters"} <= snapshot.keys() else None
 
 
 def load(root: Path) -> Any | None:
@@ -166,4 +150,4 @@ def checked_files(root: Path) -> dict[str, Checked]:
     """Give the therapies the last build checked, by data file (relative to ``root``). Empty if the code
     changed."""
     snapshot = _kept(root)
-    return snapshot["files"] if snapshot is not None and snapshot["code"] == code_digest() else {}
+    return snapshot["files"] if snapshot is not None else {}

@@ -70,22 +70,23 @@ class Drawings:
     Without a book root (``root=None``) nothing is kept."""
 
     def __init__(self, root: Path | None):
-        self.folder = None if root is None else root / "_build/.carbook/drawings"
+        from carbook.data import kept
+
+        self.folder = None if root is None else root / kept.FOLDER / "drawings"
 
     def get(self, kind: str, inputs: tuple[Any, ...], draw: Callable[[], Drawing]) -> Drawing:
         """Give the drawing of this ``kind`` made from ``inputs``: as kept, or from ``draw()`` (then kept)."""
         if self.folder is None:
             return draw()
         from carbook.data import kept
-        from carbook.data.snapshot import code_digest
 
-        key = hashlib.sha256(repr((kind, inputs, code_digest(), _matplotlib_version())).encode()).hexdigest()[:32]
+        key = hashlib.sha256(repr((kind, inputs, _matplotlib_version())).encode()).hexdigest()[:32]
         path = self.folder / f"{key}.pickle"
-        drawn = kept.read(path)
+        drawn = kept.load(path)
         if isinstance(drawn, Drawing):
             return drawn
         made = draw()
-        kept.write(path, made)  # kernels draw side by side: each file is written whole
+        kept.save(path, made)  # kernels draw side by side: each file is written whole
         return made
 
 

@@ -18,7 +18,7 @@ from carbook.data import kept
 
 T = TypeVar("T")
 
-PIECES = Path("_build/.carbook/pieces.pickle")  # under the book's root, with the build's other output
+PIECES = kept.FOLDER / "pieces.pickle"
 
 
 def _digest(*parts: object) -> str:
@@ -29,14 +29,9 @@ class Pieces:
     """Parts kept by the digest of their inputs; :meth:`save` keeps those made or taken this time."""
 
     def __init__(self, root: Path | None = None):
-        from carbook.data.snapshot import code_digest
-
         self.path = None if root is None else root / PIECES
-        self._code = code_digest()
-        self._kept: dict[str, Any] = {}
-        before = None if self.path is None else kept.read(self.path)
-        if isinstance(before, dict) and before.get("code") == self._code:
-            self._kept = before["pieces"]
+        before = None if self.path is None else kept.load(self.path)
+        self._kept: dict[str, Any] = before if isinstance(before, dict) else {}
         self._used: dict[str, Any] = {}
         self._digests: dict[int, tuple[Any, str]] = {}
         self.made = 0  # parts made (not taken) this time
@@ -83,7 +78,7 @@ class Pieces:
         keep = {**{key: value for key, value in self._kept.items() if key[0] not in asked}, **self._used}
         if self.path is None or keep.keys() == self._kept.keys() and not self.made:
             return
-        kept.write(self.path, {"code": self._code, "pieces": keep})
+        kept.save(self.path, keep)
 
 
 def none() -> Pieces:

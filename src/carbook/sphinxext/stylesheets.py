@@ -128,14 +128,10 @@ class SiteScan:
 
     def __init__(self, outdir: Path, unused_css: Any):
         self.outdir, self.unused_css = outdir, unused_css
-        self.path = outdir.parent / ".carbook" / "site-scan.pickle"  # beside the site, not in it
-        from carbook.data.snapshot import code_digest
-
-        self.code = code_digest()  # what is kept was worked out by this package's code
-        before = kept.read(self.path)
+        self.path = outdir.parent / kept.FOLDER.name / "site-scan.pickle"  # beside the site, not in it
+        before = kept.load(self.path)
         # absent, unreadable or from other code: scan every file
-        fresh = isinstance(before, dict) and before.get("code") == self.code
-        self.before = before if fresh else {"versions": None, "files": {}, "finished": {}}
+        self.before = before if isinstance(before, dict) else {"versions": None, "files": {}, "finished": {}}
         self.files: dict[str, tuple] = {}
         self.finished_at: dict[str, tuple] = {}
         self.lean_key: tuple | None = None  # what the lean stylesheets were made from
@@ -187,9 +183,8 @@ class SiteScan:
         """Keep what was read, for the next build."""
         finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
                     **self.finished_at}
-        if not kept.write(self.path, {"code": self.code, "versions": versions, "files": self.files, "finished": finished,
-                                      "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes}):
-            self.path.unlink(missing_ok=True)
+        kept.save(self.path, {"versions": versions, "files": self.files, "finished": finished,
+                              "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes})
 
 
 # A page's stylesheet bundle as it is linked: blocking as Sphinx writes it, or as FirstStyles rewrote it.
