@@ -41,7 +41,8 @@ class Chapter:
         self.source = self.library.source_of(self.therapy)
         self.terms = TermLinker(self.library.glossary)
         self.drawings = figures.Drawings(self.library.root)  # figures kept from an earlier run by what they draw
-        self.citations = Citations(self.source)
+        provenance = self.library.provenance_of(self.therapy)
+        self.citations = Citations(self.source, original=provenance.address if provenance else None)
         self.source_word = "the record" if self.source.format == "record" else "the source"
         #: What the lead states, each value with the passages its markers lead to, in page order.
         self.stated: list[tuple[str, tuple[str, ...]]] = []

@@ -73,6 +73,7 @@ class Citations:
 
     source: SourceDocument
     sources_folder: str = "../sources"  # the source pages, from the page
+    original: str | None = None  # the published address of the page's source, where its provenance records one
     entries: dict[str, Entry] = field(default_factory=dict)
     also: dict[str, Entry] = field(default_factory=dict)
 
@@ -131,8 +132,15 @@ class Citations:
                 passage = f' data-passage="{html.escape(entry.passage)}"'
             else:
                 text, passage = f'<q class="cb-passage">{html.escape(entry.passage)}</q>', ""
+            original = ""
+            if self.original and entry.source == self.source.name:
+                from carbook.pages.annotations import text_fragment
+
+                original = (f' · <a class="cb-original" href="{html.escape(self.original + text_fragment(entry.passage))}">'
+                            "open at this passage in the original</a>")
             return (f'<li id="p-{entry.anchor}" value="{number}"{passage}>{note}{kind}{text} '
-                    f'<a class="cb-in-source" href="{self.sources_folder}/{slug(entry.source)}.html#src-{entry.anchor}">in {html.escape(entry.source)}</a></li>')
+                    f'<a class="cb-in-source" href="{self.sources_folder}/{slug(entry.source)}.html#src-{entry.anchor}">in {html.escape(entry.source)}</a>'
+                    f'{original}</li>')
 
         numbered = list(self.entries.values())
         lines = ['<ol class="cb-passages">', *(item(e, e.number) for e in numbered), "</ol>"]

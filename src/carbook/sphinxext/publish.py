@@ -1,5 +1,6 @@
 """Publish the curated data as a Frictionless Data Package: facts as CSV, each therapy as JSON,
-the JSON Schema of the data format, and the source documents themselves."""
+the JSON Schema of the data format, the source documents themselves, and the passages the book
+quotes from each as W3C Web Annotations (:mod:`carbook.pages.annotations`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from carbook import __version__
 from carbook.data.load import Library
+from carbook.pages import annotations
 from carbook.pages.labels import LABELS
 from carbook.pages.pieces import Pieces, none
 from carbook.data.models import Therapy
@@ -112,6 +114,12 @@ def descriptor(library: Library) -> dict[str, Any]:
         {"name": "therapy-schema", "path": "schema/therapy.json", "title": "JSON Schema of a therapy's data",
          "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
         *(
+            {"name": f"annotations-{Path(d).stem.lower().replace('.', '-')}", "path": f"annotations/{annotations.file_name(d)}",
+             "title": f"The passages of {d} the book quotes, as W3C Web Annotations", "format": "jsonld",
+             "mediatype": "application/ld+json", "encoding": "utf-8"}
+            for d in documents
+        ),
+        *(
             {"name": f"source-{Path(d).stem.lower().replace('.', '-')}", "path": f"sources/{d}",
              "title": _source_title(library, d), "format": "txt", "mediatype": "text/plain", "encoding": "utf-8",
              **({"hash": f"sha256:{library.provenance[d].sha256}"} if d in library.provenance else {})}
@@ -160,6 +168,7 @@ def _source_entry(library: Library, document: str) -> dict[str, Any]:
 def write_package(library: Library, folder: Path, pieces: Pieces | None = None) -> Path:
     """Write the data package into ``folder`` (replacing what was there); give the descriptor's path.
     ``pieces``: the facts of each therapy kept from the last build."""
+    pieces = pieces or none()
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "therapies").mkdir(parents=True)
     (folder / "schema").mkdir()
@@ -172,8 +181,15 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
         (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")
     (folder / "labels.json").write_text(_json(LABELS), encoding="utf-8")
     (folder / "schema" / "therapy.json").write_text(_json(Therapy.model_json_schema()), encoding="utf-8")
+    (folder / "annotations").mkdir()
     for document in sorted({t.source for t in library.therapies.values()}):
         shutil.copyfile(library.sources[document].path, folder / "sources" / document)
+        inputs = (document, pieces.of(library.sources[document].text), pieces.of(library.glossary),
+                  library.provenance[document].model_dump_json() if document in library.provenance else "",
+                  *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == document))
+        collection = pieces.get("annotations", inputs, lambda document=document: _json(
+            annotations.document_annotations(library, document, f"sources/{document}")))
+        (folder / "annotations" / annotations.file_name(document)).write_text(collection, encoding="utf-8")
     path = folder / "datapackage.json"
     path.write_text(_json(descriptor(library)), encoding="utf-8")
     return path
