@@ -1,0 +1,109 @@
+"""Sphinx extension that lets a reader cite the book and each chapter (:mod:`carbook.pages.citing`).
+
+As each page is written: its ``citation_*`` meta tags and a description drawn from its lead (the first
+paragraph, whole sentences only); "Cite this" entries in the page's download menu; and, at the end of
+each chapter and of the introduction, the citation with its BibTeX, RIS and CSL-JSON files (written
+into the site's ``cite/`` folder beside the page). The date is that of the build that writes the page
+(or ``SOURCE_DATE_EPOCH``, for a reproducible build).
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from carbook.data.paths import CHAPTER_DIR
+from carbook.pages import citing
+
+FOLDER = "cite"  # in the site: cite/book.bib, cite/book/therapies/<id>.bib, ...
+DESCRIPTION_CHARACTERS = 300  # whole sentences up to about this many characters
+
+
+def build_date() -> datetime.date:
+    """Give the date of this build: today, or the one ``SOURCE_DATE_EPOCH`` gives (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    return datetime.date.today()
+
+
+def _book(app: Sphinx) -> citing.Work:
+    from carbook import __version__
+
+    base = app.config.html_baseurl or ""
+    return citing.Work(app.config.html_title or app.config.project, None, app.config.author, build_date(), __version__,
+                       base)
+
+
+def _work(app: Sphinx, pagename: str, context: dict[str, Any]) -> citing.Work:
+    book = _book(app)
+    if pagename == app.config.root_doc:
+        return book
+    title = html.unescape(re.sub(r"<[^>]+>", "", str(context.get("title", "")))).strip()
+    address = f"{book.address.rstrip('/')}/{pagename}.html" if book.address else ""
+    return citing.Work(title, book.title, book.editors, book.date, book.version, address)
+
+
+def description(doctree: Any) -> str | None:
+    """Give a page's description: the first paragraph of its lead (else of the page), its citation markers
+    left out, as whole sentences up to about :data:`DESCRIPTION_CHARACTERS` characters."""
+    lead = next((c for c in doctree.findall(nodes.container) if "cb-lead" in c.get("classes", [])), None)
+    paragraph = next((lead or doctree).findall(nodes.paragraph), None)
+    if paragraph is None:
+        return None
+    words, marker = [], False
+    for node in paragraph.findall(lambda n: isinstance(n, (nodes.Text, nodes.raw))):
+        if isinstance(node, nodes.raw):  # inline HTML: a citation marker's tags (its number between them)
+            marker = 'class="cb-cite"' in node.astext() or (marker and "</sup>" not in node.astext())
+        elif not marker and not isinstance(node.parent, nodes.raw):
+            words.append(node.astext())
+    text = " ".join("".join(words).split())
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z“(])", text):
+        if kept and len(kept) + len(sentence) > DESCRIPTION_CHARACTERS:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept or None
+
+
+def _write_files(outdir: Path, name: str, work: citing.Work) -> None:
+    for extension, (_, make) in citing.FORMATS.items():
+        path = outdir / FOLDER / f"{name}.{extension}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = make(work)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8", newline="")
+
+
+def _cite(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    work = _work(app, pagename, context)
+    context["metatags"] = context.get("metatags", "") + citing.meta_tags(work, description(doctree))
+    chapter = Path(pagename).parent.as_posix() == CHAPTER_DIR.as_posix()
+    own = chapter or pagename == app.config.root_doc
+    name = pagename if chapter else "book"
+    if own:
+        _write_files(Path(app.outdir), name, work)
+    files = context["pathto"](f"{FOLDER}/{name}", 1)
+    what = "chapter" if chapter else "book"
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"] += [{"type": "link", "url": f"{files}.{extension}", "text": f"Cite this {what} ({label})",
+                                  "tooltip": f"Download the citation of this {what} ({label})", "icon": "fas fa-file",
+                                  "label": f"cite-{extension}-button"}
+                                 for extension, (label, _) in citing.FORMATS.items()]
+    if own:
+        context["body"] = context.get("body", "") + citing.cite_block(work, files, what)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("html-page-context", _cite, priority=510)  # after the theme makes its download menu (501)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
