@@ -10,7 +10,7 @@ PORT ?= 8000
 # pip -qq: errors only; a first run would otherwise scroll pages of pip's notes past the reader
 PIP := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: book serve test test-fast check bench clean publish
+.PHONY: book serve test test-fast check bench clean publish pdf
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "Setting up .venv: installing the pinned dependencies from requirements.lock and this package."
@@ -26,6 +26,13 @@ book: $(STAMP)
 	@echo "Building the book into _build/html (warnings fail the build) ..."
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Preview it with: make serve"
+
+# The whole book as one PDF (_build/html/car-cell-therapies.pdf, linked from every page), printed by Chromium
+# (Debian: apt-get install chromium); CARBOOK_PDF=1 builds the pages with the link to it.
+pdf: $(STAMP)
+	@echo "Building the book with a link to its PDF, then printing it ..."
+	CARBOOK_PDF=1 $(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python -m carbook pdf
 
 serve: book
 	@echo "Serving _build/html at http://localhost:$(PORT)/ (on this computer only); stop with Ctrl-C."
@@ -45,7 +52,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(if $(THERAPIES),--therapies $(THERAPIES))
 
-publish: book
+publish: pdf
 	@echo "Checking that no item is left for an editor to judge ..."
 	$(BIN)/python -m carbook check --strict
 	$(BIN)/ghp-import -n -p -f _build/html

@@ -51,6 +51,19 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pdf(args: argparse.Namespace) -> int:
+    from carbook.edition import EditionError, publish
+
+    root = project_root()
+    try:
+        path = publish(root, args.paper)
+    except EditionError as error:
+        print(f"carbook pdf: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {path.relative_to(root)} ({path.stat().st_size / 2**20:.1f} MiB).")
+    return 0
+
+
 def todo_lines(library: Library) -> list[str]:
     """Give every item an editor still has to judge, one line each with its file (and line): each data file's
     ``review:`` list, terms a chapter's lead uses without a glossary entry, facts the data leaves out, and
@@ -196,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     new_parser.add_argument("--name", help="the file name to keep the source under (default: from the record's product name)")
     new_parser.add_argument("--from", dest="folder", help="import every document of this folder, one therapy each")
     new_parser.set_defaults(run=_new)
+    pdf_parser = commands.add_parser("pdf", help="print the built book as one PDF (after `make book`) and put it into the site")
+    pdf_parser.add_argument("--paper", choices=("A4", "Letter"), default="A4", help="paper size (default A4)")
+    pdf_parser.set_defaults(run=_pdf)
     update_parser = commands.add_parser("update", help="bring in a newer version of a therapy's source and check every fact against it")
     update_parser.add_argument("therapy_id", help="id of the therapy whose source has a new version, e.g. heros-3")
     update_parser.add_argument("--source", required=True, help="path of the new version of the source document")
