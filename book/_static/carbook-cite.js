@@ -1,5 +1,6 @@
 // Citation markers: show the cited passage beside its marker on hover, keyboard focus and tap.
 // Without this script each marker is still a link to its numbered passage at the end of the page.
+// When the page is printed, its questions are opened, so the paper shows their answers.
 (function () {
   "use strict";
   var tip = null;
@@ -70,4 +71,15 @@
     if (marker) show(marker); else hide();
   });
   document.addEventListener("keydown", function (event) { if (event.key === "Escape") hide(); });
+
+  // A printed page shows every answer of its questions (opened while printing, closed again after).
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details[id^='q-']"), function (d) { return !d.open; });
+    opened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
 })();

@@ -136,8 +136,8 @@ class Citations:
             if self.original and entry.source == self.source.name:
                 from carbook.pages.annotations import text_fragment
 
-                original = (f' · <a class="cb-original" href="{html.escape(self.original + text_fragment(entry.passage))}">'
-                            "open at this passage in the original</a>")
+                original = (f'<span class="cb-original"> · <a href="{html.escape(self.original + text_fragment(entry.passage))}">'
+                            "open at this passage in the original</a></span>")
             return (f'<li id="p-{entry.anchor}" value="{number}"{passage}>{note}{kind}{text} '
                     f'<a class="cb-in-source" href="{self.sources_folder}/{slug(entry.source)}.html#src-{entry.anchor}">in {html.escape(entry.source)}</a>'
                     f'{original}</li>')
