@@ -103,18 +103,41 @@ def glossary(library: Library) -> Markdown:
     return Markdown("\n".join(lines))
 
 
+#: Up to this many therapies (or sources), the Data page names each of their files; beyond, one line says
+#: what they are and where they are listed, so the page does not grow with the whole field.
+LISTED = 24
+
+
 def downloads(library: Library, folder: str = "../data") -> Markdown:
-    """Give the list of published data files, linked relative to a page in book/ (``folder``)."""
+    """Give the list of published data files, linked relative to a page in book/ (``folder``): each file of a
+    small book, and for a large one each kind of file once, with the number of files and where they are
+    named (the package descriptor)."""
+    from carbook.pages.annotations import file_name
+
+    therapies = list(library.therapies.values())
+    documents = sorted({t.source for t in therapies})
+
+    def each(paths: list[tuple[str, str]], pattern: str, what: str) -> list[tuple[str, str]]:
+        if len(paths) <= LISTED:
+            return paths
+        return [(None, f"{pattern}: {what}, {len(paths):,} files, each named in datapackage.json")]
+
     files = [
         ("datapackage.json", "the package descriptor: resources, the facts table’s schema, sources, licence"),
         ("facts.csv", "every fact the chapters show, one row each, with its source passage"),
-        *((f"therapies/{t.id}.json", f"the whole structured record of {t.name.value}") for t in library.therapies.values()),
+        *each([(f"therapies/{t.id}.json", f"the whole structured record of {t.name.value}") for t in therapies],
+              "therapies/<id>.json", "the whole structured record of each therapy"),
         ("labels.json", "the one label of each fact, by its dotted path: the labels of the pages and of facts.csv"),
         ("schema/therapy.json", "the JSON Schema of a therapy’s record"),
-        *((f"sources/{name}", "a source document, verbatim") for name in sorted({t.source for t in library.therapies.values()})),
+        *each([(f"sources/{name}", "a source document, verbatim") for name in documents],
+              "sources/<file>", "each source document, verbatim"),
+        *each([(f"annotations/{file_name(name)}", f"the passages of {name} the book quotes, as W3C Web Annotations")
+               for name in documents], "annotations/<file>.jsonld",
+              "the passages of each source document the book quotes, as W3C Web Annotations"),
     ]
     # Plain links: the files are written into the site after the pages, so they are not Sphinx documents.
-    items = [f'* <a href="{folder}/{path}"><code>{path}</code></a>: {escape(what)}' for path, what in files]
+    items = [f'* <a href="{folder}/{path}"><code>{path}</code></a>: {escape(what)}' if path else f"* {escape(what)}"
+             for path, what in files]
     return Markdown("\n".join(items) + "\n\n" + dataset_json_ld(library, folder))
 
 
@@ -129,7 +152,7 @@ def dataset_json_ld(library: Library, folder: str = "../data") -> str:
 
     documents = sorted({t.source for t in library.therapies.values()})
     based_on = []
-    for name in documents:
+    for name in documents if len(documents) <= LISTED else []:  # a large book's are named in datapackage.json
         known = library.provenance.get(name)
         if known is None:
             continue
@@ -153,8 +176,9 @@ def dataset_json_ld(library: Library, folder: str = "../data") -> str:
             {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": f"{folder}/datapackage.json"},
             {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": f"{folder}/facts.csv"},
         ],
-        "isBasedOn": based_on,
     }
+    if based_on:
+        dataset["isBasedOn"] = based_on
     text = json.dumps(dataset, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return f'<script type="application/ld+json">{text}</script>'
 

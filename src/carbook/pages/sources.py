@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from carbook.data.load import Library
 from carbook.data.models import Therapy
 from carbook.pages.citations import anchor, excerpt, sentence_spans
-from carbook.pages.myst import Markdown, slug, source_link
+from carbook.pages.myst import Markdown, escape, slug, source_link
 from carbook.pages.pieces import Pieces, none
 from carbook.pages.substitutions import short_name
 
@@ -149,13 +149,17 @@ def page(library: Library, name: str, pieces: Pieces | None = None) -> str:
 
 
 def appendix(library: Library, pieces: Pieces | None = None) -> Markdown:
-    """Give the Sources page's list: each source document a line, linked to its page, with what it is, who
-    publishes it and the book's copy (the rest is on its page)."""
+    """Give the Sources page's list: each source document a line, linked to its page, with what it is and the
+    date and version of the book's copy (who publishes it and where is on its page)."""
     from carbook.pages import provenance as told
 
     lines = []
     for name in users(library):
         known = library.provenance.get(name)
-        what = f": {told.described(known, library.source_title(name))} ({told.version(known)})" if known else ""
+        title = library.source_title(name)
+        what = ""
+        if known is not None:
+            named = f"“{escape(title)}”, {escape(known.kind)}" if known.title else escape(f"the {known.kind} of {title}")
+            what = f": {named}; copy of {told.date(known.retrieved)}, {told.version(known)}"
         lines.append(f"* {source_link(name)}{what}.")
     return Markdown("\n".join(lines))
