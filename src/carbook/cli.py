@@ -7,6 +7,7 @@ import argparse
 import datetime
 import sys
 from pathlib import Path
+from typing import Any
 
 from carbook.data.coverage import coverage_report
 from carbook.data.load import Library, check, check_library
@@ -64,12 +65,25 @@ def _pdf(args: argparse.Namespace) -> int:
     return 0
 
 
-def todo_lines(library: Library) -> list[str]:
+def todo_lines(library: Library, pieces: Any = None) -> list[str]:
     """Give every item an editor still has to judge, one line each with its file (and line): each data file's
     ``review:`` list, terms a chapter's lead uses without a glossary entry, facts the data leaves out, and
-    provenance not yet recorded."""
+    provenance not yet recorded. ``pieces`` (:class:`carbook.pages.pieces.Pieces`, in a build) keeps each
+    therapy's lines between builds, by its data file and the glossary."""
     listed: set[str] = set()  # a term missing from several chapters is listed once, where it is first used
-    todo = [line for therapy in library.therapies.values() for line in _todo(library, therapy, listed)]
+    todo: list[str] = []
+    for therapy in library.therapies.values():
+        if pieces is None:
+            own, terms = _todo(library, therapy)
+        else:
+            text = library.data_file(therapy.id).read_text(encoding="utf-8")
+            inputs = (therapy.id, pieces.of(text), pieces.of(therapy), pieces.of(library.glossary))
+            own, terms = pieces.get("todo", inputs, lambda therapy=therapy: _todo(library, therapy))
+        todo += own
+        for key, line in terms:
+            if key not in listed:
+                listed.add(key)
+                todo.append(line)
     todo += [f"{provenance_file(source).as_posix()}: to do: {name}: record who publishes the document and the "
              "address where it is published" for source, known in sorted(library.provenance.items())
              for name in missing(known)]
@@ -79,10 +93,10 @@ def todo_lines(library: Library) -> list[str]:
     return todo
 
 
-def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
-    """Give the to-do lines of a therapy: what its data file's ``review:`` list asks an editor to judge, then
-    each term its chapter's lead shows that has no glossary entry and is not yet in ``listed`` (which it adds
-    to), at the line of the fact that shows it."""
+def _todo(library: Library, therapy: Therapy) -> tuple[list[str], list[tuple[str, str]]]:
+    """Give the to-do lines of a therapy: what its data file's ``review:`` list asks an editor to judge, and
+    then, with the key of each term, each term its chapter's lead shows that has no glossary entry, at the
+    line of the fact that shows it."""
     name = f"{THERAPY_DIR.as_posix()}/{therapy.id}.yaml"
     fields = [_review_loc(item) for item in therapy.review]
     at_lines = field_lines(library.data_file(therapy.id), [loc for loc in fields if loc]) if any(fields) else []
@@ -93,16 +107,17 @@ def _todo(library: Library, therapy: Therapy, listed: set[str]) -> list[str]:
         lines.append(f"{name}: to do: mechanism.becomes: say what the infused cells become where the source says they "
                      "turn into other cells (value and quote), else `not_stated: <what the source leaves out>`; until "
                      "then the comparison shows it as not stated")
-    missing = [term for term in missing_terms(therapy, library.glossary) if term_key(term.term) not in listed]
-    listed |= {term_key(term.term) for term in missing}
-    at = field_lines(library.data_file(therapy.id), [term.loc for term in missing])
-    located = sorted(zip((line or 0 for line in at), missing), key=lambda pair: pair[0])
+    missing_here = missing_terms(therapy, library.glossary)
+    at = field_lines(library.data_file(therapy.id), [term.loc for term in missing_here]) if missing_here else []
+    located = sorted(zip((line or 0 for line in at), missing_here), key=lambda pair: pair[0])
+    terms = []
     for line, term in located:
         where = f"{name}:{line}" if line else name
-        lines.append(f"{where}: to do: glossary: {term.term!r} ({_what(term.path)}) is used in the chapter's lead but has no "
-                     f"entry in {GLOSSARY.as_posix()} — add one (an editorial definition says what a trainee needs in "
-                     "general, nothing about this therapy)")
-    return lines
+        terms.append((term_key(term.term),
+                      f"{where}: to do: glossary: {term.term!r} ({_what(term.path)}) is used in the chapter's lead but has no "
+                      f"entry in {GLOSSARY.as_posix()} — add one (an editorial definition says what a trainee needs in "
+                      "general, nothing about this therapy)"))
+    return lines, terms
 
 
 def _review_loc(item: str) -> tuple[str | int, ...] | None:

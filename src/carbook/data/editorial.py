@@ -102,11 +102,14 @@ def therapy_names(therapy: Therapy) -> list[tuple[str, str]]:
     return named
 
 
-def _says(text: str, words: str) -> str | None:
+def _says(text: str, words: str, normalised: bool = False) -> str | None:
     """Give ``words`` as ``text`` writes them, as whole words, case and typographic variants aside; None
-    when it does not."""
-    pattern = rf"(?<![A-Za-z0-9]){re.escape(normalise(words))}(?![A-Za-z0-9])"
-    found = re.search(pattern, normalise(text), re.IGNORECASE)
+    when it does not (``normalised``: ``text`` is already in the plain form of :func:`normalise`)."""
+    needle, haystack = normalise(words), text if normalised else normalise(text)
+    if needle.casefold() not in haystack.casefold():
+        return None  # the common case, without compiling a pattern (a book of thousands has thousands of names)
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])"
+    found = re.search(pattern, haystack, re.IGNORECASE)
     return found.group(0) if found else None
 
 
@@ -116,10 +119,11 @@ def names_a_therapy(entry: GlossaryEntry, therapies: Mapping[str, Therapy],
     therapy's source. A name that is a general term (one of ``generic``, or the therapy's modality or cell
     type) names no one therapy."""
     text = entry.editorial or ""
+    plain = normalise(text)
     for therapy in therapies.values():
         general = generic | {_plain(therapy.modality.value), _plain(therapy.cell_type.value)}
         for name, what in sorted(therapy_names(therapy), key=lambda named: -len(named[0])):  # the fullest name first
-            said = None if _plain(name) in general else _says(text, name)
+            said = None if _plain(name) in general else _says(plain, name, normalised=True)
             if said:
                 yield (f"the editorial definition of {entry.term!r} names “{said}”, {what} of {therapy.id}",
                        "define the term in general, naming no therapy of the book; the chapter says what concerns it")

@@ -166,33 +166,49 @@ def _source_entry(library: Library, document: str) -> dict[str, Any]:
 
 
 def write_package(library: Library, folder: Path, pieces: Pieces | None = None) -> Path:
-    """Write the data package into ``folder`` (replacing what was there); give the descriptor's path.
-    ``pieces``: the facts of each therapy kept from the last build."""
+    """Write the data package into ``folder``; give the descriptor's path. Only the files whose content
+    changed are written, and the files of therapies and sources the book no longer holds are removed.
+    ``pieces``: the parts kept from the last build (each therapy's facts, file and annotations)."""
     pieces = pieces or none()
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "therapies").mkdir(parents=True)
-    (folder / "schema").mkdir()
-    (folder / "sources").mkdir()
-    (folder / "facts.csv").write_text(facts_csv(library, pieces), encoding="utf-8")
+    documents = sorted({t.source for t in library.therapies.values()})
+    wanted: dict[str, str] = {"facts.csv": facts_csv(library, pieces)}
     for therapy in library.therapies.values():
-        data = therapy.model_dump(mode="json", exclude_none=True)
-        if therapy.id in library.changes:  # the therapy's change log: each update of its source, each fact it touched
-            data["changes"] = [change.model_dump(mode="json") for change in library.changes[therapy.id]]
-        (folder / "therapies" / f"{therapy.id}.json").write_text(_json(data), encoding="utf-8")
-    (folder / "labels.json").write_text(_json(LABELS), encoding="utf-8")
-    (folder / "schema" / "therapy.json").write_text(_json(Therapy.model_json_schema()), encoding="utf-8")
-    (folder / "annotations").mkdir()
-    for document in sorted({t.source for t in library.therapies.values()}):
-        shutil.copyfile(library.sources[document].path, folder / "sources" / document)
+        changes = library.changes.get(therapy.id, [])
+
+        def record(therapy: Therapy = therapy, changes: list = changes) -> str:
+            data = therapy.model_dump(mode="json", exclude_none=True)
+            if changes:  # the therapy's change log: each update of its source, each fact it touched
+                data["changes"] = [change.model_dump(mode="json") for change in changes]
+            return _json(data)
+
+        inputs = (therapy.id, pieces.of(therapy), *(change.model_dump_json() for change in changes))
+        wanted[f"therapies/{therapy.id}.json"] = pieces.get("therapy-json", inputs, record)
+    wanted["labels.json"] = _json(LABELS)
+    wanted["schema/therapy.json"] = _json(Therapy.model_json_schema())
+    for document in documents:
         inputs = (document, pieces.of(library.sources[document].text), pieces.of(library.glossary),
                   library.provenance[document].model_dump_json() if document in library.provenance else "",
                   *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == document))
-        collection = pieces.get("annotations", inputs, lambda document=document: _json(
-            annotations.document_annotations(library, document, f"sources/{document}")))
-        (folder / "annotations" / annotations.file_name(document)).write_text(collection, encoding="utf-8")
-    path = folder / "datapackage.json"
-    path.write_text(_json(descriptor(library)), encoding="utf-8")
-    return path
+        wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(
+            "annotations", inputs, lambda document=document: _json(
+                annotations.document_annotations(library, document, f"sources/{document}")))
+    wanted["datapackage.json"] = _json(descriptor(library))
+    copies = {f"sources/{document}": library.sources[document].path for document in documents}
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in wanted and name not in copies:
+            path.unlink()  # a therapy or source the book no longer holds
+    for name, text in wanted.items():
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    for name, original in copies.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != original.read_bytes():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(original, path)
+    return folder / "datapackage.json"
 
 
 def write_comparison(library: Library, folder: Path, pieces: Pieces | None = None) -> None:

@@ -23,9 +23,12 @@ from carbook.pages.myst import slug
 
 
 def _known(app: Sphinx) -> set[str]:
-    """Give the slugs of the book's source documents, from the folder that holds them."""
-    folder = Path(app.srcdir) / paths.SOURCE_DIR
-    return {slug(p.name) for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+    """Give the slugs of the book's source documents, from the folder that holds them (read once per build)."""
+    known = getattr(app, "carbook_source_slugs", None)
+    if known is None:
+        folder = Path(app.srcdir) / paths.SOURCE_DIR
+        known = app.carbook_source_slugs = {slug(p.name) for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+    return known
 
 
 def _link(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:

@@ -103,7 +103,7 @@ def _check_data(app: Sphinx) -> None:
         report = dict(zip(library.therapies, coverage_report(library, known)))
         snapshot.save(root, library, report)  # the pages listing every therapy take it instead of loading it again
         _log_coverage(report, fresh=[therapy_id for therapy_id in report if therapy_id not in known])
-        _log_todo(library)
+        _log_todo(app, library)
         values = substitutions.for_library(library)
         state = {
             "fingerprint": fingerprint,
@@ -130,11 +130,11 @@ def _log_coverage(report: dict[str, str], fresh: list[str]) -> None:
                     "(`python -m carbook check` gives a line for each)")
 
 
-def _log_todo(library: Any) -> None:
+def _log_todo(app: Sphinx, library: Any) -> None:
     # Items left for an editor do not stop a build, but every build says them, and publishing refuses them.
     from carbook.cli import todo_lines
 
-    todo = todo_lines(library)
+    todo = todo_lines(library, kept_pieces(app))
     for line in todo[:COVERAGE_LINES]:
         logger.info(f"to judge: {line}")
     if len(todo) > COVERAGE_LINES:
