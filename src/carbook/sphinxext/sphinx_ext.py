@@ -164,8 +164,26 @@ def kept_pieces(app: Sphinx) -> Any:
     return app.carbook_pieces
 
 
+def _forget_read_doctrees(app: Sphinx) -> None:
+    # Sphinx keeps every page it read in memory until it writes it (about 1 MB for a chapter): at 2,000
+    # chapters, 2 GB, which each parallel writer then inherits. A large book's pages are read back from
+    # the doctree files Sphinx wrote instead. No setting or event controls that store, so it is emptied
+    # here, as each page starts to be read.
+    store = getattr(app.env, "_write_doc_doctree_cache", None)
+    if store and len(app.env.found_docs) >= PARALLEL_WRITING_FROM:
+        store.clear()
+
+
+def _forget_written_doctree(app: Sphinx, doctree: Any, docname: str) -> None:
+    # Sphinx also keeps the bytes of each page's doctree file it read back, for the rest of the build; a page
+    # is written once, so a large book's are let go as soon as the page is resolved for writing.
+    if len(app.env.found_docs) >= PARALLEL_WRITING_FROM:
+        getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
+
+
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     faults.reached("reading")
+    _forget_read_doctrees(app)
     _executed(app, docname)  # its outputs are cached before myst-nb looks for them
     app.env.carbook_sections[docname] = []  # the {carbook} blocks it holds (generated.Section)
     app.carbook_pages_read += 1
@@ -370,6 +388,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _execute)
     app.connect("source-read", _note_dependencies)
+    app.connect("doctree-resolved", _forget_written_doctree)
     app.connect("env-updated", _read_all, priority=100)
     app.connect("env-get-updated", _rewrite)
     app.connect("env-check-consistency", _saved)
