@@ -22,26 +22,30 @@ DOCUMENTS = sorted({t.source for t in LIBRARY.therapies.values()})
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_every_selector_re_anchors_once_in_the_source_bytes(document):
     text = (ROOT / "data/sources" / document).read_bytes().decode("utf-8")
-    collection = annotations.document_annotations(LIBRARY, document, f"sources/{document}")
+    collection = annotations.document_annotations(LIBRARY, document, f"../sources/{document}")
     items = collection["first"]["items"]
     assert len(items) == collection["total"] == len(used_sentences(LIBRARY, document)) > 0
     for item in items:
-        quote, position = item["target"]["selector"]
-        assert quote["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
-        whole = quote["prefix"] + quote["exact"] + quote["suffix"]
-        assert text.count(whole) == 1, quote
-        at = text.index(whole) + len(quote["prefix"])
-        assert (at, at + len(quote["exact"])) == (position["start"], position["end"])
-        assert text[position["start"]:position["end"]] == quote["exact"]
+        for target in item["target"]:
+            quote, position = target["selector"]
+            assert quote["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
+            whole = quote["prefix"] + quote["exact"] + quote["suffix"]
+            assert text.count(whole) == 1, quote
+            at = text.index(whole) + len(quote["prefix"])
+            assert (at, at + len(quote["exact"])) == (position["start"], position["end"])
+            assert text[position["start"]:position["end"]] == quote["exact"]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
-def test_the_target_is_the_published_address_and_each_body_a_place_the_book_shows_it(document):
-    collection = annotations.document_annotations(LIBRARY, document, f"sources/{document}")
+def test_each_passage_targets_the_published_address_as_copied_and_the_copy(document):
+    collection = annotations.document_annotations(LIBRARY, document, f"../sources/{document}")
     assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld" and collection["type"] == "AnnotationCollection"
-    address = LIBRARY.provenance[document].address
+    known = LIBRARY.provenance[document]
     for item in collection["first"]["items"]:
-        assert item["target"]["source"] == address
+        published, copy = item["target"]
+        assert published["source"] == known.address
+        assert published["state"] == {"type": "TimeState", "sourceDate": f"{known.retrieved.isoformat()}T00:00:00Z"}
+        assert copy["source"] == f"../sources/{document}" and "state" not in copy
         for body in item["body"]:
             page = body["source"].removeprefix("../../").split("#")[0]
             assert (ROOT / page.replace(".html", ".md")).is_file(), body
@@ -84,3 +88,12 @@ def test_the_data_package_lists_the_annotations_of_each_source(built_book: Path)
             for body in item["body"]:
                 target = (built_book / "data/annotations" / body["source"].split("#")[0]).resolve()
                 assert target.is_file(), body
+            assert (built_book / "data/annotations" / item["target"][-1]["source"]).resolve().is_file()
+
+
+def test_a_text_fragment_whose_opening_words_repeat_gives_the_words_before_it():
+    fragment = annotations.text_fragment("The purpose of this study is to learn more", before="of the trial. See above.",
+                                         unique=False)
+    prefix, rest = fragment.removeprefix("#:~:text=").split("-,", 1)
+    assert unquote(prefix) == "trial. See above." and unquote(rest) == "The purpose of this study is to learn more"
+    assert "-," not in annotations.text_fragment("The purpose of this study", before="words before", unique=True)

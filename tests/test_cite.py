@@ -127,7 +127,7 @@ def test_a_chapter_carries_what_a_reference_manager_reads_and_a_description_from
     assert tags["description"] == [" ".join(lead.get_text().split())]
 
 
-def test_every_page_has_one_description_of_whole_sentences(built_book):
+def test_every_page_has_one_description_ending_a_sentence(built_book):
     for page in sorted((built_book / "book").glob("*.html")):
         (description,) = meta(BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser"))["description"]
         assert description.endswith((".", "?", "!", ")")), (page.name, description)

@@ -76,16 +76,20 @@ def test_make_pdf_writes_one_pdf_linked_from_the_introduction_and_every_pages_me
     assert broken_internal_links(site) == []
 
 
-def test_a_build_without_the_pdf_links_none_and_leaves_no_older_pdf(pdf_book, tmp_path):
+def test_a_build_after_the_pdf_build_links_no_pdf_on_any_page_and_leaves_none(pdf_book, tmp_path):
     root = copy_book(tmp_path / "book")
-    (root / "_build/html").mkdir(parents=True)
-    (root / "_build/html" / edition.PDF_NAME).write_bytes((pdf_book / "_build/html" / edition.PDF_NAME).read_bytes())
-    env = {k: v for k, v in os.environ.items() if k != "CARBOOK_PDF"}
-    result = subprocess.run([JUPYTER_BOOK, "build", str(root), "-W", "-n", "--keep-going"], capture_output=True, text=True,
-                            cwd=root, timeout=900, env=env)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert not (root / "_build/html" / edition.PDF_NAME).exists()
-    assert edition.PDF_NAME not in (root / "_build/html/book/intro.html").read_text(encoding="utf-8")
+    for flag in ("1", None):  # as `make pdf`, then `make book`, in the same folder
+        env = {k: v for k, v in os.environ.items() if k != "CARBOOK_PDF"} | ({"CARBOOK_PDF": flag} if flag else {})
+        result = subprocess.run([JUPYTER_BOOK, "build", str(root), "-W", "-n", "--keep-going"], capture_output=True,
+                                text=True, cwd=root, timeout=900, env=env)
+        assert result.returncode == 0, result.stdout[-3000:]
+        if flag:
+            assert edition.PDF_NAME in (root / "_build/html/book/sources/baylor-heros-3-0-txt.html").read_text(encoding="utf-8")
+            (root / "_build/html" / edition.PDF_NAME).write_bytes(b"%PDF- an older print")
+    site = root / "_build/html"
+    assert not (site / edition.PDF_NAME).exists()
+    assert [p for p in site.rglob("*.html") if edition.PDF_NAME in p.read_text(encoding="utf-8")] == []
+    assert broken_internal_links(site) == []
 
 
 def test_the_pdf_holds_every_heading_passage_and_gap_of_the_pages(pdf_book):

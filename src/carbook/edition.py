@@ -49,6 +49,8 @@ def pages(site: Path, root: Path) -> list[str]:
     """Give the site's pages the PDF prints, in order: the introduction, the chapters, the comparison, the
     glossary, the Sources page and each source document's page."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    if not isinstance(toc, dict) or "root" not in toc:
+        raise EditionError("_toc.yml names no root page: build the book first (make book), which checks it")
     listed = [toc["root"], *(c["file"] for part in toc.get("parts", []) for c in part.get("chapters", []))]
     order = [doc for doc in listed if doc.startswith("book/therapies/")]
     order += [doc for doc in ("book/comparison", "book/glossary", "book/sources") if doc in listed]
@@ -144,10 +146,17 @@ def _starts(pdf: Path, count: int) -> dict[int, int]:
 
 def make(site: Path, root: Path, output: Path, paper: str = "A4") -> Path:
     """Print the built ``site`` of the book at ``root`` as one PDF at ``output``; give its path. Raises
-    :class:`EditionError` where the site is not built, Chromium is missing, or a page's layout sticks out
-    past the paper's edge."""
+    :class:`EditionError` where the site is not built, Chromium or a library is missing, or a page's layout
+    sticks out past the paper's edge."""
     from carbook import __version__
     from carbook.sphinxext.cite_this import build_date
+
+    for module, package in (("bs4", "beautifulsoup4"), ("playwright", "playwright"), ("pypdf", "pypdf")):
+        try:
+            __import__(module)
+        except ImportError:
+            raise EditionError(f"the PDF needs {package}: install the pinned set (pip install --require-hashes -r "
+                               "requirements.lock, as make does)") from None
 
     if paper not in PAPERS:
         raise EditionError(f"unknown paper {paper!r}: use one of {', '.join(PAPERS)}")

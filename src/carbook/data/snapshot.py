@@ -51,11 +51,11 @@ def _files_digest(base: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(root: Path, code: str | None = None) -> str:
-    """Give a digest of the names and bytes of every file a library of the book at ``root`` is made from
-    (``code``: :func:`carbook.data.kept.code_digest`, if already worked out)."""
+def inputs_digest(root: Path) -> str:
+    """Give a digest of the names and bytes of every file a library of the book at ``root`` is made from, and
+    of the code that made it."""
     data = _files_digest(root, [*sorted((root / THERAPY_DIR.parent).rglob("*")), root / "_toc.yml"])
-    return hashlib.sha256(f"{data}\0{code or kept.code_digest()}".encode()).hexdigest()
+    return hashlib.sha256(f"{data}\0{kept.code_digest()}".encode()).hexdigest()
 
 
 def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
@@ -116,6 +116,9 @@ def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]])
             if not kept.save(path, {"key": key, "library": part}):
                 continue
         keys[therapy.id] = key
+    for path in (root / CHAPTERS).glob("*.pickle"):
+        if path.stem not in library.therapies:
+            path.unlink(missing_ok=True)  # a therapy the book no longer has
     return keys
 
 

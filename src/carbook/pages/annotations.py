@@ -3,9 +3,10 @@
 A passage (a sentence of a source document the book shows) is anchored by a ``TextQuoteSelector``,
 its exact words with as much of the text before and after them as makes it unique in the document,
 and a ``TextPositionSelector``, where it starts and ends in the document's text (characters of the
-file as published, decoded from UTF-8). The target is the document's published address where its
-provenance records one, else its copy in the data package. The annotation's body is each place the
-book shows the passage (Web Annotation Data Model, https://www.w3.org/TR/annotation-model/).
+file as published, decoded from UTF-8). It targets the document's published address where its
+provenance records one (as of the date of the book's copy), and the copy in the data package. The
+annotation's body is each place the book shows the passage (Web Annotation Data Model,
+https://www.w3.org/TR/annotation-model/).
 
 For a reader, :func:`text_fragment` gives the same passage as a URL text fragment (``#:~:text=``),
 which browsers scroll to and highlight on the published page.
@@ -49,44 +50,51 @@ def position_selector(start: int, end: int) -> dict[str, Any]:
     return {"type": "TextPositionSelector", "start": start, "end": end}
 
 
-def text_fragment(exact: str, words: int = 4) -> str:
+def text_fragment(exact: str, words: int = 4, before: str = "", unique: bool = True) -> str:
     """Give a URL text fragment (``#:~:text=…``) for a passage: the passage itself, or, for a long one, its
-    first and last words (the browser highlights all from one to the other)."""
+    first and last words (the browser highlights all from one to the other). Where its first words occur
+    elsewhere in the document too (``unique`` false), the words just ``before`` it are given as a prefix,
+    so the browser starts at this passage."""
     parts = exact.split()
 
     def encoded(text: str) -> str:
         # commas, hyphens and ampersands have a meaning in the fragment (quote leaves hyphens as they are)
         return quote(text, safe="").replace("-", "%2D")
 
+    prefix = "" if unique or not before.split() else f"{encoded(' '.join(before.split()[-3:]))}-,"
     if len(parts) <= 2 * words + 2:
-        return f"#:~:text={encoded(' '.join(parts))}"
-    return f"#:~:text={encoded(' '.join(parts[:words]))},{encoded(' '.join(parts[-words:]))}"
+        return f"#:~:text={prefix}{encoded(' '.join(parts))}"
+    return f"#:~:text={prefix}{encoded(' '.join(parts[:words]))},{encoded(' '.join(parts[-words:]))}"
 
 
-def document_annotations(library: Library, name: str, package_path: str) -> dict[str, Any]:
+def document_annotations(library: Library, name: str, copy: str) -> dict[str, Any]:
     """Give, as a W3C ``AnnotationCollection`` (JSON-LD), every passage of source document ``name`` that the
-    book shows, each with where the book shows it (addresses relative to the data package's folder, which
-    (where ``package_path`` is the document's copy)."""
+    book shows, each with where the book shows it. Addresses are relative to the annotation file (in the
+    data package's ``annotations/``); ``copy`` is the document's copy in the package, from there.
+
+    Each passage targets the document's published address where its provenance gives one, with the date
+    of the copy the selectors were made from (a ``TimeState``), and the copy itself, on which both
+    selectors hold exactly."""
     from carbook.pages.sources import used_sentences
 
     source = library.sources[name]
     text = source.text
     known = library.provenance.get(name)
-    target_source = known.address if known is not None and known.address else package_path
     items = []
     for (start, end), places in sorted(used_sentences(library, name).items()):
         raw_start, raw_end = source.raw_span(start, end)
-        key = anchor(source, (start, end))
+        selectors = [quote_selector(text, raw_start, raw_end), position_selector(raw_start, raw_end)]
+        targets = [{"source": copy, "selector": selectors}]
+        if known is not None and known.address:
+            targets.insert(0, {"source": known.address, "selector": selectors,
+                               "state": {"type": "TimeState", "sourceDate": f"{known.retrieved.isoformat()}T00:00:00Z"}})
         items.append({
-            "id": f"#{key}",
+            "id": f"#{anchor(source, (start, end))}",
             "type": "Annotation",
             "motivation": "highlighting",
             "body": [{"type": "SpecificResource", "source": f"../../book/{page}", "purpose": "linking"}
                      for page, _ in places],
-            "target": {
-                "source": target_source,
-                "selector": [quote_selector(text, raw_start, raw_end), position_selector(raw_start, raw_end)],
-            },
+            "target": targets,
         })
     return {"@context": CONTEXT, "type": "AnnotationCollection", "label": f"The passages of {name} that the book shows",
             "total": len(items), "first": {"type": "AnnotationPage", "items": items}}

@@ -320,7 +320,7 @@ class Chapter:
 
     def source_passages(self) -> Markdown:
         """Give every passage the page cites, once each and numbered, then the passages also stated, each
-        linked to its place in the Sources appendix."""
+        linked to its place on its source document's page."""
         parts = []
         fields = tables.record_field_rows(self.therapy, self.source)
         if fields:

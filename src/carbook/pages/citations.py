@@ -2,9 +2,10 @@
 
 A page's facts carry markers (``[3]``) that lead to a numbered "Source passages" list at the end of
 the page, the way a scholarly reference list works; a small local script (``carbook-cite.js``) shows
-the passage beside the marker on hover, keyboard focus and tap. Each entry links to the passage in
-the Sources appendix, where the passages the book uses are highlighted. Anchors are made from where
-a passage lies in its source, so the chapter and the appendix agree without knowing each other.
+the passage beside the marker on hover, keyboard focus and tap. Each entry links to the passage on
+its source document's page, where the passages the book uses are highlighted. Anchors are made from
+where a passage lies in its source, so the chapter and the source's page agree without knowing each
+other.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Entry:
     note: str | None = None
     source: str = ""
     shown_as: str | None = None  # the label under which the page's body shows this passage in full
+    span: tuple[int, int] = (0, 0)  # where the sentence lies in its source's normalised text
 
 
 @dataclass
@@ -86,7 +88,7 @@ class Citations:
             if key not in self.entries:
                 self.also.pop(key, None)
                 self.entries[key] = Entry(len(self.entries) + 1, source.shown(*span), key,
-                                          note=_field_at(source, span[0]), source=source.name)
+                                          note=_field_at(source, span[0]), source=source.name, span=span)
             found.append(self.entries[key])
         return found
 
@@ -119,7 +121,7 @@ class Citations:
         for span in sentence_spans(self.source, passage):
             key = anchor(self.source, span)
             if key not in self.entries and key not in self.also:
-                self.also[key] = Entry(0, self.source.shown(*span), key, rests_on, note, self.source.name)
+                self.also[key] = Entry(0, self.source.shown(*span), key, rests_on, note, self.source.name, span=span)
 
     def passage_list(self, kind_prefix: dict[str, str]) -> Markdown:
         """Give the page's passages as HTML: the numbered list, then the passages also stated."""
@@ -136,7 +138,10 @@ class Citations:
             if self.original and entry.source == self.source.name:
                 from carbook.pages.annotations import text_fragment
 
-                original = (f'<span class="cb-original"> · <a href="{html.escape(self.original + text_fragment(entry.passage))}">'
+                start = entry.span[0]
+                before = self.source.shown(max(0, start - 120), start) if start else ""
+                fragment = text_fragment(entry.passage, before=before, unique=_opens_once(self.source, entry.passage))
+                original = (f'<span class="cb-original"> · <a href="{html.escape(self.original + fragment)}">'
                             "open at this passage in the original</a></span>")
             return (f'<li id="p-{entry.anchor}" value="{number}"{passage}>{note}{kind}{text} '
                     f'<a class="cb-in-source" href="{self.sources_folder}/{slug(entry.source)}.html#src-{entry.anchor}">in {html.escape(entry.source)}</a>'
@@ -151,6 +156,12 @@ class Citations:
                       f'<ol class="cb-passages cb-also" start="{start}">',
                       *(item(e, start + i) for i, e in enumerate(also)), "</ol>"]
         return Markdown("\n".join(lines))
+
+
+def _opens_once(source: SourceDocument, passage: str, words: int = 4) -> bool:
+    """Tell whether a passage's first words occur once in its source (so a text fragment needs no prefix)."""
+    opening = normalise(" ".join(passage.split()[:words]))
+    return source.normalised.count(opening) <= 1
 
 
 def field_of(source: SourceDocument, passage: str) -> str | None:

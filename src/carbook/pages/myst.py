@@ -51,13 +51,14 @@ def slug(text: str) -> str:
 
 
 def source_label(document: str) -> str:
-    """Give the cross-reference label of a source document's section in the Sources appendix."""
+    """Give the cross-reference label of a source document's page in the Sources appendix."""
     return f"source-{slug(document)}"
 
 
 
 def source_link(document: str) -> str:
-    """Give a MyST link to a source document's section of the Sources appendix."""
+    """Give a MyST link to a source document's page in the Sources appendix
+    (:mod:`carbook.sphinxext.source_pages` resolves it)."""
     return f"{{ref}}`{document} <{source_label(document)}>`"
 
 

@@ -1,7 +1,8 @@
 """Parts of the pages that list every therapy, kept from one build to the next by what each is made from.
 
-The comparison and the Sources appendix are made of one part per few therapies or per source (a
-table, a source with its highlights), and the comparison has a figure. A build keeps each part under
+The comparison, the source documents' pages and the data package are made of one part per few
+therapies or per source (a table, a source with its highlights, a therapy's rows of facts), and the
+comparison has a figure. A build keeps each part under
 a digest of everything it is made from: the therapies' and sources' contents as checked, the glossary,
 and the code of this package. The next build takes a part whose digest is unchanged and makes only
 the others, so an edit to one therapy of hundreds remakes the parts that show it.

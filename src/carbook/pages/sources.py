@@ -131,8 +131,9 @@ def source_page(library: Library, name: str) -> str:
     parts = [f'<section id="source-{slug(name)}">',
              f'<h1>{html.escape(name)}<a class="headerlink" href="#source-{slug(name)}" title="Link to this heading">#</a></h1>',
              f"<p>{_inline_html(about)}</p>" if about else "",
-             f"<p>Source of {built}. Highlighted: the passages the book shows, each a link to where it shows it. "
-             f'All the sources: <a href="../sources.html">Sources</a>.</p>',
+             (f"<p>Source of {built}. " if built else "<p>") +
+             "Highlighted: the passages the book shows, each a link to where it shows it. "
+             'All the sources: <a href="../sources.html">Sources</a>.</p>',
              highlighted(library, name), "</section>"]
     return "\n".join(part for part in parts if part)
 

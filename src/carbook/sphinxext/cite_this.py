@@ -1,7 +1,7 @@
 """Sphinx extension that lets a reader cite the book and each chapter (:mod:`carbook.pages.citing`).
 
-As each page is written: its ``citation_*`` meta tags and a description drawn from its lead (the first
-paragraph, whole sentences only); "Cite this" entries in the page's download menu; and, at the end of
+As each page is written: its ``citation_*`` meta tags and a description drawn from its lead (its first
+paragraph, whole); "Cite this" entries in the page's download menu; and, at the end of
 each chapter and of the introduction, the citation with its BibTeX, RIS and CSL-JSON files (written
 into the site's ``cite/`` folder beside the page). The date is that of the build that writes the page
 (or ``SOURCE_DATE_EPOCH``, for a reproducible build).
@@ -23,7 +23,6 @@ from carbook.data.paths import CHAPTER_DIR
 from carbook.pages import citing
 
 FOLDER = "cite"  # in the site: cite/book.bib, cite/book/therapies/<id>.bib, ...
-DESCRIPTION_CHARACTERS = 300  # whole sentences up to about this many characters
 
 
 def build_date() -> datetime.date:
@@ -52,8 +51,8 @@ def _work(app: Sphinx, pagename: str, context: dict[str, Any]) -> citing.Work:
 
 
 def description(doctree: Any) -> str | None:
-    """Give a page's description: the first paragraph of its lead (else of the page), its citation markers
-    left out, as whole sentences up to about :data:`DESCRIPTION_CHARACTERS` characters."""
+    """Give a page's description: the first paragraph of its lead (else of the page), whole (a search engine
+    shortens it visibly, with an ellipsis), its citation markers left out."""
     lead = next((c for c in doctree.findall(nodes.container) if "cb-lead" in c.get("classes", [])), None)
     paragraph = next((lead or doctree).findall(nodes.paragraph), None)
     if paragraph is None:
@@ -64,13 +63,7 @@ def description(doctree: Any) -> str | None:
             marker = 'class="cb-cite"' in node.astext() or (marker and "</sup>" not in node.astext())
         elif not marker and not isinstance(node.parent, nodes.raw):
             words.append(node.astext())
-    text = " ".join("".join(words).split())
-    kept = ""
-    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z“(])", text):
-        if kept and len(kept) + len(sentence) > DESCRIPTION_CHARACTERS:
-            break
-        kept = f"{kept} {sentence}".strip()
-    return kept or None
+    return " ".join("".join(words).split()) or None
 
 
 def _write_files(outdir: Path, name: str, work: citing.Work) -> None:
@@ -104,6 +97,16 @@ def _cite(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any]
         context["body"] = context.get("body", "") + citing.cite_block(work, files, what)
 
 
+def _remove_old(app: Sphinx, exception: Exception | None) -> None:
+    # the citation files of a chapter the book no longer has
+    if exception is not None or app.builder.format != "html":
+        return
+    for path in (Path(app.outdir) / FOLDER / CHAPTER_DIR).glob("*.*"):
+        if f"{CHAPTER_DIR.as_posix()}/{path.stem}" not in app.env.found_docs:
+            path.unlink()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _cite, priority=510)  # after the theme makes its download menu (501)
+    app.connect("build-finished", _remove_old)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,9 +2,10 @@
 from the introduction, in a build made for it.
 
 ``make pdf`` builds the book with ``CARBOOK_PDF=1`` (the ``carbook_pdf`` setting), then prints it into
-the site. Any other build leaves the link out and removes a PDF an earlier build left in the site, so
-that no page links a PDF of other data. The setting is part of the pages' configuration: when it
-changes, Sphinx writes every page again.
+the site. Any other build leaves the link out. Every build removes the PDF an earlier one left in the
+site, so that no page links a PDF of other data: only a print that succeeds puts one back. The setting
+is part of the pages' configuration: when it changes, every page is written again (the source
+documents' pages too, :mod:`carbook.sphinxext.source_pages`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def _link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any]
 
 
 def _remove_old(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html" and not app.config.carbook_pdf:
+    # Every build removes the PDF it finds: it was printed from the pages as they were before this build.
+    # `make pdf` prints it afresh after its build; a print that fails leaves none to be taken for this one.
+    if exception is None and app.builder.format == "html":
         (Path(app.outdir) / PDF_NAME).unlink(missing_ok=True)
 
 

@@ -191,7 +191,7 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
                   *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == document))
         wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(
             "annotations", inputs, lambda document=document: _json(
-                annotations.document_annotations(library, document, f"sources/{document}")))
+                annotations.document_annotations(library, document, f"../sources/{document}")))
     wanted["datapackage.json"] = _json(descriptor(library))
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
@@ -199,10 +199,10 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
         if path.is_file() and name not in wanted and name not in copies:
             path.unlink()  # a therapy or source the book no longer holds
     for name, text in wanted.items():
-        path = folder / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path, data = folder / name, text.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(data)
     for name, original in copies.items():
         path = folder / name
         if not path.is_file() or path.read_bytes() != original.read_bytes():

@@ -6,20 +6,25 @@ The pages come from Sphinx's ``html-collect-pages`` event; a link to a source (`
 ``source-<slug>``, as :func:`carbook.pages.myst.source_link` writes it) is resolved to its page through
 the ``missing-reference`` event, which Sphinx raises for a label no document defines.
 
-A page is written again only when its body or what every page shows around it (sidebar, styles)
-changed since the last build: an edit to one therapy of thousands writes its source's page alone.
+A page is written again only when its body or what every page shows around it (the configuration,
+the sidebar's titles, the styles) changed since the last build: an edit to one therapy of thousands
+writes its source's page alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Iterator
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
 from carbook.data import paths
 from carbook.pages.myst import slug
+
+logger = logging.getLogger(__name__)
 
 
 def _known(app: Sphinx) -> set[str]:
@@ -47,24 +52,43 @@ def _link(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     return reference
 
 
+def _surroundings(app: Sphinx) -> str:
+    """Give a digest of what every page shows around its body: the configuration Sphinx writes pages with
+    (theme, title, settings such as ``carbook_pdf``), the files they link (static files, templates) and the
+    titles of the book's pages (the sidebar)."""
+    info = getattr(app.builder, "build_info", None)
+    titles = sorted((doc, title.astext()) for doc, title in app.env.titles.items())
+    parts = (getattr(info, "config_hash", ""), getattr(info, "tags_hash", ""),
+             getattr(app.env, "carbook_site_files", ""), repr(titles))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def _pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Give each source page to write: its name, its title and body, and the theme's page template; only the
-    pages whose text changed since they were written, or all of them where every page is written again."""
+    pages whose text changed since they were written, or all of them when what surrounds every page's
+    body changed (or the folder is gone)."""
     if app.builder.format != "html":
         return
     from carbook.pages import sources
     from carbook.sphinxext.sphinx_ext import book_library, kept_pieces
 
     folder = Path(app.outdir) / sources.FOLDER
-    everything = getattr(app, "carbook_rewrote_all", False) or not folder.is_dir()
+    pieces = kept_pieces(app)
+    around = _surroundings(app)
+    everything = not pieces.seen("source-pages-around", (around,)) or not folder.is_dir()
     if app.carbook_library is None and not everything:
         return  # the data did not change, nor what every page shows around its body
-    library, pieces = book_library(app), kept_pieces(app)
-    pages = set()
+    library = book_library(app)
+    pages: dict[str, str] = {}
     for name in sorted(library.sources):
         page = sources.page_name(name)
+        if page in pages:
+            logger.warning(f"data/sources/{name} and data/sources/{pages[page]} would share the page {page}.html: "
+                           "rename one of them (file names that differ only in punctuation or case)",
+                           type="carbook", subtype="source")
+            continue
+        pages[page] = name
         body = sources.page(library, name, pieces)
-        pages.add(page)
         written = pieces.seen("source-page-written", (page, body))
         if everything or not written or not (Path(app.outdir) / f"{page}.html").is_file():
             yield page, {"title": name, "body": body, "display_toc": False}, "page.html"

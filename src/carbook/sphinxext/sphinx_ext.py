@@ -298,7 +298,6 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # checksum: when one changed (by content), write every page again, which copies them too.
     site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
     if retitled or site_files not in (None, env.carbook_site_files):
-        app.carbook_rewrote_all = True  # the source pages too (carbook.sphinxext.source_pages)
         _write_in_parallel(app, len(env.found_docs))
         return sorted(env.found_docs)
     _write_in_parallel(app, app.carbook_pages_read)
