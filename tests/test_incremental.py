@@ -76,3 +76,17 @@ def test_renamed_therapy_shows_in_every_pages_navigation_without_reexecuting_the
     other = (root / "_build/html/book/therapies/ct-0525.html").read_text(encoding="utf-8")
     assert "HER2 chimeric antigen receptor (CAR) T cells (HEROS study)" in other
     assert "(HEROS 3.0 study)" not in other
+
+
+def test_a_configuration_change_reaches_the_source_documents_pages_too(tmp_path):
+    root = copy_book(tmp_path / "book")
+    assert build(root).returncode == 0
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("title: CAR cell therapies — a source-checked reference",
+                                   "title: CAR cell therapies, retitled"), encoding="utf-8")
+    rebuilt = build(root)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    for page in ("book/intro.html", "book/sources/baylor-heros-3-0-txt.html"):
+        html = (root / "_build/html" / page).read_text(encoding="utf-8")
+        assert "CAR cell therapies, retitled" in html and "a source-checked reference" not in html, page
