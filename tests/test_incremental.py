@@ -89,4 +89,4 @@ def test_a_configuration_change_reaches_the_source_documents_pages_too(tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     for page in ("book/intro.html", "book/sources/baylor-heros-3-0-txt.html"):
         html = (root / "_build/html" / page).read_text(encoding="utf-8")
-        assert "CAR cell therapies, retitled" in html and "a source-checked reference" not in html, page
+        assert "CAR cell therapies, retitled" in html and "CAR cell therapies — a source-checked reference" not in html, page
