@@ -189,9 +189,10 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
         inputs = (document, pieces.of(library.sources[document].text), pieces.of(library.glossary),
                   library.provenance[document].model_dump_json() if document in library.provenance else "",
                   *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == document))
-        wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(
-            "annotations", inputs, lambda document=document: _json(
-                annotations.document_annotations(library, document, f"../sources/{document}")))
+        wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(  # compact: one per source document
+            "annotations", inputs, lambda document=document: json.dumps(
+                annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
+                separators=(",", ":")) + "\n")
     wanted["datapackage.json"] = _json(descriptor(library))
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:

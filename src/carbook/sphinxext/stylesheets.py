@@ -110,7 +110,9 @@ def lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     first_styles = FirstStyles(outdir, unused_css, scan.before.get("sheets", {}))
     for page in scan.to_finish(pages, versions):
         text = page.read_text(encoding="utf-8")
-        linked = first_styles.inline(page, link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text))
+        linked = link.sub(lambda m: f'{m[1]}{m[2]}?v={versions[m[2]]}"', text)
+        if not page.relative_to(outdir).as_posix().startswith(LINKED_ONLY):
+            linked = first_styles.inline(page, linked)
         if linked != text:
             page.write_text(linked, encoding="utf-8")
         scan.finished(page)
@@ -186,6 +188,11 @@ class SiteScan:
         kept.save(self.path, {"versions": versions, "files": self.files, "finished": finished,
                               "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes})
 
+
+# Pages that link their stylesheets as Sphinx writes them, without the first rules in the page: the source
+# documents' pages, one per source (a few thousand in a book of the whole field), read far less often than
+# the chapters; inline, the rules would add some 50 kB to each.
+LINKED_ONLY = ("book/sources/",)
 
 # A page's stylesheet bundle as it is linked: blocking as Sphinx writes it, or as FirstStyles rewrote it.
 STYLE_GROUP = re.compile(r'(?:<style data-carbook-first>.*?</style>\s*)?'
