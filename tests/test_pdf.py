@@ -23,15 +23,15 @@ POINTS = {"A4": (595.9, 842.9), "Letter": (612.0, 792.0)}
 
 
 @pytest.fixture(scope="module")
-def pdf_book(tmp_path_factory, chromium_path):
+def pdf_book(tmp_path_factory, browser):
     """Give the root of a copy of the book built as ``make pdf`` builds it, with its PDF in the site and a
     Letter print beside it."""
     root = copy_book(tmp_path_factory.mktemp("pdf") / "book")
     result = subprocess.run([JUPYTER_BOOK, "build", str(root), "-W", "-n", "--keep-going"], capture_output=True,
                             text=True, cwd=root, timeout=900, env={**os.environ, "CARBOOK_PDF": "1"})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    edition.publish(root)
-    edition.make(root / "_build/html", root, root / "_build/letter.pdf", "Letter")
+    edition.publish(root, browser=browser)  # the session's Chromium (one Playwright per process)
+    edition.make(root / "_build/html", root, root / "_build/letter.pdf", "Letter", browser=browser)
     return root
 
 
@@ -143,12 +143,12 @@ def test_the_pdf_fits_a4_and_letter_pages(pdf_book, paper):
         assert (round(width, 1), round(height, 1)) == pytest.approx(POINTS[paper], abs=1.0)
 
 
-def test_a_page_that_would_stick_out_past_the_paper_stops_the_print(pdf_book, tmp_path):
+def test_a_page_that_would_stick_out_past_the_paper_stops_the_print(browser, tmp_path):
     wide = edition.Part("book/wide.html", "Wide", '<h1>Wide</h1><div style="width: 3000px">too wide</div>')
     page = tmp_path / "print.html"
     page.write_text(edition.print_page([wide], "Book", "The editors", "1", "today", {"book/wide.html": 3}),
                     encoding="utf-8")
-    with edition._browser() as browser, pytest.raises(edition.EditionError, match="stick out past the page's edge"):
+    with pytest.raises(edition.EditionError, match="stick out past the page's edge"):
         edition._print(browser.new_page(), page, tmp_path / "wide.pdf", "A4")
 
 

@@ -15,6 +15,7 @@ layout is checked at the paper's width before printing: nothing may stick out pa
 
 from __future__ import annotations
 
+import contextlib
 import html
 import posixpath
 import re
@@ -144,8 +145,9 @@ def _starts(pdf: Path, count: int) -> dict[int, int]:
     return found
 
 
-def make(site: Path, root: Path, output: Path, paper: str = "A4") -> Path:
-    """Print the built ``site`` of the book at ``root`` as one PDF at ``output``; give its path. Raises
+def make(site: Path, root: Path, output: Path, paper: str = "A4", browser: Any = None) -> Path:
+    """Print the built ``site`` of the book at ``root`` as one PDF at ``output``; give its path (``browser``: a
+    Playwright browser to print with, else Chromium is started for it). Raises
     :class:`EditionError` where the site is not built, Chromium or a library is missing, or a page's layout
     sticks out past the paper's edge."""
     from carbook import __version__
@@ -168,8 +170,8 @@ def make(site: Path, root: Path, output: Path, paper: str = "A4") -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     work = output.parent / "print.html"
     work.write_text(print_page(parts, *meta, numbers=None), encoding="utf-8")
-    with _browser() as browser:
-        tab = browser.new_page()
+    with contextlib.nullcontext(browser) if browser is not None else _browser() as chromium:
+        tab = chromium.new_page()
         _print(tab, work, output, paper)
         starts = _starts(output, len(parts))
         absent = [parts[i].title for i in range(len(parts)) if i not in starts]
@@ -178,6 +180,7 @@ def make(site: Path, root: Path, output: Path, paper: str = "A4") -> Path:
         work.write_text(print_page(parts, *meta, numbers={p.page: starts[i] for i, p in enumerate(parts)}),
                         encoding="utf-8")
         _print(tab, work, output, paper)
+        tab.close()
     return output
 
 
@@ -215,10 +218,10 @@ class _browser:
         self._playwright.stop()
 
 
-def publish(root: Path, paper: str = "A4") -> Path:
+def publish(root: Path, paper: str = "A4", browser: Any = None) -> Path:
     """Print the book built at ``root/_build/html`` and put the PDF into the site; give its path there."""
     site = root / "_build/html"
-    made = make(site, root, root / "_build/pdf" / PDF_NAME, paper)
+    made = make(site, root, root / "_build/pdf" / PDF_NAME, paper, browser)
     target = site / PDF_NAME
     shutil.copyfile(made, target)
     return target
