@@ -133,6 +133,7 @@ def test_a_changed_dose_a_removed_sentence_and_an_added_one_fail_the_check_namin
     assert history[-1]["retrieved"] == "2026-11-20"
 
 
+@pytest.mark.build
 def test_resolving_is_editing_the_data_file_and_the_chapter_shows_the_change(tmp_path: Path):
     book = copy_book(tmp_path / "book")
     changed = new_version(book, CT_SOURCE, lambda text: text.replace("(3 or 10 billion CAR+ cells)", "(5 or 10 billion CAR+ cells)"))
