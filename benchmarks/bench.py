@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -215,9 +214,7 @@ def edit_book(root: Path) -> None:
         path.write_text(text.replace(EDIT_OLD, EDIT_NEW), encoding="utf-8")
     told = root / "data/provenance" / f"{source.name}.yaml"
     if told.is_file():
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
-        told.write_text(re.sub(r"(?m)^sha256: \w+$", f"sha256: {digest}", told.read_text(encoding="utf-8")),
-                        encoding="utf-8")
+        told.write_text(synthetic.recording(told.read_text(encoding="utf-8"), source.read_bytes()), encoding="utf-8")
 
 
 def touch_chapter(root: Path) -> None:

@@ -56,7 +56,7 @@ def articles(root: Path) -> dict[str, BeautifulSoup]:
     found = {}
     for page in edition.pages(site, root):
         article = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser").select_one("article.bd-article")
-        for unwanted in article.select("script, style, a.headerlink, .cb-compare-controls, details.cb-cite-this, a.cb-qlink"):
+        for unwanted in article.select(edition.LEFT_OUT):
             unwanted.decompose()
         found[page] = article
     return found

@@ -30,6 +30,9 @@ PDF_NAME = "car-cell-therapies.pdf"  # in the site, beside index.html
 PRINT_CSS = Path(__file__).parent / "templates/print.css"
 PAPERS = ("A4", "Letter")
 CHROMIUM = Path("/usr/bin/chromium")
+#: What of a page's article the PDF leaves out: what only works on screen, and the parts of the page's frame.
+LEFT_OUT = ("script, style, link, noscript, a.headerlink, .cb-compare-controls, details.cb-cite-this, a.cb-qlink, "
+            ".sd-summary-state-marker")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
@@ -77,8 +80,7 @@ def _prepared(site: Path, page: str, included: set[str]) -> Part:
     soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
     article = soup.select_one("article.bd-article") or soup.body
     prefix = anchor_of(page)
-    for unwanted in article.select("script, style, link, a.headerlink, .cb-compare-controls, details.cb-cite-this, "
-                                   "a.cb-qlink, .sd-summary-state-marker, noscript"):
+    for unwanted in article.select(LEFT_OUT):
         unwanted.decompose()
     for details in article.select("details:not([id^=q-])"):
         details["open"] = ""
@@ -134,7 +136,7 @@ def print_page(parts: list[Part], title: str, editors: str, version: str, date: 
             f'<nav class="cb-contents"><h2>Contents</h2><ol>{contents}</ol></nav>{body}</body></html>')
 
 
-def _starts(pdf: Path, count: int) -> dict[int, int]:
+def _starts(pdf: Path) -> dict[int, int]:
     """Give, for each part of the first print, the number of the page it starts on (1 = the title page)."""
     from pypdf import PdfReader
 
@@ -173,7 +175,7 @@ def make(site: Path, root: Path, output: Path, paper: str = "A4", browser: Any =
     with contextlib.nullcontext(browser) if browser is not None else _browser() as chromium:
         tab = chromium.new_page()
         _print(tab, work, output, paper)
-        starts = _starts(output, len(parts))
+        starts = _starts(output)
         absent = [parts[i].title for i in range(len(parts)) if i not in starts]
         if absent:
             raise EditionError(f"the first print lost the start of {', '.join(absent)}")

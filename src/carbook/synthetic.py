@@ -8,7 +8,6 @@ page can merge clones and hide the work of one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import string
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from carbook.data import paths
-from carbook.data.provenance import PROVENANCE_DIR
+from carbook.data.provenance import PROVENANCE_DIR, digest
 
 #: The therapy cloned, its data file, and what makes a clone a therapy of its own: its name, NCI code and
 #: trial identifier, renumbered.
@@ -25,6 +24,11 @@ CLONED_FILE = paths.THERAPY_DIR / f"{CLONED}.yaml"
 RENUMBERED = {"CT-0525": "CT-{:04d}S", "C205637": "C9{:05d}", "NCT06254807": "NCT9{:07d}"}
 ID_TEMPLATE = "synthetic-{:03d}"
 CHAPTER_TEMPLATE = Path(__file__).parent / "templates/chapter.md"
+
+
+def recording(provenance: str, data: bytes) -> str:
+    """Give a provenance file's text with its ``sha256`` line recording the digest of ``data``."""
+    return re.sub(r"(?m)^sha256: \w+$", f"sha256: {digest(data)}", provenance)
 
 
 def grow(root: Path, total: int) -> list[str]:
@@ -54,8 +58,7 @@ def grow(root: Path, total: int) -> list[str]:
         text = renumber(source)
         (root / paths.SOURCE_DIR / clone_source).write_text(text, encoding="utf-8")
         if provenance is not None:  # where the clone's source comes from: its own digest and address
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            told = re.sub(r"(?m)^sha256: \w+$", f"sha256: {digest}", provenance)
+            told = recording(provenance, text.encode("utf-8"))
             told = re.sub(r"(?m)^(address: \S+?)/?(\d+)$", lambda m: f"{m[1]}/9{number:05d}", told)
             (root / PROVENANCE_DIR / f"{clone_source}.yaml").write_text(told, encoding="utf-8")
         clone = renumber(data).replace(f"\nid: {CLONED}\n", f"\nid: {therapy_id}\n")

@@ -50,6 +50,7 @@ class Library:
     glossary: Glossary | None = None
     provenance: dict[str, Provenance] = field(default_factory=dict)  # by source file name (data/provenance/)
     changes: dict[str, list[Change]] = field(default_factory=dict)  # each therapy's change log, by id
+    _by_source: tuple[int, dict[str, list[Therapy]]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def source_title(self, name: str) -> str:
         """Give a source document's title: as its provenance gives it, else, for a record, the product it names
@@ -61,6 +62,17 @@ class Library:
     def provenance_of(self, therapy: Therapy) -> Provenance | None:
         """Give where ``therapy``'s source comes from and which version the book holds."""
         return self.provenance.get(therapy.source)
+
+    def built_from(self, source: str) -> list[Therapy]:
+        """Give the therapies built from source document ``source``, in book order (worked out once for
+        the library as it is)."""
+        by_source = self._by_source
+        if by_source is None or by_source[0] != len(self.therapies):
+            index: dict[str, list[Therapy]] = {}
+            for therapy in self.therapies.values():
+                index.setdefault(therapy.source, []).append(therapy)
+            by_source = self._by_source = (len(self.therapies), index)
+        return by_source[1].get(source, [])
 
     def source_of(self, therapy: Therapy) -> SourceDocument:
         """Give the source document ``therapy`` is built from."""

@@ -29,7 +29,8 @@ from carbook.data.paths import SOURCE_DIR, THERAPY_DIR
 from carbook.data.problems import display_path
 
 SNAPSHOT = kept.FOLDER / "library.pickle"
-CHAPTERS = kept.FOLDER / "checked"  # a file per therapy: what its chapter's kernel reads
+CHAPTERS = kept.FOLDER / "checked"
+CHAPTER_KEYS = kept.FOLDER / "checked-keys.pickle"  # what each chapter's part was made from  # a file per therapy: what its chapter's kernel reads
 CHECKED_ENV = "CARBOOK_CHECKED"  # set by the build for its kernels: the book root whose CHAPTERS to read
 
 
@@ -58,55 +59,55 @@ def inputs_digest(root: Path) -> str:
     return hashlib.sha256(f"{data}\0{kept.code_digest()}".encode()).hexdigest()
 
 
+def _bytes_digest(path: Path) -> str:
+    """Give the digest of a file's bytes; empty for a file that cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def file_key(root: Path, data_file: Path, source: str) -> tuple[str, str, str]:
     """Give what a therapy's check depends on: its data file's bytes and its source's name and bytes."""
-    def bytes_digest(path: Path) -> str:
-        try:
-            return hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            return ""
-    return bytes_digest(data_file), source, bytes_digest(root / SOURCE_DIR / source)
+    return _bytes_digest(data_file), source, _bytes_digest(root / SOURCE_DIR / source)
 
 
 def save(root: Path, library: Any, coverage: dict[str, str] | None = None) -> None:
     """Keep ``library``, checked, for the pages of this build and the next build's check, with each
     therapy's line of the coverage report (``coverage``, by id); nothing is kept where it cannot be written."""
-    path = root / SNAPSHOT
-    files = {}
+    files, file_keys = {}, {}
     for therapy in library.therapies.values():
         data_file = library.data_file(therapy.id)
-        name = display_path(data_file, root)  # as the check names it
-        files[name] = Checked(file_key(root, data_file, therapy.source), therapy, library.sources[therapy.source],
-                              (coverage or {}).get(therapy.id))
-    before = _kept(root)
-    chapters = _save_chapters(root, library, before["chapters"] if before else {})
-    kept.save(path, {"inputs": inputs_digest(root), "library": library, "files": files, "chapters": chapters})
+        file_keys[therapy.id] = file_key(root, data_file, therapy.source)
+        files[display_path(data_file, root)] = Checked(file_keys[therapy.id], therapy, library.sources[therapy.source],
+                                                       (coverage or {}).get(therapy.id))  # named as the check names it
+    _save_chapters(root, library, file_keys)
+    kept.save(root / SNAPSHOT, {"inputs": inputs_digest(root), "library": library, "files": files})
 
 
-def _chapter_key(root: Path, therapy: Any) -> tuple[str, ...]:
-    """Give what a chapter's part of the library is made from: its data file, source, provenance and change
-    log, the glossary, and this package's code, each by its bytes."""
-    from carbook.data.paths import GLOSSARY
+def _chapter_key(root: Path, therapy: Any, files: tuple[str, str, str], glossary: str) -> tuple[str, ...]:
+    """Give what a chapter's part of the library is made from, each by its bytes: its data file and source
+    (``files``, their :func:`file_key`), its source's provenance, its change log, and the glossary
+    (``glossary``, the digest of its bytes)."""
     from carbook.data.provenance import CHANGES_DIR, provenance_file
 
-    def digest(path: Path) -> str:
-        try:
-            return hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            return ""
-    return (*file_key(root, root / THERAPY_DIR / f"{therapy.id}.yaml", therapy.source),
-            digest(root / provenance_file(therapy.source)), digest(root / CHANGES_DIR / f"{therapy.id}.yaml"),
-            digest(root / GLOSSARY))
+    return (*files, _bytes_digest(root / provenance_file(therapy.source)),
+            _bytes_digest(root / CHANGES_DIR / f"{therapy.id}.yaml"), glossary)
 
 
-def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """Keep each therapy's part of ``library`` for its chapter (those whose inputs changed since ``before``,
-    by id, or whose file is gone); give the keys kept, by id."""
+def _save_chapters(root: Path, library: Any, file_keys: dict[str, tuple[str, str, str]]) -> None:
+    """Keep each therapy's part of ``library`` for its chapter: those whose inputs changed since the last
+    build (their keys are kept beside them), or whose file is gone; remove those of therapies the book no
+    longer has."""
     import dataclasses
 
+    from carbook.data.paths import GLOSSARY
+
+    glossary = _bytes_digest(root / GLOSSARY)
+    before = kept.load(root / CHAPTER_KEYS) or {}
     keys = {}
     for therapy in library.therapies.values():
-        key = _chapter_key(root, therapy)
+        key = _chapter_key(root, therapy, file_keys[therapy.id], glossary)
         path = root / CHAPTERS / f"{therapy.id}.pickle"
         if before.get(therapy.id) != key or not path.is_file():
             part = dataclasses.replace(
@@ -119,7 +120,7 @@ def _save_chapters(root: Path, library: Any, before: dict[str, tuple[str, ...]])
     for path in (root / CHAPTERS).glob("*.pickle"):
         if path.stem not in library.therapies:
             path.unlink(missing_ok=True)  # a therapy the book no longer has
-    return keys
+    kept.save(root / CHAPTER_KEYS, keys)
 
 
 def chapter_library(therapy_id: str) -> Any | None:
@@ -127,20 +128,26 @@ def chapter_library(therapy_id: str) -> Any | None:
     if its inputs are unchanged since; None outside a build or where it is not kept."""
     import os
 
+    from carbook.data.paths import GLOSSARY
+
     root = os.environ.get(CHECKED_ENV)
     if not root:
         return None
-    part = kept.load(Path(root) / CHAPTERS / f"{therapy_id}.pickle")
+    base = Path(root)
+    part = kept.load(base / CHAPTERS / f"{therapy_id}.pickle")
     if not isinstance(part, dict) or "key" not in part:
         return None
     library = part["library"]
     therapy = library.therapies.get(therapy_id)
-    return library if therapy is not None and part["key"] == _chapter_key(Path(root), therapy) else None
+    if therapy is None:
+        return None
+    files = file_key(base, base / THERAPY_DIR / f"{therapy_id}.yaml", therapy.source)
+    return library if part["key"] == _chapter_key(base, therapy, files, _bytes_digest(base / GLOSSARY)) else None
 
 
 def _kept(root: Path) -> dict[str, Any] | None:
     snapshot = kept.load(root / SNAPSHOT)
-    return snapshot if isinstance(snapshot, dict) and {"inputs", "library", "files", "chapters"} <= snapshot.keys() else None
+    return snapshot if isinstance(snapshot, dict) and {"inputs", "library", "files"} <= snapshot.keys() else None
 
 
 def load(root: Path) -> Any | None:

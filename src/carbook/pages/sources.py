@@ -13,7 +13,6 @@ import html
 from markdown_it import MarkdownIt
 
 from carbook.data.load import Library
-from carbook.data.models import Therapy
 from carbook.pages.citations import anchor, excerpt, sentence_spans
 from carbook.pages.myst import Markdown, escape, slug, source_link
 from carbook.pages.pieces import Pieces, none
@@ -26,14 +25,6 @@ FOLDER = "book/sources"
 def page_name(document: str) -> str:
     """Give the page name (Sphinx's, without ``.html``) of source document ``document``'s page."""
     return f"{FOLDER}/{slug(document)}"
-
-
-def users(library: Library) -> dict[str, list[Therapy]]:
-    """Give each source document the therapies built from it, sources in name order."""
-    found: dict[str, list[Therapy]] = {}
-    for therapy in library.therapies.values():
-        found.setdefault(therapy.source, []).append(therapy)
-    return dict(sorted(found.items()))
 
 
 def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tuple[str, str]]]:
@@ -51,9 +42,7 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
         if (page, text) not in places:
             places.append((page, text))
 
-    for therapy in library.therapies.values():
-        if therapy.source != name:
-            continue
+    for therapy in library.built_from(name):
         page = f"therapies/{therapy.id}.html"
         passages = [*quoted_passages(therapy), *(r.passages[0] for r in record_field_rows(therapy, source))]
         for passage in passages:
@@ -67,10 +56,10 @@ def used_sentences(library: Library, name: str) -> dict[tuple[int, int], list[tu
     return used
 
 
-def highlighted(library: Library, name: str, up: str = "../") -> str:
+def highlighted(library: Library, name: str) -> str:
     """Give a source document as HTML, verbatim, with the sentences the book shows highlighted and anchored,
-    each a link to where the book shows it (``up`` leads from the page to ``book/``); a sentence shown in
-    several places lists them all below."""
+    each a link to where the book shows it (from its page in ``book/sources/``); a sentence shown in several
+    places lists them all below."""
     source = library.sources[name]
     text = source.text
     used = used_sentences(library, name)
@@ -81,14 +70,14 @@ def highlighted(library: Library, name: str, up: str = "../") -> str:
             continue  # overlapping an earlier highlight
         pieces.append(html.escape(text[at:raw_start]))
         # Each passage is the link to where it is shown (the text above the source says so).
-        pieces.append(f'<a href="{up}{places[0][0]}"><mark id="src-{anchor(source, (start, end))}">'
+        pieces.append(f'<a href="../{places[0][0]}"><mark id="src-{anchor(source, (start, end))}">'
                       f'{html.escape(text[raw_start:raw_end])}</mark></a>')
         at = raw_end
     pieces.append(html.escape(text[at:]))
     several = []
     for (start, end), places in sorted(used.items()):
         if len(places) > 1:
-            links = ", ".join(f'<a href="{up}{page}">{html.escape(link)}</a>' for page, link in places)
+            links = ", ".join(f'<a href="../{page}">{html.escape(link)}</a>' for page, link in places)
             several.append(f"<li>“{html.escape(excerpt(source.shown(start, end)))}” — {links}</li>")
     listing = (f"\n<details class=\"cb-used\"><summary>{len(several)} of the highlighted passages are shown in "
                f"several places</summary>\n<ul>{''.join(several)}</ul></details>") if several else ""
@@ -125,8 +114,8 @@ def _inline_html(myst: str) -> str:
 def source_page(library: Library, name: str) -> str:
     """Give the body (HTML) of source document ``name``'s page: its provenance, the therapies built from it
     (linked), and the document verbatim with the book's passages highlighted."""
-    therapies = [t for t in library.therapies.values() if t.source == name]
-    built = ", ".join(f'<a href="../therapies/{t.id}.html">{html.escape(short_name(t))}</a>' for t in therapies)
+    built = ", ".join(f'<a href="../therapies/{t.id}.html">{html.escape(short_name(t))}</a>'
+                      for t in library.built_from(name))
     about = provenance_text(library, name)
     parts = [f'<section id="source-{slug(name)}">',
              f'<h1>{html.escape(name)}<a class="headerlink" href="#source-{slug(name)}" title="Link to this heading">#</a></h1>',
@@ -138,24 +127,28 @@ def source_page(library: Library, name: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def inputs(library: Library, name: str, pieces: Pieces) -> tuple[object, ...]:
+    """Give what the parts made from source document ``name`` are made from (its page, its annotations): the
+    document, its provenance, the glossary, and the therapies built from it."""
+    known = library.provenance.get(name)
+    return (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
+            known.model_dump_json() if known else "", *((t.id, pieces.of(t)) for t in library.built_from(name)))
+
+
 def page(library: Library, name: str, pieces: Pieces | None = None) -> str:
     """Give :func:`source_page`, taken from ``pieces`` where the source, its therapies and the glossary are
     unchanged."""
     pieces = pieces or none()
-    known = library.provenance.get(name)
-    inputs = (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
-              known.model_dump_json() if known else "",
-              *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == name))
-    return pieces.get("source-page", inputs, lambda: source_page(library, name))
+    return pieces.get("source-page", inputs(library, name, pieces), lambda: source_page(library, name))
 
 
-def appendix(library: Library, pieces: Pieces | None = None) -> Markdown:
+def appendix(library: Library) -> Markdown:
     """Give the Sources page's list: each source document a line, linked to its page, with what it is and the
     date and version of the book's copy (who publishes it and where is on its page)."""
     from carbook.pages import provenance as told
 
     lines = []
-    for name in users(library):
+    for name in sorted({t.source for t in library.therapies.values()}):
         known = library.provenance.get(name)
         title = library.source_title(name)
         what = ""

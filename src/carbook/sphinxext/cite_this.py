@@ -66,6 +66,13 @@ def description(doctree: Any) -> str | None:
     return " ".join("".join(words).split()) or None
 
 
+def add_downloads(context: dict[str, Any], buttons: list[dict[str, str]]) -> None:
+    """Add ``buttons`` (as the theme describes a link) to the page's download menu, where the page has one."""
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"] += buttons
+
+
 def _write_files(outdir: Path, name: str, work: citing.Work) -> None:
     for extension, (_, make) in citing.FORMATS.items():
         path = outdir / FOLDER / f"{name}.{extension}"
@@ -87,12 +94,9 @@ def _cite(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any]
         _write_files(Path(app.outdir), name, work)
     files = context["pathto"](f"{FOLDER}/{name}", 1)
     what = "chapter" if chapter else "book"
-    for group in context.get("header_buttons", []):
-        if group.get("label") == "download-buttons":
-            group["buttons"] += [{"type": "link", "url": f"{files}.{extension}", "text": f"Cite this {what} ({label})",
-                                  "tooltip": f"Download the citation of this {what} ({label})", "icon": "fas fa-file",
-                                  "label": f"cite-{extension}-button"}
-                                 for extension, (label, _) in citing.FORMATS.items()]
+    add_downloads(context, [{"type": "link", "url": f"{files}.{extension}", "text": f"Cite this {what} ({label})",
+                             "tooltip": f"Download the citation of this {what} ({label})", "icon": "fas fa-file",
+                             "label": f"cite-{extension}-button"} for extension, (label, _) in citing.FORMATS.items()])
     if own:
         context["body"] = context.get("body", "") + citing.cite_block(work, files, what)
 

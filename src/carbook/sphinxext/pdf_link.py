@@ -17,17 +17,16 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from carbook.edition import PDF_NAME
+from carbook.sphinxext.cite_this import add_downloads
 
 
 def _link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     if app.builder.format != "html" or not app.config.carbook_pdf:
         return
     address = context["pathto"](PDF_NAME, 1)
-    for group in context.get("header_buttons", []):
-        if group.get("label") == "download-buttons":
-            group["buttons"].append({"type": "link", "url": address, "text": "Whole book (PDF)",
-                                     "tooltip": "Download the whole book as one PDF, to print or read offline",
-                                     "icon": "fas fa-file-pdf", "label": "book-pdf-button"})
+    add_downloads(context, [{"type": "link", "url": address, "text": "Whole book (PDF)",
+                             "tooltip": "Download the whole book as one PDF, to print or read offline",
+                             "icon": "fas fa-file-pdf", "label": "book-pdf-button"}])
     if pagename == app.config.root_doc:
         context["body"] = context.get("body", "") + (
             f'<p class="cb-pdf">The whole book is also one PDF, to print or read offline: <a href="{address}">'

@@ -13,7 +13,7 @@ from typing import Any
 
 from carbook import __version__
 from carbook.data.load import Library
-from carbook.pages import annotations
+from carbook.pages import annotations, sources
 from carbook.pages.labels import LABELS
 from carbook.pages.pieces import Pieces, none
 from carbook.data.models import Therapy
@@ -186,11 +186,8 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     wanted["labels.json"] = _json(LABELS)
     wanted["schema/therapy.json"] = _json(Therapy.model_json_schema())
     for document in documents:
-        inputs = (document, pieces.of(library.sources[document].text), pieces.of(library.glossary),
-                  library.provenance[document].model_dump_json() if document in library.provenance else "",
-                  *((t.id, pieces.of(t)) for t in library.therapies.values() if t.source == document))
         wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(  # compact: one per source document
-            "annotations", inputs, lambda document=document: json.dumps(
+            "annotations", sources.inputs(library, document, pieces), lambda document=document: json.dumps(
                 annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
                 separators=(",", ":")) + "\n")
     wanted["datapackage.json"] = _json(descriptor(library))
