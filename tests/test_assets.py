@@ -161,13 +161,27 @@ def test_first_styles_keep_only_the_custom_properties_a_kept_rule_or_the_page_us
            '@media (prefers-color-scheme:dark){:root{--used:2px;--gone:1}}.x{margin:var(--used);color:var(--chain)}'
            '.gone{padding:var(--alone)}.y{background:url("data:image/svg+xml;utf8,<svg>;</svg>");--unused:1}'
            '@keyframes k{to{width:var(--in-keyframes)}}:root{--in-keyframes:1}')
-    sheet = unused_css.Stylesheet(css)
+    sheet = unused_css.Stylesheet(css.replace(".x{", ".x{animation:k 1s;"))
     assert sheet.keep({"x", "y"}, {"--from-page"}) == (
         ':root{--used:1px;--chain:var(--deep);--deep:red;--from-page:0}'
-        '@media (prefers-color-scheme:dark){:root{--used:2px}}.x{margin:var(--used);color:var(--chain)}'
+        '@media (prefers-color-scheme:dark){:root{--used:2px}}.x{animation:k 1s;margin:var(--used);color:var(--chain)}'
         '.y{background:url("data:image/svg+xml;utf8,<svg>;</svg>")}'
         '@keyframes k{to{width:var(--in-keyframes)}}:root{--in-keyframes:1}')
     assert "--unused:2px" in sheet.keep({"x", "y"})  # without a page's properties, all are kept
+    # an animation no kept rule runs goes, and so do the custom properties only it used
+    assert "keyframes" not in unused_css.Stylesheet(css).keep({"x", "y"}, {"--from-page"})
+    assert "--in-keyframes" not in unused_css.Stylesheet(css).keep({"x", "y"}, {"--from-page"})
+
+
+def test_first_styles_leave_out_animations_nothing_runs_and_the_rules_for_printing():
+    css = ('.spin{animation:fa-spin 2s}@keyframes fa-spin{to{transform:rotate(1turn)}}'
+           '@keyframes sd-fade-in{to{opacity:1}}.p{color:red}@media print{.p{color:black}}')
+    sheet = unused_css.Stylesheet(css)
+    assert sheet.keep({"p"}, set()) == ".p{color:red}"  # a page's first styles
+    assert sheet.keep({"p", "spin"}, set()) == (".spin{animation:fa-spin 2s}@keyframes fa-spin{to{transform:rotate(1turn)}}"
+                                                ".p{color:red}")
+    # the site's lean stylesheet keeps printing, and an animation a script names
+    assert sheet.keep({"p", "sd-fade-in"}) == "@keyframes sd-fade-in{to{opacity:1}}.p{color:red}@media print{.p{color:black}}"
 
 
 def test_strings_comments_and_nested_blocks_are_read_whole():
@@ -187,8 +201,9 @@ def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bun
     first = stylesheets.FirstStyles(tmp_path, unused_css)
     html = first.inline(page, page.read_text(encoding="utf-8"))
     head = html.split("</head>")[0]
+    # the rules for printing come with the whole bundle, loaded before anyone prints
     assert head.startswith("<head><style data-carbook-first>p{margin:0}.used{color:red}.x{background:url(../_static/img/a.png)}"
-                           "@media print{.used{color:black}}</style>")
+                           "</style>")
     assert "added-by-script" not in head.split("</style>")[0]  # its rule comes with the whole bundle
     assert ('href="../_static/styles/bundle-1.css?v=1" media="print" onload="this.media=\'all\'; this.onload=null" />' in head)
     assert '<noscript><link rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" /></noscript>' in head
@@ -258,3 +273,12 @@ def test_a_bundle_no_page_links_any_more_is_removed_from_the_site(tmp_path):
     stylesheets.lighten_stylesheets(app, None)
     assert not stale.exists()
     assert (Path(app.outdir) / assets.BUNDLE_DIR / "bundle-1.css").is_file()
+
+
+def test_what_finishing_keeps_of_a_page_is_the_words_a_selector_needs_not_its_whole_text(tmp_path):
+    app, one, _ = _site(tmp_path)
+    one.write_text(one.read_text(encoding="utf-8").replace(">x<", ">lymphodepletion fludarabine cyclophosphamide<"),
+                   encoding="utf-8")
+    stylesheets.lighten_stylesheets(app, None)
+    kept_words = stylesheets.SiteScan(Path(app.outdir), unused_css).before["files"]["one.html"][1]
+    assert kept_words == {"a"}  # the stylesheet's selectors need "a" and "b"; the page's other words are not kept

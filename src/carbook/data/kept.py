@@ -30,23 +30,21 @@ UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportE
 def read(path: Path) -> Any | None:
     """Give the object kept at ``path``, or None if there is none that can be read."""
     try:
-        return pickle.loads(path.read_bytes())
+        with path.open("rb") as file:  # read as it is unpickled: the file's bytes are not held beside the object
+            return pickle.load(file)
     except UNREADABLE:
         return None
 
 
 def write(path: Path, value: Any) -> bool:
-    """Keep ``value`` at ``path`` (see :func:`write_bytes`); give whether it could be written."""
-    return write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def write_bytes(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` whole: to a temporary file of this process, then moved into place.
-    Give whether it could be written (nothing is left behind where it could not)."""
+    """Keep ``value`` at ``path`` whole: pickled into a temporary file of this process (as it is pickled, so
+    a large value is never held twice in memory), then moved into place. Give whether it could be
+    written (nothing is left behind where it could not)."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
+        with temporary.open("wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         temporary.replace(path)
     except OSError:
         temporary.unlink(missing_ok=True)
@@ -79,7 +77,7 @@ def load(path: Path) -> Any | None:
 
 
 def save(path: Path, value: Any) -> bool:
-    """Keep ``value`` at ``path`` with the digest of this package's code (see :func:`write_bytes`); give
+    """Keep ``value`` at ``path`` with the digest of this package's code (see :func:`write`); give
     whether it could be written (where it could not, no older value is left to be taken for it)."""
     if write(path, {"code": code_digest(), "value": value}):
         return True

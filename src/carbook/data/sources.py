@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -54,10 +55,11 @@ def _plain_char(character: str) -> str:
     return unicodedata.normalize("NFD", character)
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Give the plain form of ``text`` and, for each of its characters, the index in ``text`` it comes from."""
+def _fold(text: str) -> tuple[str, array[int]]:
+    """Give the plain form of ``text`` and, for each of its characters, the index in ``text`` it comes from
+    (an array of machine integers: a list would hold a Python int per character, some 36 bytes each)."""
     plain: list[str] = []
-    origin: list[int] = []
+    origin = array("I")
     space_at: int | None = None  # where the current run of whitespace began
     for index, character in enumerate(text):
         if character.isspace():
@@ -123,7 +125,7 @@ class SourceDocument:
     path: Path | None = field(default=None, compare=False)
 
     @cached_property
-    def _folded(self) -> tuple[str, list[int]]:
+    def _folded(self) -> tuple[str, array[int]]:
         return _fold(self.text)
 
     @cached_property

@@ -171,7 +171,16 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     ``pieces``: the parts kept from the last build (each therapy's facts, file and annotations)."""
     pieces = pieces or none()
     documents = sorted({t.source for t in library.therapies.values()})
-    wanted: dict[str, str] = {"facts.csv": facts_csv(library, pieces)}
+    written: set[str] = set()
+
+    def put(name: str, text: str) -> None:  # each file as it is made: the package is never held whole in memory
+        written.add(name)
+        path, data = folder / name, text.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    put("facts.csv", facts_csv(library, pieces))
     for therapy in library.therapies.values():
         changes = library.changes.get(therapy.id, [])
 
@@ -182,30 +191,25 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
             return _json(data)
 
         inputs = (therapy.id, pieces.of(therapy), *(change.model_dump_json() for change in changes))
-        wanted[f"therapies/{therapy.id}.json"] = pieces.get("therapy-json", inputs, record)
-    wanted["labels.json"] = _json(LABELS)
-    wanted["schema/therapy.json"] = _json(Therapy.model_json_schema())
+        put(f"therapies/{therapy.id}.json", pieces.get("therapy-json", inputs, record))
+    put("labels.json", _json(LABELS))
+    put("schema/therapy.json", _json(Therapy.model_json_schema()))
     for document in documents:
-        wanted[f"annotations/{annotations.file_name(document)}"] = pieces.get(  # compact: one per source document
+        put(f"annotations/{annotations.file_name(document)}", pieces.get(  # compact: one per source document
             "annotations", sources.inputs(library, document, pieces), lambda document=document: json.dumps(
                 annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
-                separators=(",", ":")) + "\n")
-    wanted["datapackage.json"] = _json(descriptor(library))
+                separators=(",", ":")) + "\n"))
+    put("datapackage.json", _json(descriptor(library)))
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        name = path.relative_to(folder).as_posix()
-        if path.is_file() and name not in wanted and name not in copies:
-            path.unlink()  # a therapy or source the book no longer holds
-    for name, text in wanted.items():
-        path, data = folder / name, text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
     for name, original in copies.items():
         path = folder / name
         if not path.is_file() or path.read_bytes() != original.read_bytes():
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(original, path)
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in written and name not in copies:
+            path.unlink()  # a therapy or source the book no longer holds
     return folder / "datapackage.json"
 
 
@@ -219,20 +223,24 @@ def write_comparison(library: Library, folder: Path, pieces: Pieces | None = Non
     pieces = pieces or none()
     folder.mkdir(parents=True, exist_ok=True)
     names = compare.column_names(library)
-    wanted = {"index.json": json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":"))}
-    for therapy in library.therapies.values():
-        inputs = (therapy.id, names[therapy.id], pieces.of(therapy), pieces.of(library.source_of(therapy).text))
-        wanted[f"{therapy.id}.json"] = pieces.get(
-            "comparison-column", inputs,
-            lambda therapy=therapy: json.dumps(compare.column_json(library, therapy, names[therapy.id]), ensure_ascii=False,
-                                               separators=(",", ":")))
-    for old in folder.glob("*.json"):
-        if old.name not in wanted:
-            old.unlink()
-    for name, text in wanted.items():
+    written: set[str] = set()
+
+    def put(name: str, text: str) -> None:  # each file as it is made
+        written.add(name)
         path = folder / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+
+    put("index.json", json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":")))
+    for therapy in library.therapies.values():
+        inputs = (therapy.id, names[therapy.id], pieces.of(therapy), pieces.of(library.source_of(therapy).text))
+        put(f"{therapy.id}.json", pieces.get(
+            "comparison-column", inputs,
+            lambda therapy=therapy: json.dumps(compare.column_json(library, therapy, names[therapy.id]), ensure_ascii=False,
+                                               separators=(",", ":"))))
+    for old in folder.glob("*.json"):
+        if old.name not in written:
+            old.unlink()
 
 
 def _json(data: Any) -> str:

@@ -40,9 +40,9 @@ from carbook.sphinxext import faults, generated
 from carbook.sphinxext.buildguard import BuildGuard, cannot_write, discard, write_problem
 from carbook.sphinxext.execute import (PageFailed, execute_outdated, hand_outputs_to_myst_nb, start_kernels,
                                    stop_execution, wait_for_page)
-from carbook.sphinxext.kernels import usable_cores
 from carbook.sphinxext.freshness import Digests, changed_pages
 from carbook.sphinxext.inputs import book_inputs, dependencies_of, fingerprint_of, is_chapter
+from carbook.sphinxext.large_book import write_in_parallel
 from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR
 
 # The data model (pydantic) and the publishing code are imported only when the data changed, so a
@@ -51,7 +51,6 @@ from carbook.data.paths import CHAPTER_DIR, SOURCE_DIR
 logger = logging.getLogger(__name__)
 
 COVERAGE_LINES = 12  # therapies up to which the build prints each one's source coverage
-PARALLEL_WRITING_FROM = 64  # pages to write from which they are written in parallel
 
 PUBLISHED_DATA = "data"  # the data package's folder inside the built site
 COMPARISON_DATA = "book/comparison"  # the comparison page's columns, loaded by its script (carbook-compare.js)
@@ -164,26 +163,8 @@ def kept_pieces(app: Sphinx) -> Any:
     return app.carbook_pieces
 
 
-def _forget_read_doctrees(app: Sphinx) -> None:
-    # Sphinx keeps every page it read in memory until it writes it (about 1 MB for a chapter): at 2,000
-    # chapters, 2 GB, which each parallel writer then inherits. A large book's pages are read back from
-    # the doctree files Sphinx wrote instead. No setting or event controls that store, so it is emptied
-    # here, as each page starts to be read.
-    store = getattr(app.env, "_write_doc_doctree_cache", None)
-    if store and len(app.env.found_docs) >= PARALLEL_WRITING_FROM:
-        store.clear()
-
-
-def _forget_written_doctree(app: Sphinx, doctree: Any, docname: str) -> None:
-    # Sphinx also keeps the bytes of each page's doctree file it read back, for the rest of the build; a page
-    # is written once, so a large book's are let go as soon as the page is resolved for writing.
-    if len(app.env.found_docs) >= PARALLEL_WRITING_FROM:
-        getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
-
-
 def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     faults.reached("reading")
-    _forget_read_doctrees(app)
     _executed(app, docname)  # its outputs are cached before myst-nb looks for them
     app.env.carbook_sections[docname] = []  # the {carbook} blocks it holds (generated.Section)
     app.carbook_pages_read += 1
@@ -268,15 +249,6 @@ def _read_all(app: Sphinx, env: Any) -> list[str]:
     return []
 
 
-def _write_in_parallel(app: Sphinx, pages: int) -> None:
-    # Many pages to write are written by several processes (Sphinx's parallel writing; the kernels are
-    # gone by now, so nothing but Sphinx runs beside them). A few are written in this process alone:
-    # starting the writers would cost more than it saves.
-    cores = usable_cores()
-    if cores > 1 and app.parallel <= 1 and pages >= PARALLEL_WRITING_FROM:
-        app.parallel = cores + 1  # this process resolves each page while the others write
-
-
 def _site_files(app: Sphinx) -> str:
     """Give a digest of the files Sphinx copies into the site or renders pages with (static, extra, templates)."""
     root = Path(app.confdir)
@@ -298,9 +270,9 @@ def _rewrite(app: Sphinx, env: Any) -> list[str]:
     # checksum: when one changed (by content), write every page again, which copies them too.
     site_files, env.carbook_site_files = getattr(env, "carbook_site_files", None), _site_files(app)
     if retitled or site_files not in (None, env.carbook_site_files):
-        _write_in_parallel(app, len(env.found_docs))
+        write_in_parallel(app, len(env.found_docs))
         return sorted(env.found_docs)
-    _write_in_parallel(app, app.carbook_pages_read)
+    write_in_parallel(app, app.carbook_pages_read)
     return []
 
 
@@ -387,7 +359,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _execute)
     app.connect("source-read", _note_dependencies)
-    app.connect("doctree-resolved", _forget_written_doctree)
     app.connect("env-updated", _read_all, priority=100)
     app.connect("env-get-updated", _rewrite)
     app.connect("env-check-consistency", _saved)
@@ -396,6 +367,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _finish)
     app.add_directive("carbook", generated.Section)
     app.add_env_collector(PageRecords)
+    app.setup_extension("carbook.sphinxext.large_book")  # a book of thousands of pages, within memory
     # env_version 3: pages record what they were read with (carbook_read_with) and what they show from the
     # data (carbook_generated); older saved state is dropped
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

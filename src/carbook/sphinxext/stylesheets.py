@@ -78,7 +78,6 @@ def lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     scan = SiteScan(outdir, unused_css)
     pages = sorted(outdir.rglob("*.html"))
-    used = scan.words([*pages, *sorted(static.rglob("*.js"))])
     versions = {}
     texts = {original: ICON_RULE.sub("", ICON_FONT.sub("", original.read_text(encoding="utf-8"))) for original in originals}
     digests = {original: hashlib.sha256(text.encode()).hexdigest() for original, text in texts.items()}
@@ -87,8 +86,8 @@ def lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     known = scan.before.get("classes", {})
     sheets = {original: None if digests[original] in known else unused_css.Stylesheet(texts[original]) for original in originals}
     scan.classes = {digests[o]: known[digests[o]] if sheets[o] is None else sheets[o].classes for o in originals}
-    relevant = used & frozenset().union(*scan.classes.values())
-    scan.lean_key = (hashlib.sha256("\0".join(sorted(relevant)).encode()).hexdigest(),
+    used = scan.words([*pages, *sorted(static.rglob("*.js"))], frozenset().union(*scan.classes.values()))
+    scan.lean_key = (hashlib.sha256("\0".join(sorted(used)).encode()).hexdigest(),
                      tuple((o.relative_to(static).as_posix(), digests[o]) for o in originals))
     for original in originals:
         lean = static / lean_name(original.relative_to(static).as_posix())
@@ -135,6 +134,8 @@ class SiteScan:
         # absent, unreadable or from other code: scan every file
         self.before = before if isinstance(before, dict) else {"versions": None, "files": {}, "finished": {}}
         self.files: dict[str, tuple] = {}
+        self._vocabulary: frozenset[str] = frozenset()
+        self.vocabulary_key = ""  # the words a file's entry keeps: those some selector of the stylesheets needs
         self.finished_at: dict[str, tuple] = {}
         self.lean_key: tuple | None = None  # what the lean stylesheets were made from
         self.classes: dict[str, frozenset[str]] = {}  # the classes of each stylesheet they are made from, by digest
@@ -155,12 +156,20 @@ class SiteScan:
             else:
                 text = path.read_text(encoding="utf-8", errors="ignore")
                 plain = STYLE_GROUP.sub("", text) if path.suffix == ".html" else text  # its own markup only
-                self.files[name] = (stat, frozenset(self.unused_css.WORD.findall(plain)),
+                self.files[name] = (stat, frozenset(self.unused_css.WORD.findall(plain)) & self._vocabulary,
                                     tuple(BUNDLE_LINK.findall(text)) if path.suffix == ".html" else ())
         return self.files[name]
 
-    def words(self, files: list[Path]) -> set[str]:
-        """Give every word of the files (the class names their markup and scripts may use)."""
+    def words(self, files: list[Path], vocabulary: frozenset[str]) -> set[str]:
+        """Give the words of ``vocabulary`` (what the stylesheets' selectors need) that occur in the files:
+        the class names, ids and elements their markup and scripts may use.
+
+        A file's entry keeps only those words (a few hundred, not every word of its text), so the scan of a
+        site of thousands of pages stays small; entries kept for another vocabulary are read again."""
+        self._vocabulary = vocabulary
+        self.vocabulary_key = hashlib.sha256("\0".join(sorted(vocabulary)).encode()).hexdigest()
+        if self.before.get("vocabulary_key") != self.vocabulary_key:
+            self.before["files"] = {}
         return set().union(*(self._entry(path)[1] for path in files))
 
     def bundles(self, pages: list[Path]) -> dict[str, list[str]]:
@@ -186,6 +195,7 @@ class SiteScan:
         finished = {**{name: stat for name, stat in self.before["finished"].items() if name in self.files},
                     **self.finished_at}
         kept.save(self.path, {"versions": versions, "files": self.files, "finished": finished,
+                              "vocabulary_key": self.vocabulary_key,
                               "lean_key": self.lean_key, "sheets": self.sheets, "classes": self.classes})
 
 

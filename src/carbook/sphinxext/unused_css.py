@@ -24,6 +24,8 @@ PSEUDO = re.compile(r"::?[-a-zA-Z]+(?:\([^()]*\))?")  # :hover, ::before, :lang(
 ELEMENT = re.compile(r"(?:^|[\s>+~])([a-z][a-z0-9-]*)(?![\w|-])")  # a type selector (lower case, no namespace)
 VAR = re.compile(r"var\(\s*(--[_a-zA-Z0-9-]+)")
 CUSTOM_PROPERTY = re.compile(r"\s*(--[_a-zA-Z0-9-]+)\s*:")
+KEYFRAMES = re.compile(r"@(?:-webkit-)?keyframes\s+([-_a-zA-Z0-9]+)")
+PRINT_ONLY = re.compile(r"@media\s+print")
 
 
 def purge(css: str, used: set[str]) -> str:
@@ -53,12 +55,14 @@ class Stylesheet:
     def keep(self, used: set[str] | frozenset[str], properties: set[str] | frozenset[str] | None = None) -> str:
         """Give the stylesheet without the selectors that need a word not in ``used``.
 
+        An animation (``@keyframes name``) goes when no kept rule and no word of ``used`` names it.
         With ``properties`` (the custom properties that the page itself uses, as in a ``style``
-        attribute), a custom property declaration goes too unless a kept rule, one of ``properties``
-        or a custom property so kept uses it."""
-        kept = self._kept(used)
+        attribute), the rules are a page's first styles: a custom property declaration goes too unless
+        a kept rule, one of ``properties`` or a custom property so kept uses it, and so do the rules
+        for printing (``@media print``), which the page's whole stylesheet brings before anyone prints."""
+        kept = _without_unused_keyframes(self._kept(used), used)
         if properties is not None:
-            kept = _without_unused_properties(kept, set(properties))
+            kept = _without_unused_properties(_without_print(kept), set(properties))
         return _render(kept)
 
     def _kept(self, used: set[str] | frozenset[str]) -> list[tuple]:
@@ -89,6 +93,26 @@ def _render(parts: list[tuple]) -> str:
         else:
             out.append(f"{','.join(part[1])}{{{part[2]}}}")
     return "".join(out)
+
+
+def _without_print(parts: list[tuple]) -> list[tuple]:
+    return [part for part in parts if not (part[0] == "block" and PRINT_ONLY.fullmatch(part[1]))]
+
+
+def _without_unused_keyframes(parts: list[tuple], used: set[str] | frozenset[str]) -> list[tuple]:
+    """Give ``parts`` without the ``@keyframes`` blocks whose name neither a rule in them nor ``used`` holds."""
+    named = set(used)
+
+    def read(parts: list[tuple]) -> None:
+        for part in parts:
+            if part[0] == "block":
+                read(part[2])
+            elif part[0] == "rule":
+                named.update(WORD.findall(part[2]))
+
+    read(parts)
+    return [part for part in parts
+            if not (part[0] == "text" and (name := KEYFRAMES.match(part[1])) and name[1] not in named)]
 
 
 def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple]:
