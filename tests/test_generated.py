@@ -13,7 +13,7 @@ from carbook.sphinxext.generated import Texts, sections, substitutions_digest
 from carbook.data import kept
 from carbook.data.load import load_library
 from carbook.pages import pieces as pieces_module
-from carbook.pages import shared, sources
+from carbook.pages import shared
 from carbook.pages.pieces import Pieces
 from conftest import build, copy_book
 
@@ -65,21 +65,39 @@ def test_a_build_keeps_the_parts_of_kinds_it_did_not_ask_for(tmp_path):
     assert third.get("table", ("a",), lambda: "made again") == "made again"  # replaced by the one asked for
 
 
-def source_pages(library, pieces=None) -> list[str]:
-    return [sources.page(library, name, pieces) for name in sorted(library.sources)]
-
-
 def test_pages_from_kept_parts_are_the_pages_made_afresh(tmp_path):
     library = dataclasses.replace(LIBRARY)
-    afresh = (shared.comparison(library), source_pages(library), publish.facts_csv(library))
+    afresh = (shared.comparison(library), publish.facts_csv(library))
     first = Pieces(tmp_path)
-    assert (shared.comparison(library, first), source_pages(library, first),
-            publish.facts_csv(library, first)) == afresh
+    assert (shared.comparison(library, first), publish.facts_csv(library, first)) == afresh
     first.save()
     kept = Pieces(tmp_path)
-    assert (shared.comparison(library, kept), source_pages(library, kept),
-            publish.facts_csv(library, kept)) == afresh
+    assert (shared.comparison(library, kept), publish.facts_csv(library, kept)) == afresh
     assert kept.made == 0
+
+
+def test_a_kept_file_is_written_again_only_when_its_inputs_or_the_file_itself_changed(tmp_path):
+    path = tmp_path / "site/therapies/a.json"
+    made = []
+
+    def make(text):
+        return lambda: made.append(text) or text
+
+    first = Pieces(tmp_path)
+    first.file("therapy-json", ("a", "1"), path, make("one"))
+    first.save()
+    assert path.read_text(encoding="utf-8") == "one"
+    second = Pieces(tmp_path)
+    second.file("therapy-json", ("a", "1"), path, make("not made"))  # same inputs, file untouched: left alone
+    second.save()
+    assert made == ["one"] and second.made == 0
+    assert b"one" not in (tmp_path / pieces_module.PIECES).read_bytes(), "a kept file's text was kept, not its size and time"
+    path.write_text("changed by hand", encoding="utf-8")
+    third = Pieces(tmp_path)
+    third.file("therapy-json", ("a", "1"), path, make("one"))  # the file changed since: made and written again
+    assert path.read_text(encoding="utf-8") == "one"
+    third.file("therapy-json", ("a", "2"), path, make("two"))  # other inputs: made again
+    assert path.read_text(encoding="utf-8") == "two" and made == ["one", "one", "two"]
 
 
 def test_a_page_digest_changes_with_what_its_sections_show_and_with_the_substitutions(tmp_path):

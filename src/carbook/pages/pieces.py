@@ -2,7 +2,8 @@
 
 The comparison, the source documents' pages and the data package are made of one part per few
 therapies or per source (a table, a source with its highlights, a therapy's rows of facts), and the
-comparison has a figure. A build keeps each part under
+comparison has a figure. A part written to a file of its own (a therapy's JSON, a source's annotations)
+is kept as the file it was written to, not as text (:meth:`Pieces.file`). A build keeps each part under
 a digest of everything it is made from: the therapies' and sources' contents as checked, the glossary,
 and the code of this package. The next build takes a part whose digest is unchanged and makes only
 the others, so an edit to one therapy of hundreds remakes the parts that show it.
@@ -50,6 +51,23 @@ class Pieces:
         self._used[key] = value
         return value
 
+    def file(self, kind: str, inputs: tuple[object, ...], path: Path, make: Callable[[], str]) -> None:
+        """Have the file ``path`` hold the text of this ``kind`` made from ``inputs``: left as it is where the
+        last build wrote it from the same inputs and it is unchanged since (its size and time), else made
+        with ``make()`` and written if its content differs. Only the file's size and time are kept, not
+        its text: a book of thousands of such files neither holds nor reads them all to rewrite one."""
+        key = (kind, _digest((path.name, *inputs)))
+        status = _status(path)
+        if status is not None and self._kept.get(key) == status:
+            self._used[key] = status
+            return
+        data = make().encode("utf-8")
+        self.made += 1
+        if status is None or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self._used[key] = _status(path)
+
     def seen(self, kind: str, inputs: tuple[object, ...]) -> bool:
         """Give whether a part of this ``kind`` made from ``inputs`` was kept from the last build (a page
         already written as it is now), and keep it for the next."""
@@ -80,6 +98,14 @@ class Pieces:
         if self.path is None or keep.keys() == self._kept.keys() and not self.made:
             return
         kept.save(self.path, keep)
+
+
+def _status(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def none() -> Pieces:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from carbook.data.load import Library
 from carbook.pages.citations import anchor, excerpt, sentence_spans
 from carbook.pages.myst import Markdown, escape, slug, source_link
-from carbook.pages.pieces import Pieces, none
+from carbook.pages.pieces import Pieces
 from carbook.pages.substitutions import short_name
 
 #: Where the source pages are, as a document name without the slug (``book/sources/<slug>``).
@@ -133,13 +133,6 @@ def inputs(library: Library, name: str, pieces: Pieces) -> tuple[object, ...]:
     known = library.provenance.get(name)
     return (name, pieces.of(library.sources[name].text), pieces.of(library.glossary),
             known.model_dump_json() if known else "", *((t.id, pieces.of(t)) for t in library.built_from(name)))
-
-
-def page(library: Library, name: str, pieces: Pieces | None = None) -> str:
-    """Give :func:`source_page`, taken from ``pieces`` where the source, its therapies and the glossary are
-    unchanged."""
-    pieces = pieces or none()
-    return pieces.get("source-page", inputs(library, name, pieces), lambda: source_page(library, name))
 
 
 def appendix(library: Library) -> Markdown:

@@ -191,14 +191,16 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
             return _json(data)
 
         inputs = (therapy.id, pieces.of(therapy), *(change.model_dump_json() for change in changes))
-        put(f"therapies/{therapy.id}.json", pieces.get("therapy-json", inputs, record))
+        written.add(name := f"therapies/{therapy.id}.json")
+        pieces.file("therapy-json", inputs, folder / name, record)
     put("labels.json", _json(LABELS))
     put("schema/therapy.json", _json(Therapy.model_json_schema()))
     for document in documents:
-        put(f"annotations/{annotations.file_name(document)}", pieces.get(  # compact: one per source document
-            "annotations", sources.inputs(library, document, pieces), lambda document=document: json.dumps(
+        written.add(name := f"annotations/{annotations.file_name(document)}")
+        pieces.file(  # compact: one per source document
+            "annotations", sources.inputs(library, document, pieces), folder / name, lambda document=document: json.dumps(
                 annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
-                separators=(",", ":")) + "\n"))
+                separators=(",", ":")) + "\n")
     put("datapackage.json", _json(descriptor(library)))
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
     for name, original in copies.items():
@@ -234,10 +236,10 @@ def write_comparison(library: Library, folder: Path, pieces: Pieces | None = Non
     put("index.json", json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":")))
     for therapy in library.therapies.values():
         inputs = (therapy.id, names[therapy.id], pieces.of(therapy), pieces.of(library.source_of(therapy).text))
-        put(f"{therapy.id}.json", pieces.get(
-            "comparison-column", inputs,
-            lambda therapy=therapy: json.dumps(compare.column_json(library, therapy, names[therapy.id]), ensure_ascii=False,
-                                               separators=(",", ":"))))
+        written.add(name := f"{therapy.id}.json")
+        pieces.file("comparison-column", inputs, folder / name,
+                    lambda therapy=therapy: json.dumps(compare.column_json(library, therapy, names[therapy.id]),
+                                                       ensure_ascii=False, separators=(",", ":")))
     for old in folder.glob("*.json"):
         if old.name not in written:
             old.unlink()

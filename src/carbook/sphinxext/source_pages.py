@@ -88,9 +88,18 @@ def _pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
                            type="carbook", subtype="source")
             continue
         pages[page] = name
-        body = sources.page(library, name, pieces)
-        written = pieces.seen("source-page-written", (page, body))
+        made: list[str] = []  # the body, where this build made it
+
+        def body_digest(name: str = name, made: list[str] = made) -> str:
+            made.append(sources.source_page(library, name))
+            return hashlib.sha256(made[0].encode()).hexdigest()
+
+        # What the page shows, by digest (its text is not kept): made again only where what it is made from
+        # changed, and the page written again only where what it shows changed.
+        shows = pieces.get("source-page-shows", (page, *sources.inputs(library, name, pieces)), body_digest)
+        written = pieces.seen("source-page-written", (page, shows))
         if everything or not written or not (Path(app.outdir) / f"{page}.html").is_file():
+            body = made[0] if made else sources.source_page(library, name)
             yield page, {"title": name, "body": body, "display_toc": False}, "page.html"
     for path in folder.glob("*.html") if folder.is_dir() else []:
         if f"{sources.FOLDER}/{path.stem}" not in pages:  # a source the book no longer holds
