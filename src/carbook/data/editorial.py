@@ -65,11 +65,12 @@ def check_glossary(glossary: Glossary, therapies: Mapping[str, Therapy]) -> Iter
     """Give ``(location, message, fix)`` for each editorial definition that speaks of one therapy or states
     what a chapter quoting the same source marks as not stated (located at ``terms[i].editorial``)."""
     generic = generic_words(glossary)
+    names = _names(therapies, generic)  # once for all entries: a book of thousands has tens of thousands of names
     for index, entry in enumerate(glossary.terms):
         if not entry.editorial:
             continue
         loc: Loc = ("terms", index, "editorial")
-        for message, fix in (*names_a_therapy(entry, therapies, generic), *states_a_gap(entry, therapies)):
+        for message, fix in (*names_a_therapy(entry, therapies, generic, names), *states_a_gap(entry, therapies)):
             yield loc, message, fix
 
 
@@ -113,19 +114,32 @@ def _says(text: str, words: str, normalised: bool = False) -> str | None:
     return found.group(0) if found else None
 
 
-def names_a_therapy(entry: GlossaryEntry, therapies: Mapping[str, Therapy],
-                    generic: set[str] = frozenset()) -> Iterator[tuple[str, str]]:
-    """Give ``(message, fix)`` for each therapy an editorial definition names, and for words that point at one
-    therapy's source. A name that is a general term (one of ``generic``, or the therapy's modality or cell
-    type) names no one therapy."""
-    text = entry.editorial or ""
-    plain = normalise(text)
+def _names(therapies: Mapping[str, Therapy], generic: set[str] | frozenset[str]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Give, for each therapy, its id and its names that are no general term (``(name, what it is, its plain
+    form case-folded)``), the fullest first."""
+    named = []
     for therapy in therapies.values():
         general = generic | {_plain(therapy.modality.value), _plain(therapy.cell_type.value)}
-        for name, what in sorted(therapy_names(therapy), key=lambda named: -len(named[0])):  # the fullest name first
-            said = None if _plain(name) in general else _says(plain, name, normalised=True)
+        forms = [(name, what, normalise(name).casefold())
+                 for name, what in sorted(therapy_names(therapy), key=lambda named: -len(named[0]))
+                 if _plain(name) not in general]
+        named.append((therapy.id, forms))
+    return named
+
+
+def names_a_therapy(entry: GlossaryEntry, therapies: Mapping[str, Therapy], generic: set[str] = frozenset(),
+                    names: list[tuple[str, list[tuple[str, str, str]]]] | None = None) -> Iterator[tuple[str, str]]:
+    """Give ``(message, fix)`` for each therapy an editorial definition names, and for words that point at one
+    therapy's source. A name that is a general term (one of ``generic``, or the therapy's modality or cell
+    type) names no one therapy. ``names``: the therapies' names as :func:`_names` gives them, if already known."""
+    text = entry.editorial or ""
+    plain = normalise(text)
+    folded = plain.casefold()
+    for therapy_id, forms in names if names is not None else _names(therapies, generic):
+        for name, what, needle in forms:
+            said = _says(plain, name, normalised=True) if needle in folded else None
             if said:
-                yield (f"the editorial definition of {entry.term!r} names “{said}”, {what} of {therapy.id}",
+                yield (f"the editorial definition of {entry.term!r} names “{said}”, {what} of {therapy_id}",
                        "define the term in general, naming no therapy of the book; the chapter says what concerns it")
                 break
     pointer = POINTERS.search(normalise(text))
