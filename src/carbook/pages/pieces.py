@@ -61,11 +61,8 @@ class Pieces:
         if status is not None and self._kept.get(key) == status:
             self._used[key] = status
             return
-        data = make().encode("utf-8")
+        write_changed(path, make())
         self.made += 1
-        if status is None or path.read_bytes() != data:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
         self._used[key] = _status(path)
 
     def seen(self, kind: str, inputs: tuple[object, ...]) -> bool:
@@ -98,6 +95,14 @@ class Pieces:
         if self.path is None or keep.keys() == self._kept.keys() and not self.made:
             return
         kept.save(self.path, keep)
+
+
+def write_changed(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8, its folder made) unless the file already holds exactly that."""
+    data = text.encode("utf-8")
+    if not path.is_file() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _status(path: Path) -> tuple[int, int] | None:

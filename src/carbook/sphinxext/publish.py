@@ -15,7 +15,7 @@ from carbook import __version__
 from carbook.data.load import Library
 from carbook.pages import annotations, sources
 from carbook.pages.labels import LABELS
-from carbook.pages.pieces import Pieces, none
+from carbook.pages.pieces import Pieces, none, write_changed
 from carbook.data.models import Therapy
 from carbook.pages.tables import Row, all_rows
 
@@ -175,10 +175,7 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
 
     def put(name: str, text: str) -> None:  # each file as it is made: the package is never held whole in memory
         written.add(name)
-        path, data = folder / name, text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        write_changed(folder / name, text)
 
     put("facts.csv", facts_csv(library, pieces))
     for therapy in library.therapies.values():
@@ -229,9 +226,7 @@ def write_comparison(library: Library, folder: Path, pieces: Pieces | None = Non
 
     def put(name: str, text: str) -> None:  # each file as it is made
         written.add(name)
-        path = folder / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        write_changed(folder / name, text)
 
     put("index.json", json.dumps(compare.index_json(library), ensure_ascii=False, separators=(",", ":")))
     for therapy in library.therapies.values():
