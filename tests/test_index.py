@@ -29,9 +29,15 @@ def library() -> Library:
 
 
 def table_lines(markup: str) -> list[list[str]]:
-    """Give the list-table of the index's MyST as rows of cells (header first)."""
-    body = markup.split("````{list-table}", 1)[1].split("\n````", 1)[0]
-    return [[cell.strip() for cell in re.split(r"\n  - ", chunk)] for chunk in body.split("\n* - ")[1:]]
+    """Give the plain-table of the index's MyST as rows of cells (header first), each row's first cell
+    as the link it is set as (``[name](page)``)."""
+    body = markup.split("````{plain-table}", 1)[1].split("\n````", 1)[0]
+    header, *lines = body.split("\n\n", 1)[1].split("\n")
+    rows = [header.split("\t")]
+    for line in lines:
+        page, name, *cells = line.split("\t")
+        rows.append([f"[{name}]({page})", *cells])
+    return rows
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from carbook.pages.labels import label, modality_label
 from carbook.data.load import Library
 from carbook.data.models import Therapy
 from carbook.data.facts import NOT_STATED
-from carbook.pages.myst import Markdown, escape
+from carbook.pages.myst import Markdown, plain_table
 from carbook.pages.substitutions import short_name
 from carbook.pages.tables import display_value
 
@@ -48,21 +48,10 @@ def rows(library: Library) -> list[list[str]]:
 
 
 def _table(library: Library) -> str:
-    header = [escape(label(path)) for path in COLUMNS]
-    lines = [
-        "````{list-table} Every therapy of the book, one row each.",
-        ":header-rows: 1",
-        ":stub-columns: 1",  # the name heads its row, for screen readers and the sticky column
-        f":name: {TABLE_ID}",
-        ":class: carbook-index",
-        "",
-        "* - " + "\n  - ".join(header),
-    ]
-    for therapy, cells in zip(library.therapies.values(), rows(library)):
-        name = f"[{escape(cells[0])}](therapies/{therapy.id}.md)"
-        lines.append("* - " + "\n  - ".join([name, *(escape(cell) for cell in cells[1:])]))
-    lines.append("````")
-    return "\n".join(lines)
+    # Plain cells, set without parsing them: as a list-table, thousands of rows take seconds to read.
+    links = [f"therapies/{therapy_id}.md" for therapy_id in library.therapies]
+    return plain_table("Every therapy of the book, one row each.", TABLE_ID, [label(path) for path in COLUMNS],
+                       list(zip(links, rows(library))), css="carbook-index")
 
 
 def index_page(library: Library) -> Markdown:

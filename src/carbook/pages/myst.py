@@ -83,6 +83,28 @@ def list_table(caption: str, name: str, header: list[str], rows: list[list[str]]
     return Markdown("\n".join(lines))
 
 
+#: What separates the cells of a ``{plain-table}`` row (:mod:`carbook.sphinxext.plain_table`).
+PLAIN_CELL_SEPARATOR = "\t"
+
+
+def plain_table(caption: str, name: str, header: list[str], rows: list[tuple[str, list[str]]],
+                css: str = "carbook-table") -> Markdown:
+    """Give a captioned ``{plain-table}`` block: cells of plain text (never read as markup), set without
+    parsing them, a header row, and each row's first cell a link to a page.
+
+    ``rows`` holds, for each row, the page its first cell links to (relative to the page the table is
+    on, such as ``therapies/ct-0525.md``) and its cells. A cell's whitespace (line breaks included)
+    reads as one space, as HTML shows it."""
+    def line(cells: list[str]) -> str:
+        return PLAIN_CELL_SEPARATOR.join(" ".join(cell.split()) for cell in cells)
+
+    lines = [f"````{{plain-table}} {escape(caption)}", f":name: {name}", f":class: {css}", ":row-links:", "",
+             line(header)]
+    lines.extend(line([page, *cells]) for page, cells in rows)
+    lines.append("````")
+    return Markdown("\n".join(lines))
+
+
 def figure(drawing: Drawing, caption: str, name: str, root: Path | None = None) -> Markdown:
     """Give a MyST figure of ``drawing`` with its alt text, caption and label.
 

@@ -366,6 +366,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", _finishing)
     app.connect("build-finished", _finish)
     app.add_directive("carbook", generated.Section)
+    app.setup_extension("carbook.sphinxext.plain_table")  # the Therapies index's thousands of rows, set as text
     app.add_env_collector(PageRecords)
     app.setup_extension("carbook.sphinxext.large_book")  # a book of thousands of pages, within memory
     # env_version 3: pages record what they were read with (carbook_read_with) and what they show from the
