@@ -21,6 +21,7 @@ from sphinx.application import Sphinx
 
 from carbook.data.paths import CHAPTER_DIR
 from carbook.pages import citing
+from carbook.pages.pieces import write_changed
 
 FOLDER = "cite"  # in the site: cite/book.bib, cite/book/therapies/<id>.bib, ...
 
@@ -75,11 +76,7 @@ def add_downloads(context: dict[str, Any], buttons: list[dict[str, str]]) -> Non
 
 def _write_files(outdir: Path, name: str, work: citing.Work) -> None:
     for extension, (_, make) in citing.FORMATS.items():
-        path = outdir / FOLDER / f"{name}.{extension}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = make(work)
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="")
+        write_changed(outdir / FOLDER / f"{name}.{extension}", make(work))
 
 
 def _cite(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from carbook.data import kept
+from carbook.pages.pieces import write_changed
 
 # The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
 # copy of each (name.lean.css), beside it so that its relative addresses still hold, without those rules
@@ -57,9 +58,7 @@ def _write_bundle_files(outdir: Path, bundles: dict[str, list[str]]) -> dict[str
                 m[1], posixpath.relpath(posixpath.normpath(posixpath.join(folder, m[2])), BUNDLE_DIR)),
                 source.read_text(encoding="utf-8")))
         text = "\n".join(parts)
-        target = outdir / BUNDLE_DIR / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        write_changed(outdir / BUNDLE_DIR / name, text)
         digests[name] = hashlib.sha256(text.encode()).hexdigest()[:8]
     return digests
 
