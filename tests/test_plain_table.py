@@ -13,7 +13,9 @@ from sphinx.testing.util import SphinxTestApp
 
 from carbook.pages.myst import plain_table
 
-CONF = 'extensions = ["myst_parser", "carbook.sphinxext.plain_table"]\nexclude_patterns = ["_build"]\n'
+# source_suffix named: a book built earlier in the same process (myst-nb's) may have left its own as the default
+CONF = ('extensions = ["myst_parser", "carbook.sphinxext.plain_table"]\nexclude_patterns = ["_build"]\n'
+        'source_suffix = {".md": "markdown"}\n')
 
 
 def build(root: Path, table: str) -> tuple[Path, str]:
