@@ -67,3 +67,9 @@ def test_a_row_linking_to_no_page_of_the_book_fails_naming_the_path(tmp_path):
 def test_whitespace_in_a_cell_reads_as_one_space_so_it_never_splits_a_row(cells):
     body = plain_table("T", "t", ["H"], [("p.md", cells)]).split("\n")
     assert body[-2] == "p.md\ta b"
+
+
+def test_widths_that_do_not_fit_the_columns_fail_as_a_list_table_does(tmp_path):
+    table = "````{plain-table} Pages\n:widths: 1 2 3\n\nPage\tNote\nOne\tnote\n````"
+    _, warnings = build(tmp_path, table)
+    assert '"plain-table" widths do not match the number of columns in table (2)' in warnings

@@ -27,6 +27,7 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import ListTable
+from docutils.utils import SystemMessagePropagation
 from sphinx import addnodes
 from sphinx.application import Sphinx
 
@@ -58,7 +59,11 @@ class PlainTable(ListTable):
                 table_data.append([[self._link(target, name, number)], *(self._cell(c) for c in cells)])
             else:
                 table_data.append([self._cell(c) for c in cells])
-        table = self.build_table_from_list(table_data, self.get_column_widths(width), header_rows=1, stub_columns=1)
+        try:
+            widths = self.get_column_widths(width)
+        except SystemMessagePropagation as problem:  # a :widths: option that does not fit the columns
+            return [problem.args[0]]
+        table = self.build_table_from_list(table_data, widths, header_rows=1, stub_columns=1)
         table["classes"] += self.options.get("class", [])
         self.add_name(table)
         if title:
