@@ -2,9 +2,10 @@
 
 Sphinx re-reads a page when the page or a file it depends on has a newer modification time than the
 page's last reading. An edit that keeps or restores an older time (``cp -p``, ``rsync -t``, unpacking
-an archive, restoring a backup, switching git branches) is missed that way. So each page also keeps,
-from its last reading, a digest of its own source and of every file it depends on; a page any of
-whose files now has other bytes (or is gone) is read again, whatever the times say.
+an archive, restoring a backup, switching git branches) is missed that way, and a file touched with
+the same bytes re-reads every page that depends on it. So each page keeps, from its last reading, a
+digest of its own source and of every file it depends on; a page any of whose files now has other
+bytes (or is gone) is read again, whatever the times say, and only such a page.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
 * Names from the data reach page text through MyST substitutions (``{{ therapies["ct-0525"].name }}``),
   set from the data at each build, so a name is typed once.
 * After a good build, the data is published inside the site as a Frictionless Data Package (``data/``).
-* Each page declares the files it is built from: a therapy chapter depends on its data file, its
-  source document and the package code. Sphinx re-reads a page when one of them changes; the notebook
+* Each page records the files it is built from: a therapy chapter depends on its data file, its
+  source document and the package code. A page is re-read when one of them changes; the notebook
   pages to be re-read are executed afresh, several at a time, before reading
   (:mod:`carbook.sphinxext.execute`), so a plain ``jupyter-book build .`` is never stale and re-executes
   only the pages an edit affects. When the data changed and passed its check, the kernels for that
@@ -14,9 +14,10 @@
 * The other pages, which list every therapy, are built without a kernel: each ``{carbook}`` block
   stands for text generated from the checked data, parsed where it stands; after a data edit such a
   page is re-read only when that text (or a substitution) changed (:mod:`carbook.sphinxext.generated`).
-* Whether a page is re-read is also judged by content (:mod:`carbook.sphinxext.freshness`): a page whose
+* Whether a page is re-read is judged by content (:mod:`carbook.sphinxext.freshness`): a page whose
   source or dependencies have other bytes than when it was last read is read again, whatever their
-  modification times say.
+  modification times say; a file saved, touched or checked out again with the same bytes re-reads
+  nothing that depends on it (the dependencies are not Sphinx's, which it would judge by time).
 * One build of a folder runs at a time, a build that was killed is followed by a complete one, and a
   build stopped by a signal or by an unwritable output leaves no partial site (:mod:`carbook.sphinxext.buildguard`).
 """
@@ -169,9 +170,9 @@ def _note_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     app.env.carbook_sections[docname] = []  # the {carbook} blocks it holds (generated.Section)
     app.carbook_pages_read += 1
     dependencies = dependencies_of(docname, app.env.carbook_inputs_now)
-    for dependency in dependencies:
-        app.env.note_dependency(dependency)
-    # What this page is read with, by content; compared at the next build (see _outdated).
+    # What this page is read with, by content; compared at the next build (see _outdated). Not noted as
+    # Sphinx's dependencies: Sphinx would re-read the page whenever one is newer, even with the same bytes
+    # (every chapter after a branch switch that touches the package's files).
     app.env.carbook_read_with[docname] = app.carbook_digests.of([app.env.doc2path(docname, False), *dependencies])
 
 
