@@ -134,9 +134,14 @@ class Tab:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+    leaving: bool = False  # a page is being left for another: the browser cancels what it still loads
 
     def open(self, page: str, query: str = "") -> None:
-        response = self.page.goto(self.site.url(page, query), wait_until="load")
+        self.leaving = True
+        try:
+            response = self.page.goto(self.site.url(page, query), wait_until="load")
+        finally:
+            self.leaving = False
         if response is None or not response.ok:
             self.failed_requests.append(f"{page} (HTTP {response.status if response else 'no response'})")
 
@@ -159,6 +164,8 @@ def new_tab(browser, site: Site, viewport: dict, scheme: str) -> tuple[Any, Tab]
             tab.console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
 
     def on_failure(request) -> None:
+        if tab.leaving and request.failure == "net::ERR_ABORTED":
+            return  # cancelled because the test opened the next page (a script the last page loads late, say)
         (tab.failed_requests if site.is_local(request.url) else tab.external_requests).append(f"{request.url} ({request.failure})")
 
     def on_response(response) -> None:
