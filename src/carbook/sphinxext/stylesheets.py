@@ -91,11 +91,10 @@ def lighten_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     for original in originals:
         lean = static / lean_name(original.relative_to(static).as_posix())
         if scan.before.get("lean_key") == scan.lean_key and lean.is_file():
-            lighter = lean.read_text(encoding="utf-8")
+            lighter = lean.read_text(encoding="utf-8")  # as the last build wrote it
         else:
             lighter = (sheets[original] or unused_css.Stylesheet(texts[original])).keep(used)
-        if not lean.is_file() or lean.read_text(encoding="utf-8") != lighter:
-            lean.write_text(lighter, encoding="utf-8")
+            write_changed(lean, lighter)
         versions[lean.name] = hashlib.sha256(lighter.encode()).hexdigest()[:8]
     bundles = scan.bundles(pages)
     versions.update(_write_bundle_files(outdir, bundles))
