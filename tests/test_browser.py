@@ -558,6 +558,37 @@ def test_figures_are_separate_svg_files_with_size_loaded_lazily_and_nothing_shif
     assert not problems, "\n".join(problems)
 
 
+# Where each element shown is drawn (tag, class, box): what a reader would see move if it changed.
+BOXES_JS = """[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length).map(e => {
+    const box = e.getBoundingClientRect();
+    return [e.tagName, e.id, ...[box.x, box.y, box.width, box.height].map(Math.round)].join(' ');
+})"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_rules_in_a_page_lay_it_out_as_its_whole_stylesheet_does(site, open_tab, viewport):
+    # A page paints from the rules in its head; when its stylesheet arrives nothing may move.
+    pages = [page for page in site.content_pages if "<style data-carbook-first>" in (site.root / page).read_text(encoding="utf-8")]
+    assert site.chapters[1] in pages and "book/comparison.html" in pages
+    problems = []
+    for page in pages:
+        boxes = []
+        for stylesheet in (False, True):
+            tab = open_tab(viewport)
+            if not stylesheet:
+                tab.page.route("**/bundle-*.css*", lambda route: route.abort())
+            tab.open(page)
+            tab.page.evaluate("document.fonts.ready")
+            tab.page.wait_for_timeout(500)  # the theme's scripts, which run once the page has painted
+            boxes.append(tab.page.evaluate(BOXES_JS))
+            tab.page.close()
+        moved = [f"{alone}  ->  {whole}" for alone, whole in zip(*boxes, strict=False) if alone != whole]
+        if moved or len(boxes[0]) != len(boxes[1]):
+            problems.append(f"{page}: {len(moved)} elements move or change size once the stylesheet arrives, "
+                            f"{len(boxes[0])} vs {len(boxes[1])} shown: {moved[:3]}")
+    assert not problems, "\n".join(problems)
+
+
 def test_header_icons_are_drawn_and_the_theme_button_switches_light_and_dark(site, open_tab):
     tab = open_tab(DESKTOP, "light")
     tab.open(site.chapters[0])

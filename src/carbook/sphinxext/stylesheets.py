@@ -18,6 +18,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from carbook.data import kept
+from carbook.sphinxext import first_paint
 from carbook.pages.pieces import write_changed
 
 # The theme's and extensions' stylesheets carry rules for components this site lacks; pages link a lean
@@ -209,8 +210,9 @@ STYLE_GROUP = re.compile(r'(?:<style data-carbook-first>.*?</style>\s*)?'
 
 
 class FirstStyles:
-    """Puts in each page's head the rules of its stylesheet bundle that the page's own markup can use,
-    and loads the whole bundle without holding back the first paint.
+    """Puts in each page's head the rules of its stylesheet bundle that the page's markup needs for its
+    first paint (:mod:`carbook.sphinxext.first_paint`), and loads the whole bundle without holding back
+    that paint.
 
     A phone then paints the page as soon as its HTML has arrived, instead of after one more round
     trip for the stylesheet and its download. The whole bundle, which also has the rules for classes
@@ -222,7 +224,16 @@ class FirstStyles:
         self.known = parsed or {}  # bundles read by an earlier build, by the digest of their text
         self.parsed: dict[str, Any] = {}  # those this build's pages link
         self.sheets: dict[Path, Any] = {}
-        self.rules: dict[tuple[Path, frozenset[str], str], str] = {}
+        self.rules: dict[tuple[Path, first_paint.Markup, str], str] = {}
+        self.script_words: dict[Path, frozenset[str]] = {}
+
+    def _script_words(self, script: Path) -> frozenset[str]:
+        """Give the words of a script of the site (none for one it does not have)."""
+        script = script.resolve()
+        if script not in self.script_words:
+            text = script.read_text(encoding="utf-8", errors="ignore") if script.is_file() else ""
+            self.script_words[script] = frozenset(self.unused_css.WORD.findall(text))
+        return self.script_words[script]
 
     def inline(self, page: Path, html: str) -> str:
         """Give ``html`` (of the file ``page``) with its bundle's rules inline and the bundle loaded late."""
@@ -240,15 +251,15 @@ class FirstStyles:
             sheet = self.known.get(digest) or self.unused_css.Stylesheet(text)
             self.sheets[bundle] = self.parsed[digest] = sheet
         rest = html[:match.start()] + html[match.end():]
-        used = frozenset(self.unused_css.WORD.findall(rest)) & sheet.classes
-        properties = frozenset(self.unused_css.VAR.findall(rest))  # custom properties the page itself uses
+        scripted = frozenset().union(*(self._script_words(page.parent / src) for src in first_paint.script_sources(rest)))
+        markup = first_paint.read(rest, scripted).within(sheet.classes)
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
-        key = (bundle, used, properties, folder)
+        key = (bundle, markup, folder)
         if key not in self.rules:
             home = posixpath.relpath(bundle.parent.as_posix(), self.outdir.as_posix())
             self.rules[key] = RELATIVE_URL.sub(lambda m: "url({0}{1}{0})".format(
                 m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)),
-                sheet.keep(used, properties))
+                sheet.keep(markup.words, markup.properties, markup))
         group = (f'<style data-carbook-first>{self.rules[key]}</style>\n'
                  f'<link data-carbook-bundle="{names}" rel="stylesheet" type="text/css" href="{href}" media="print" '
                  """onload="this.media='all'; this.onload=null" />\n"""

@@ -7,12 +7,15 @@ pages or scripts (a script that adds a class or an element at run time names it)
 components the site lacks are dropped. What is inside ``:not()``, ``:is()``, ``:where()``, ``:has()``
 and the ``:nth-*()`` pseudo-classes, and attribute selectors, is never required (``:not(.x)`` matches
 more when ``.x`` is absent). For one page's first styles, custom properties (``--name: value``) that
-no kept rule uses can be dropped as well.
+no kept rule uses can be dropped as well, and so can the rules of a user's act (``:hover``, ``:focus``,
+``:active``) and those whose subject, the element a selector styles, no element shown on the page is
+(:mod:`carbook.sphinxext.first_paint`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 WORD = re.compile(r"[_a-zA-Z][_a-zA-Z0-9-]*")
 CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
@@ -22,6 +25,10 @@ NESTED = re.compile(r"@(?:media|supports|layer|container)\b")  # blocks of rules
 ID = re.compile(r"#(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 PSEUDO = re.compile(r"::?[-a-zA-Z]+(?:\([^()]*\))?")  # :hover, ::before, :lang(en): they name no element
 ELEMENT = re.compile(r"(?:^|[\s>+~])([a-z][a-z0-9-]*)(?![\w|-])")  # a type selector (lower case, no namespace)
+COMBINATOR = re.compile(r"\s*[>+~]\s*|\s+")
+LEADING_ELEMENT = re.compile(r"[a-z][a-z0-9-]*")
+# Pseudo-classes that match only once a reader acts (points, presses, moves the focus): never at first paint.
+ON_ACT = re.compile(r":(?:hover|active|focus|focus-visible|focus-within)(?![\w-])")
 VAR = re.compile(r"var\(\s*(--[_a-zA-Z0-9-]+)")
 CUSTOM_PROPERTY = re.compile(r"\s*(--[_a-zA-Z0-9-]+)\s*:")
 KEYFRAMES = re.compile(r"@(?:-webkit-)?keyframes\s+([-_a-zA-Z0-9]+)")
@@ -47,35 +54,39 @@ class Stylesheet:
             elif prelude.startswith("@"):
                 self.parts.append(("text", f"{prelude}{{{body}}}"))  # @font-face, @keyframes, @page: kept whole
             else:
-                self.parts.append(("rule", [(s, frozenset(_words_needed(s))) for s in _split(prelude)], body))
+                self.parts.append(("rule", [_selector(s) for s in _split(prelude)], body))
         # every word some selector needs (its classes, ids and element names)
         self.classes = frozenset(c for part in self.parts for c in (
-            part[2].classes if part[0] == "block" else {c for _, needed in part[1] for c in needed} if part[0] == "rule" else ()))
+            part[2].classes if part[0] == "block" else {c for s in part[1] for c in s.needed} if part[0] == "rule" else ()))
 
-    def keep(self, used: set[str] | frozenset[str], properties: set[str] | frozenset[str] | None = None) -> str:
+    def keep(self, used: set[str] | frozenset[str], properties: set[str] | frozenset[str] | None = None,
+             shown: Any = None) -> str:
         """Give the stylesheet without the selectors that need a word not in ``used``.
 
         An animation (``@keyframes name``) goes when no kept rule and no word of ``used`` names it.
         With ``properties`` (the custom properties that the page itself uses, as in a ``style``
         attribute), the rules are a page's first styles: a custom property declaration goes too unless
         a kept rule, one of ``properties`` or a custom property so kept uses it, and so do the rules
-        for printing (``@media print``), which the page's whole stylesheet brings before anyone prints."""
-        kept = _without_unused_keyframes(self._kept(used), used)
+        for printing (``@media print``), which the page's whole stylesheet brings before anyone prints.
+        With ``shown`` as well (a :class:`~carbook.sphinxext.first_paint.Markup`), a selector goes when it
+        matches only once a reader acts, or when no element the page shows is its subject."""
+        kept = _without_unused_keyframes(self._kept(used, shown), used)
         if properties is not None:
             kept = _without_unused_properties(_without_print(kept), set(properties))
         return _render(kept)
 
-    def _kept(self, used: set[str] | frozenset[str]) -> list[tuple]:
+    def _kept(self, used: set[str] | frozenset[str], shown: Any = None) -> list[tuple]:
         out: list[tuple] = []
         for part in self.parts:
             if part[0] == "text":
                 out.append(part)
             elif part[0] == "block":
-                inner = part[2]._kept(used)
+                inner = part[2]._kept(used, shown)
                 if inner:
                     out.append(("block", part[1], inner))
             else:
-                selectors = [selector for selector, needed in part[1] if needed <= used]
+                selectors = [s.text for s in part[1] if s.needed <= used and (
+                    shown is None or (not s.on_act and shown.shows(s.subject)))]
                 if selectors:
                     out.append(("rule", selectors, part[2]))
         return out
@@ -166,9 +177,30 @@ def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple
     return prune(parts)
 
 
-def _words_needed(selector: str) -> set[str]:
-    """Give the words a selector needs in a page to match anything: its classes, ids and element names
-    outside functional pseudo-classes and attribute selectors."""
+class Subject(NamedTuple):
+    """What the element a selector styles (its last compound) must be: its name, classes and id (None: any)."""
+    element: str | None
+    classes: frozenset[str]
+    id: str | None
+
+
+class Selector(NamedTuple):
+    text: str
+    needed: frozenset[str]  # the words it needs in a page to match anything
+    subject: Subject
+    on_act: bool  # it matches only once a reader acts (:hover, :focus, :active)
+
+
+def _selector(selector: str) -> Selector:
+    simple = _simple(selector)
+    last = PSEUDO.sub("", COMBINATOR.split(simple.lstrip())[-1])  # "" when a pseudo-class held it: any element
+    element, ids = LEADING_ELEMENT.match(last), ID.findall(last)
+    subject = Subject(element[0] if element else None, frozenset(CLASS.findall(last)), ids[0] if ids else None)
+    return Selector(selector, frozenset(_words_needed(selector)), subject, bool(ON_ACT.search(simple)))
+
+
+def _simple(selector: str) -> str:
+    """Give ``selector`` without what its functional pseudo-classes and attribute selectors hold."""
     plain, start = [], 0
     for match in FUNCTIONAL.finditer(selector):
         if match.start() < start:
@@ -176,7 +208,13 @@ def _words_needed(selector: str) -> set[str]:
         plain.append(selector[start:match.start()])
         start = _close(selector, match.end(), "(", ")")
     plain.append(selector[start:])
-    simple = ATTRIBUTE.sub("", "".join(plain))
+    return ATTRIBUTE.sub("", "".join(plain))
+
+
+def _words_needed(selector: str) -> set[str]:
+    """Give the words a selector needs in a page to match anything: its classes, ids and element names
+    outside functional pseudo-classes and attribute selectors."""
+    simple = _simple(selector)
     words = set(CLASS.findall(simple)) | set(ID.findall(simple))
     return words | set(ELEMENT.findall(PSEUDO.sub("", CLASS.sub("", ID.sub("", simple)))))
 

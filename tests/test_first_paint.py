@@ -1,0 +1,59 @@
+"""A page's first styles: the rules its head carries are those its first paint needs, read from its markup."""
+
+from __future__ import annotations
+
+from carbook.sphinxext import first_paint, stylesheets, unused_css
+
+MENU = ('<div class="dropdown"><button class="btn">Download</button>'
+        '<ul class="dropdown-menu"><li><a class="dropdown-item" href="#">.md</a></li></ul></div>')
+
+
+def test_what_a_closed_menu_or_dialog_holds_is_not_shown_but_the_element_closing_it_is():
+    markup = first_paint.read(f'<p class="lead">x</p>{MENU}<dialog id="search"><form class="bd-search"></form></dialog>'
+                              '<dialog open><p class="note">y</p></dialog><div hidden><span class="later">z</span></div>')
+    shown = {(e.name, *sorted(e.classes)) for e in markup.shown}
+    assert {("p", "lead"), ("ul", "dropdown-menu"), ("dialog",), ("p", "note"), ("div",)} <= shown
+    assert not {("a", "dropdown-item"), ("form", "bd-search"), ("span", "later")} & shown
+    # their words still count, for the selectors that name them as ancestors
+    assert {"dropdown-item", "bd-search", "later", "search"} <= markup.words
+
+
+def test_words_in_scripts_and_prose_are_not_markup_but_a_loaded_script_may_add_elements():
+    html = ('<p class="x">the words tooltip and search</p><script>el.classList.add("show")</script>'
+            '<script defer src="../_static/copybutton.js?v=1"></script>')
+    assert first_paint.script_sources(html) == ["../_static/copybutton.js"]
+    markup = first_paint.read(html)
+    assert {"p", "x"} <= markup.words and not {"tooltip", "search", "show"} & markup.words
+    scripted = first_paint.read(html, frozenset({"copybtn"}))
+    assert scripted.shows(unused_css.Subject("button", frozenset({"copybtn"}), None))
+
+
+def test_a_table_written_without_its_body_has_one():
+    markup = first_paint.read('<table class="indextable"><tr><td><ul><li>a</li></ul></td></tr></table>')
+    assert markup.shows(unused_css.Subject("tbody", frozenset(), None)) and "tbody" in markup.words
+
+
+def test_first_styles_leave_out_the_rules_of_a_readers_act_and_of_elements_not_shown():
+    css = ('.btn{padding:0}.btn:hover{color:red}a:focus-visible{outline:0}.btn:not(:hover){color:blue}'
+           '.dropdown-menu{display:none}.dropdown-item{display:block}.lead.btn{margin:0}.lead{margin:1px}')
+    sheet = unused_css.Stylesheet(css)
+    markup = first_paint.read(f'<p class="lead">x</p>{MENU}').within(sheet.classes)
+    assert sheet.keep(markup.words, markup.properties, markup) == (
+        ".btn{padding:0}.btn:not(:hover){color:blue}.dropdown-menu{display:none}.lead{margin:1px}")
+    # the page's whole stylesheet (the lean copy) keeps them all
+    assert sheet.keep(markup.words) == css
+
+
+def test_a_page_carries_the_rules_for_what_its_loaded_scripts_add(tmp_path):
+    (tmp_path / "_static/styles").mkdir(parents=True)
+    (tmp_path / "_static/styles/bundle-1.css").write_text("p{margin:0}button.copybtn{width:1em}.o-tip{opacity:0}",
+                                                          encoding="utf-8")
+    (tmp_path / "_static/copybutton.js").write_text(
+        'const b = document.createElement("button"); b.className = "copybtn"', encoding="utf-8")
+    page = tmp_path / "book/page.html"
+    page.parent.mkdir()
+    link = '<link data-carbook-bundle="_static/a.css" rel="stylesheet" type="text/css" href="../_static/styles/bundle-1.css?v=1" />'
+    script = '<script defer="defer" src="../_static/copybutton.js?v=2"></script>'
+    page.write_text(f"<head>{link}{script}</head><body><p>x</p></body>", encoding="utf-8")
+    html = stylesheets.FirstStyles(tmp_path, unused_css).inline(page, page.read_text(encoding="utf-8"))
+    assert "<style data-carbook-first>p{margin:0}button.copybtn{width:1em}</style>" in html
