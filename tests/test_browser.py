@@ -568,8 +568,11 @@ BOXES_JS = """[...document.querySelectorAll('body *')].filter(e => e.getClientRe
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_rules_in_a_page_lay_it_out_as_its_whole_stylesheet_does(site, open_tab, viewport):
     # A page paints from the rules in its head; when its stylesheet arrives nothing may move.
-    pages = [page for page in site.content_pages if "<style data-carbook-first>" in (site.root / page).read_text(encoding="utf-8")]
-    assert site.chapters[1] in pages and "book/comparison.html" in pages
+    # every page with rules in its head, of the chapters (built alike) one
+    chapter = site.chapters[1]
+    pages = [page for page in site.content_pages if "<style data-carbook-first>" in (site.root / page).read_text(encoding="utf-8")
+             and (page == chapter or page not in site.chapters or not page.startswith("book/therapies/"))]
+    assert chapter in pages and "book/comparison.html" in pages
     problems = []
     for page in pages:
         boxes = []
