@@ -57,3 +57,10 @@ def test_a_page_carries_the_rules_for_what_its_loaded_scripts_add(tmp_path):
     page.write_text(f"<head>{link}{script}</head><body><p>x</p></body>", encoding="utf-8")
     html = stylesheets.FirstStyles(tmp_path, unused_css).inline(page, page.read_text(encoding="utf-8"))
     assert "<style data-carbook-first>p{margin:0}button.copybtn{width:1em}</style>" in html
+
+
+def test_first_styles_keep_a_licence_notice_the_joined_stylesheets_repeat_once():
+    notice = "/*! Font Awesome Free, CC BY 4.0 */"
+    sheet = unused_css.Stylesheet(f"{notice}.a{{color:red}}{notice}.b{{color:blue}}/*! another */")
+    assert sheet.keep({"a", "b"}, set()) == f"{notice}.a{{color:red}}.b{{color:blue}}/*! another */"
+    assert sheet.keep({"a", "b"}).count(notice) == 2  # the whole stylesheet is left as it is

@@ -67,12 +67,13 @@ class Stylesheet:
         With ``properties`` (the custom properties that the page itself uses, as in a ``style``
         attribute), the rules are a page's first styles: a custom property declaration goes too unless
         a kept rule, one of ``properties`` or a custom property so kept uses it, and so do the rules
-        for printing (``@media print``), which the page's whole stylesheet brings before anyone prints.
-        With ``shown`` as well (a :class:`~carbook.sphinxext.first_paint.Markup`), a selector goes when it
+        for printing (``@media print``), which the page's whole stylesheet brings before anyone prints;
+        a licence notice the joined stylesheets repeat word for word is kept once. With ``shown`` as well (a :class:`~carbook.sphinxext.first_paint.Markup`), a selector goes when it
         matches only once a reader acts, or when no element the page shows is its subject."""
         kept = _without_unused_keyframes(self._kept(used, shown), used)
         if properties is not None:
             kept = _without_unused_properties(_without_print(kept), set(properties))
+            kept = [part for index, part in enumerate(kept) if not (part[0] == "text" and part in kept[:index])]
         return _render(kept)
 
     def _kept(self, used: set[str] | frozenset[str], shown: Any = None) -> list[tuple]:
