@@ -22,6 +22,7 @@ ANY = "*"  # the name of an element a script may add: any
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 CLASS_ATTRIBUTE = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 ID_ATTRIBUTE = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
 HIDDEN_ATTRIBUTE = re.compile(r"""\shidden(?:\s*=|\s|/|$)""")
 OPEN_ATTRIBUTE = re.compile(r"""\sopen(?:\s*=|\s|/|$)""")
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
@@ -85,8 +86,9 @@ def read(html: str, scripted: frozenset[str] = frozenset()) -> Markup:
         if ident:
             words.add(ident)
         leaf = name in VOID or attributes.rstrip().endswith("/")
-        hides = (HIDDEN_ATTRIBUTE.search(attributes) or name == "template"
-                 or (name == "dialog" and not OPEN_ATTRIBUTE.search(attributes))
+        bare = QUOTED.sub('""', attributes)  # the attributes' names, without their values
+        hides = (HIDDEN_ATTRIBUTE.search(bare) or name == "template"
+                 or (name == "dialog" and not OPEN_ATTRIBUTE.search(bare))
                  or (CLOSED_CLASSES & classes and "show" not in classes))
         if not closed:  # the element that hides its content is styled itself (the rule hiding it is one)
             shown.add(Element(name, classes, ident))

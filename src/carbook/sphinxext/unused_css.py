@@ -7,9 +7,9 @@ pages or scripts (a script that adds a class or an element at run time names it)
 components the site lacks are dropped. What is inside ``:not()``, ``:is()``, ``:where()``, ``:has()``
 and the ``:nth-*()`` pseudo-classes, and attribute selectors, is never required (``:not(.x)`` matches
 more when ``.x`` is absent). For one page's first styles, custom properties (``--name: value``) that
-no kept rule uses can be dropped as well, and so can the rules of a user's act (``:hover``, ``:focus``,
-``:active``) and those whose subject, the element a selector styles, no element shown on the page is
-(:mod:`carbook.sphinxext.first_paint`).
+no kept rule uses can be dropped as well, and so can the rules of a reader's act (``:hover``,
+``:focus``, ``:active``) and the selectors of elements the page does not show: a selector's subject,
+the element it styles, must be one of them (:mod:`carbook.sphinxext.first_paint`).
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ class Stylesheet:
         attribute), the rules are a page's first styles: a custom property declaration goes too unless
         a kept rule, one of ``properties`` or a custom property so kept uses it, and so do the rules
         for printing (``@media print``), which the page's whole stylesheet brings before anyone prints;
-        a licence notice the joined stylesheets repeat word for word is kept once. With ``shown`` as well (a :class:`~carbook.sphinxext.first_paint.Markup`), a selector goes when it
-        matches only once a reader acts, or when no element the page shows is its subject."""
+        a licence notice the joined stylesheets repeat word for word is kept once. With ``shown`` as
+        well (a :class:`~carbook.sphinxext.first_paint.Markup`), a selector goes when it matches only
+        once a reader acts, or when the page shows no element it could style (its subject)."""
         kept = _without_unused_keyframes(self._kept(used, shown), used)
         if properties is not None:
             kept = _without_unused_properties(_without_print(kept), set(properties))
