@@ -20,6 +20,7 @@ TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>"
 SCRIPT_SOURCE = re.compile(r"""<script\b[^>]*?\ssrc\s*=\s*["']([^"'?#]+)""", re.IGNORECASE)
 ANY = "*"  # the name of an element a script may add: any
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 CLASS_ATTRIBUTE = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 ID_ATTRIBUTE = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
@@ -65,9 +66,9 @@ def script_sources(html: str) -> list[str]:
 
 
 def read(html: str, scripted: frozenset[str] = frozenset()) -> Markup:
-    """Give what the markup ``html`` (scripts aside) names and shows at its first paint; ``scripted`` are
+    """Give what the markup ``html`` (scripts and comments aside) names and shows at its first paint; ``scripted`` are
     the words of the scripts it loads, the classes of elements they may add."""
-    markup = SCRIPT.sub("", html)
+    markup = SCRIPT.sub("", COMMENT.sub("", html))
     words: set[str] = set(scripted)
     shown: set[Element] = {Element(ANY, scripted, None)} if scripted else set()
     closed: list[str] = []  # the element names from the outermost element not shown inward
