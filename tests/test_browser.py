@@ -558,8 +558,9 @@ def test_figures_are_separate_svg_files_with_size_loaded_lazily_and_nothing_shif
     assert not problems, "\n".join(problems)
 
 
-# Where each element shown is drawn (tag, class, box): what a reader would see move if it changed.
-BOXES_JS = """[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length).map(e => {
+# Where each element shown is drawn (tag, class, box): what a reader would see move if it changed. What a closed
+# <details> holds has boxes, but is not drawn (checkVisibility).
+BOXES_JS = """[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length && e.checkVisibility()).map(e => {
     const box = e.getBoundingClientRect();
     return [e.tagName, e.id, ...[box.x, box.y, box.width, box.height].map(Math.round)].join(' ');
 })"""

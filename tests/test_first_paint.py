@@ -26,8 +26,33 @@ def test_words_in_scripts_and_prose_are_not_markup_but_a_loaded_script_may_add_e
     markup = first_paint.read(html)
     assert {"p", "x"} <= markup.words and not {"tooltip", "search", "show", "old", "dialog"} & markup.words
     assert markup.shows(unused_css.Subject("p", frozenset({"x"}), None))  # a tag in a comment hides nothing
-    scripted = first_paint.read(html, frozenset({"copybtn"}))
-    assert scripted.shows(unused_css.Subject("button", frozenset({"copybtn"}), None))
+    added = first_paint.script_adds('el.insertAdjacentHTML("afterend", `<button class="copybtn">`); '
+                                    'const tip = document.createElement("div")')
+    assert {"button", "div"} <= added.names and "pre" not in added.names and {"copybtn", "tip"} <= added.words
+    scripted = first_paint.read(html, added)
+    in_article = (unused_css.Subject(None, frozenset({"bd-article"}), None), unused_css.Subject("button", frozenset({"copybtn"}), None))
+    assert scripted.shows(*in_article)  # anywhere in the page
+    assert not scripted.shows(unused_css.Subject("pre", frozenset(), None))  # no script writes a <pre>
+    assert first_paint.script_adds("node.cloneNode(true)").names == {first_paint.ANY}
+
+
+def test_a_rule_for_elements_in_others_is_for_a_page_that_shows_them_so():
+    markup = first_paint.read('<header class="bd-header"></header><nav class="bd-links"><ul class="nav"><li><a>x</a>'
+                              '</li></ul></nav><div class="answer"><ul><li><ul class="inner"><li>y</li></ul></li></ul>'
+                              '<table class="table"><tr><td>a</td><td>b</td></tr></table>')
+    sheet = unused_css.Stylesheet(".bd-header ul.nav>li{margin:0}nav.bd-links ul ul{padding:0}.bd-links .nav>li a{color:red}"
+                                  ".answer ul ul li{margin:1px}.answer :is(p,b)~ul .inner{margin:2px}"
+                                  ".table td~td{border:0}.table tr+tr td{border:1px}")
+    assert sheet.keep(markup.words, set(), markup.within(sheet.classes)) == (
+        ".bd-links .nav>li a{color:red}.answer ul ul li{margin:1px}.answer :is(p,b)~ul .inner{margin:2px}"
+        ".table td~td{border:0}.table tr+tr td{border:1px}")  # a sibling is not asked for
+
+
+def test_a_closed_details_shows_its_summary_only():
+    markup = first_paint.read('<details class="q"><summary class="ask"><b>Why?</b></summary><p class="answer">So.</p></details>'
+                              '<details open><p class="shown">Open.</p></details>')
+    shown = {(e.name, *sorted(e.classes)) for e in markup.shown}
+    assert {("details", "q"), ("summary", "ask"), ("b",), ("p", "shown")} <= shown and ("p", "answer") not in shown
 
 
 def test_a_table_written_without_its_body_has_one():

@@ -4,7 +4,8 @@ A passage (a sentence of a source document the book shows) is anchored by a ``Te
 its exact words with as much of the text before and after them as makes it unique in the document,
 and a ``TextPositionSelector``, where it starts and ends in the document's text (characters of the
 file as published, decoded from UTF-8). It targets the document's published address where its
-provenance records one (as of the date of the book's copy), and the copy in the data package. The
+provenance records one, in the state of the book's copy: its date and the copy itself in the data package
+(a ``TimeState`` with ``cached``), else the copy alone. The
 annotation's body is each place the book shows the passage (Web Annotation Data Model,
 https://www.w3.org/TR/annotation-model/).
 
@@ -72,9 +73,10 @@ def document_annotations(library: Library, name: str, copy: str) -> dict[str, An
     book shows, each with where the book shows it. Addresses are relative to the annotation file (in the
     data package's ``annotations/``); ``copy`` is the document's copy in the package, from there.
 
-    Each passage targets the document's published address where its provenance gives one, with the date
-    of the copy the selectors were made from (a ``TimeState``), and the copy itself, on which both
-    selectors hold exactly."""
+    Each passage targets the document's published address where its provenance gives one, in the state
+    the selectors were made from: a ``TimeState`` with the date of the book's copy and, as ``cached``, the
+    copy itself, on which both selectors hold exactly. A document with no published address is targeted
+    at the copy."""
     from carbook.pages.sources import used_sentences
 
     source = library.sources[name]
@@ -84,17 +86,19 @@ def document_annotations(library: Library, name: str, copy: str) -> dict[str, An
     for (start, end), places in sorted(used_sentences(library, name).items()):
         raw_start, raw_end = source.raw_span(start, end)
         selectors = [quote_selector(text, raw_start, raw_end), position_selector(raw_start, raw_end)]
-        targets = [{"source": copy, "selector": selectors}]
         if known is not None and known.address:
-            targets.insert(0, {"source": known.address, "selector": selectors,
-                               "state": {"type": "TimeState", "sourceDate": f"{known.retrieved.isoformat()}T00:00:00Z"}})
+            target = {"source": known.address, "selector": selectors,
+                      "state": {"type": "TimeState", "sourceDate": f"{known.retrieved.isoformat()}T00:00:00Z",
+                                "cached": copy}}
+        else:
+            target = {"source": copy, "selector": selectors}
         items.append({
             "id": f"#{anchor(source, (start, end))}",
             "type": "Annotation",
             "motivation": "highlighting",
             "body": [{"type": "SpecificResource", "source": f"../../book/{page}", "purpose": "linking"}
                      for page, _ in places],
-            "target": targets,
+            "target": target,
         })
     return {"@context": CONTEXT, "type": "AnnotationCollection", "label": f"The passages of {name} that the book shows",
             "total": len(items), "first": {"type": "AnnotationPage", "items": items}}

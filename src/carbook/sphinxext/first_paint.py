@@ -2,11 +2,14 @@
 
 A page's first styles (:class:`carbook.sphinxext.stylesheets.FirstStyles`) need only the rules for the
 elements on screen before any script has run and before the reader has done anything: the whole
-stylesheet arrives just after, with the rest. What is inside a closed ``<dialog>``, a dropdown menu not
-yet opened, a ``<template>`` or an element marked ``hidden`` is not shown (the element itself is: the
-rules that hide it are among its own); its words still count for the selectors that name it as an
-ancestor. The scripts a page runs as it loads (``<script src>``) may add elements before that paint
-(sphinx-copybutton's buttons, say): an element of any name with any of their words may be shown.
+stylesheet arrives just after, with the rest. What is inside a closed ``<dialog>`` or ``<details>`` (but
+its ``<summary>``), a dropdown menu not yet opened, a ``<template>`` or an element marked ``hidden`` is
+not shown (the element itself is: the rules that hide it are among its own); its words still count for
+the selectors that name it as an ancestor. Each element is known with the elements it is in, so a rule
+for ``.a .b`` is kept only where a ``.b`` on screen is in an ``.a``. The scripts a page runs as it loads
+(``<script src>``) may add elements before that paint (sphinx-copybutton's buttons, say): an element of
+a name they write (``createElement("button")``, ``"<button ..."``: any word they quote), with any of
+their words as classes, anywhere in the page (:func:`script_adds`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,17 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from carbook.sphinxext.unused_css import VAR, Subject
+from carbook.sphinxext.unused_css import VAR, WORD, Subject
 
 TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+# How a script names the elements it adds: as a string of its own (createElement("p"), or a helper's
+# element("p", ...)), or as markup in a string ("<p class=...").
+CREATED = re.compile(r"""["'`]([a-zA-Z][a-zA-Z0-9-]*)["'`]""")
+WRITTEN = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s/>])")
+# Elements the DOM's own calls add without naming them.
+MADE_BY_CALL = {"createTBody": "tbody", "createTHead": "thead", "createTFoot": "tfoot", "createCaption": "caption",
+                "insertRow": "tr", "insertCell": "td", "Option": "option", "Image": "img"}
+COPIED = re.compile(r"\b(?:cloneNode|importNode)\b")  # copies of elements the markup has, of any name
 SCRIPT_SOURCE = re.compile(r"""<script\b[^>]*?\ssrc\s*=\s*["']([^"'?#]+)""", re.IGNORECASE)
 ANY = "*"  # the name of an element a script may add: any
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.DOTALL | re.IGNORECASE)
@@ -35,29 +46,76 @@ class Element(NamedTuple):
     name: str  # "" for a name no selector of the stylesheet needs
     classes: frozenset[str]
     id: str | None
+    parent: Element | None = None  # the element it is in, as the markup opens them (None: the root)
 
 
-IMPLIED_BODY = Element("tbody", frozenset(), None)
+ANYWHERE = Element(ANY, frozenset(), None)  # what an element a script adds is in: anything
+
+
+class Scripted(NamedTuple):
+    """What the scripts a page loads may add to it before its first paint: elements of these names (any
+    name: :data:`ANY`) with these words as classes."""
+    names: frozenset[str]
+    words: frozenset[str]
+
+
+def script_adds(text: str) -> Scripted:
+    """Give the elements a script's ``text`` may add: of each name it quotes or writes as markup, with any of
+    its words as classes; of any name if it copies elements."""
+    words = frozenset(WORD.findall(text))
+    names = {ANY} if COPIED.search(text) else {name.lower() for name in (*CREATED.findall(text), *WRITTEN.findall(text))}
+    names.update(name for call, name in MADE_BY_CALL.items() if call in words)
+    return Scripted(frozenset(names), words)
 
 
 class Markup(NamedTuple):
     """The words of a page's markup (element names, classes, ids), the elements it shows at first paint
-    and the custom properties its own ``style`` attributes use."""
+    (each with the elements it is in) and the custom properties its own ``style`` attributes use."""
     words: frozenset[str]
     shown: frozenset[Element]
     properties: frozenset[str]
 
-    def shows(self, subject: Subject) -> bool:
-        """Give whether an element the page shows can be the subject of a selector."""
-        return any((subject.element is None or e.name in (subject.element, ANY)) and subject.classes <= e.classes
-                   and (subject.id is None or subject.id == e.id) for e in self.shown)
+    def shows(self, *compounds: Subject) -> bool:
+        """Give whether an element the page shows can be styled by a selector of these compounds (the last
+        one is the element it styles, its subject): each compound before it must match an element it is in,
+        in their order outward. Every combinator is read as "in", which an element on screen meets whenever
+        it meets the stricter ones (``>``, and ``+``/``~``, whose sibling is not asked for), and an end tag
+        the markup leaves out only adds an element it is in. An element a script adds may be in anything."""
+        *outer, subject = compounds
+        return any(_matches(subject, element) and _within(outer, element.parent) for element in self.shown)
 
     def within(self, vocabulary: frozenset[str]) -> Markup:
         """Give this markup with only the words of ``vocabulary`` (those some selector needs): pages alike
         then read alike, and share the rules worked out once."""
-        shown = frozenset(Element(e.name if e.name in vocabulary or e.name == ANY else "", e.classes & vocabulary,
-                                  e.id if e.id in vocabulary else None) for e in self.shown)
-        return Markup(self.words & vocabulary, shown, self.properties)
+        reduced: dict[int, Element] = {}
+
+        def reduce(e: Element | None) -> Element | None:
+            if e is None:
+                return None
+            if id(e) not in reduced:
+                reduced[id(e)] = Element(e.name if e.name in vocabulary or e.name == ANY else "", e.classes & vocabulary,
+                                         e.id if e.id in vocabulary else None, reduce(e.parent))
+            return reduced[id(e)]
+
+        return Markup(self.words & vocabulary, frozenset(map(reduce, self.shown)), self.properties)
+
+
+def _matches(compound: Subject, element: Element) -> bool:
+    return ((compound.element is None or element.name in (compound.element, ANY)) and compound.classes <= element.classes
+            and (compound.id is None or compound.id == element.id))
+
+
+def _within(compounds: list[Subject], element: Element | None) -> bool:
+    """Give whether ``compounds`` (outermost first) match elements ``element`` is or is in, in order outward."""
+    for compound in reversed(compounds):
+        while element is not None and element.name != ANY and not _matches(compound, element):
+            element = element.parent
+        if element is None:
+            return False
+        if element.name == ANY:
+            return True
+        element = element.parent
+    return True
 
 
 def script_sources(html: str) -> list[str]:
@@ -65,19 +123,23 @@ def script_sources(html: str) -> list[str]:
     return SCRIPT_SOURCE.findall(html)
 
 
-def read(html: str, scripted: frozenset[str] = frozenset()) -> Markup:
-    """Give what the markup ``html`` (scripts and comments aside) names and shows at its first paint; ``scripted`` are
-    the words of the scripts it loads, the classes of elements they may add."""
+def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> Markup:
+    """Give what the markup ``html`` (scripts and comments aside) names and shows at its first paint, with what
+    the scripts it loads may add (``scripted``)."""
     markup = SCRIPT.sub("", COMMENT.sub("", html))
-    words: set[str] = set(scripted)
-    shown: set[Element] = {Element(ANY, scripted, None)} if scripted else set()
-    closed: list[str] = []  # the element names from the outermost element not shown inward
+    words: set[str] = {*scripted.words, *scripted.names} - {ANY}
+    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE) for name in scripted.names}
+    open_: list[tuple[str, Element, int]] = []  # the elements open, outermost first: name, element, 1 if it hides
+    hiding = 0  # how many of them hide what is in them
     for match in TAG.finditer(markup):
         closing, name, attributes = match[1], match[2].lower(), match[3]
         if closing:
-            if name in closed:  # an end tag closes the elements left open inside it too
-                while closed.pop() != name:
-                    pass
+            if any(entry[0] == name for entry in open_):  # an end tag closes the elements left open inside it too
+                while True:
+                    entry = open_.pop()
+                    hiding -= entry[2]
+                    if entry[0] == name:
+                        break
             continue
         classes = frozenset(word for m in CLASS_ATTRIBUTE.finditer(attributes) for word in (m[1] or m[2] or "").split())
         found = ID_ATTRIBUTE.search(attributes)
@@ -86,16 +148,22 @@ def read(html: str, scripted: frozenset[str] = frozenset()) -> Markup:
         words.add(name)
         if ident:
             words.add(ident)
+        if name == "tr" and open_ and open_[-1][0] == "table":  # a browser puts rows written straight in a table
+            open_.append(("tbody", Element("tbody", frozenset(), None, open_[-1][1]), 0))  # into a <tbody>
+            words.add("tbody")
+            if not hiding:
+                shown.add(open_[-1][1])
+        element = Element(name, classes, ident, open_[-1][1] if open_ else None)
         leaf = name in VOID or attributes.rstrip().endswith("/")
         bare = QUOTED.sub('""', attributes)  # the attributes' names, without their values
-        hides = (HIDDEN_ATTRIBUTE.search(bare) or name == "template"
-                 or (name == "dialog" and not OPEN_ATTRIBUTE.search(bare))
-                 or (CLOSED_CLASSES & classes and "show" not in classes))
-        if not closed:  # the element that hides its content is styled itself (the rule hiding it is one)
-            shown.add(Element(name, classes, ident))
-            if name == "table":  # a browser puts rows written straight in a table into a <tbody>
-                shown.add(IMPLIED_BODY)
-                words.add(IMPLIED_BODY.name)
-        if not leaf and (closed or hides):
-            closed.append(name)
+        hides = int(bool(HIDDEN_ATTRIBUTE.search(bare) or name == "template"
+                         or (name in ("dialog", "details") and not OPEN_ATTRIBUTE.search(bare))
+                         or (CLOSED_CLASSES & classes and "show" not in classes)))
+        if name == "summary" and open_ and open_[-1][0] == "details" and open_[-1][2]:
+            hides = -1  # a closed <details> shows its <summary>
+        if hiding + min(hides, 0) == 0:  # the element that hides its content is styled itself (the rule hiding it is one)
+            shown.add(element)
+        if not leaf:
+            open_.append((name, element, hides))
+            hiding += hides
     return Markup(frozenset(words), frozenset(shown), frozenset(VAR.findall(markup)))

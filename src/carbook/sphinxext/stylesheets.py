@@ -225,15 +225,15 @@ class FirstStyles:
         self.parsed: dict[str, Any] = {}  # those this build's pages link
         self.sheets: dict[Path, Any] = {}
         self.rules: dict[tuple[Path, first_paint.Markup, str], str] = {}
-        self.script_words: dict[Path, frozenset[str]] = {}
+        self.scripts: dict[Path, first_paint.Scripted] = {}
 
-    def _script_words(self, script: Path) -> frozenset[str]:
-        """Give the words of a script of the site (none for one it does not have)."""
+    def _scripted(self, script: Path) -> first_paint.Scripted:
+        """Give what a script of the site may add to a page (nothing for one it does not have)."""
         script = script.resolve()
-        if script not in self.script_words:
+        if script not in self.scripts:
             text = script.read_text(encoding="utf-8", errors="ignore") if script.is_file() else ""
-            self.script_words[script] = frozenset(self.unused_css.WORD.findall(text))
-        return self.script_words[script]
+            self.scripts[script] = first_paint.script_adds(text)
+        return self.scripts[script]
 
     def inline(self, page: Path, html: str) -> str:
         """Give ``html`` (of the file ``page``) with its bundle's rules inline and the bundle loaded late."""
@@ -251,7 +251,8 @@ class FirstStyles:
             sheet = self.known.get(digest) or self.unused_css.Stylesheet(text)
             self.sheets[bundle] = self.parsed[digest] = sheet
         rest = html[:match.start()] + html[match.end():]
-        scripted = frozenset().union(*(self._script_words(page.parent / src) for src in first_paint.script_sources(rest)))
+        added = [self._scripted(page.parent / src) for src in first_paint.script_sources(rest)]
+        scripted = first_paint.Scripted(frozenset().union(*(a.names for a in added)), frozenset().union(*(a.words for a in added)))
         markup = first_paint.read(rest, scripted).within(sheet.classes)
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
         key = (bundle, markup, folder)

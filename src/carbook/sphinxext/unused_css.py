@@ -88,7 +88,7 @@ class Stylesheet:
                     out.append(("block", part[1], inner))
             else:
                 selectors = [s.text for s in part[1] if s.needed <= used and (
-                    shown is None or (not s.on_act and shown.shows(s.subject)))]
+                    shown is None or (not s.on_act and shown.shows(*s.compounds)))]
                 if selectors:
                     out.append(("rule", selectors, part[2]))
         return out
@@ -189,16 +189,26 @@ class Subject(NamedTuple):
 class Selector(NamedTuple):
     text: str
     needed: frozenset[str]  # the words it needs in a page to match anything
-    subject: Subject
+    compounds: tuple[Subject, ...]  # what the elements it names must be, outermost first; the last is its subject
     on_act: bool  # it matches only once a reader acts (:hover, :focus, :active)
 
 
 def _selector(selector: str) -> Selector:
     simple = _simple(selector)
-    last = PSEUDO.sub("", COMBINATOR.split(simple.lstrip())[-1])  # "" when a pseudo-class held it: any element
-    element, ids = LEADING_ELEMENT.match(last), ID.findall(last)
-    subject = Subject(element[0] if element else None, frozenset(CLASS.findall(last)), ids[0] if ids else None)
-    return Selector(selector, frozenset(_words_needed(selector)), subject, bool(ON_ACT.search(simple)))
+    # A compound before "+" or "~" is a sibling's, which a page's elements are not known by: it is left out,
+    # and the compounds before it are for what the sibling is in, as for the element after it.
+    parts = re.split(r"\s*([>+~])\s*|\s+", simple.strip())
+    texts, combinators = parts[::2], [*parts[1::2], None]
+    compounds = tuple(_compound(text) for text, after in zip(texts, combinators) if text and after not in ("+", "~"))
+    return Selector(selector, frozenset(_words_needed(selector)), compounds or (_compound(""),),
+                    bool(ON_ACT.search(simple)))
+
+
+def _compound(text: str) -> Subject:
+    """Give what an element must be to match the compound selector ``text`` (pseudo-classes aside)."""
+    text = PSEUDO.sub("", text)  # "" when a pseudo-class held it: any element
+    element, ids = LEADING_ELEMENT.match(text), ID.findall(text)
+    return Subject(element[0] if element else None, frozenset(CLASS.findall(text)), ids[0] if ids else None)
 
 
 def _simple(selector: str) -> str:
