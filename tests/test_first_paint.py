@@ -91,3 +91,10 @@ def test_first_styles_keep_a_licence_notice_the_joined_stylesheets_repeat_once()
     sheet = unused_css.Stylesheet(f"{notice}.a{{color:red}}{notice}.b{{color:blue}}/*! another */")
     assert sheet.keep({"a", "b"}, set()) == f"{notice}.a{{color:red}}.b{{color:blue}}/*! another */"
     assert sheet.keep({"a", "b"}).count(notice) == 2  # the whole stylesheet is left as it is
+
+
+def test_first_styles_lose_comments_and_spaces_but_keep_licences_strings_and_empty_properties():
+    css = ('/*! MIT licence */\n:root {\n  /* palettes */\n  --gap: ;\n  --x : 1px ;\n}\n'
+           'div.body p,\n  div.body li {\n    content: "a  /* b */ ;";\n    margin: 0 auto;\n}\n.a :hover { width: calc(1px + 2px) }')
+    assert unused_css.minified(css) == ('/*! MIT licence */ :root{ --gap: ;--x : 1px;}div.body p,div.body li{'
+                                        'content: "a  /* b */ ;";margin: 0 auto;}.a :hover{width: calc(1px + 2px)}')

@@ -31,6 +31,23 @@ def test_span_and_fas_icons_are_drawn_and_other_elements_are_left_alone():
     assert drawn.endswith('<i class="emphasis">fa-bars</i><span class="fa-solid fa-list">text</span>')
 
 
+def test_an_icon_a_page_shows_twice_has_its_shape_once_and_both_drawings_use_it():
+    search = '<i class="fa-solid fa-magnifying-glass"></i>'
+    drawn = icons.draw(f'<html><body class="x"><header>{search}</header><form>{search}</form>{THEME_SWITCH}</body></html>')
+    path = icons.ICONS["magnifying-glass"][1]
+    assert drawn.count(path) == 1 and drawn.count('<use href="#cb-icon-magnifying-glass"/>') == 2
+    assert drawn.startswith(f'<html><body class="x">\n<svg aria-hidden="true" style="display:none"><defs>'
+                            f'<path id="cb-icon-magnifying-glass" d="{path}"/></defs></svg><header>')
+    assert f'<path d="{icons.ICONS["moon"][1]}"/>' in drawn  # shown once: drawn where it is
+
+
+def test_the_indentation_of_a_template_is_cut_but_not_what_a_page_shows_verbatim():
+    from carbook.sphinxext import whitespace
+
+    html = '<div>\n    <p>a\n      b</p>  \n\n  <pre>x\n    y\n\n</pre>\n  <script>\n  let a = 1;\n</script>\n</div>'
+    assert whitespace.collapse(html) == '<div>\n<p>a\nb</p>\n<pre>x\n    y\n\n</pre>\n<script>\n  let a = 1;\n</script>\n</div>'
+
+
 def test_an_icon_without_a_shape_is_refused_with_its_name():
     with pytest.raises(icons.UnknownIcon, match="^xmark$"):
         icons.draw('<i class="fa-solid fa-xmark fa-lg"></i>')

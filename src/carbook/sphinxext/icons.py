@@ -23,6 +23,8 @@ from sphinx.application import Sphinx
 from sphinx.jinja2glue import BuiltinTemplateLoader
 from sphinx.util import logging
 
+from carbook.sphinxext import whitespace
+
 logger = logging.getLogger(__name__)
 
 # Font Awesome's name (without "fa-") -> the SVG's viewBox and its one path.
@@ -52,30 +54,53 @@ class UnknownIcon(ValueError):
     """An icon the page asks for that :data:`ICONS` has no shape for."""
 
 
-def _svg(match: re.Match[str]) -> str:
-    classes, attributes = match[2], match[3]
+def _name(match: re.Match[str]) -> str:
+    classes = match[2]
     names = [name for name in ICON_NAME.findall(classes) if name in ICONS]
     if not names:
         raise UnknownIcon(" ".join(ICON_NAME.findall(classes)) or classes)
-    view_box, path = ICONS[names[0]]
+    return names[0]
+
+
+def _svg(match: re.Match[str], shared: frozenset[str] = frozenset()) -> str:
+    classes, attributes, name = match[2], match[3], _name(match)
+    view_box, path = ICONS[name]
+    shape = f'<use href="#{SHAPE_ID}{name}"/>' if name in shared else f'<path d="{path}"/>'
     return (f'<svg class="{classes}"{attributes} viewBox="{view_box}" fill="currentColor" aria-hidden="true" '
-            f'focusable="false"><path d="{path}"/></svg>')
+            f'focusable="false">{shape}</svg>')
+
+
+SHAPE_ID = "cb-icon-"  # the id of an icon's shape, drawn once in a page that shows the icon more than once
+BODY = re.compile(r"<body\b[^>]*>")
 
 
 def draw(html: str) -> str:
-    """Give ``html`` with every Font Awesome icon element replaced by its inline SVG drawing.
+    """Give ``html`` with every Font Awesome icon element replaced by its inline SVG drawing. An icon the page
+    shows more than once has its shape once, in a hidden ``<svg>`` at the start of the page's body, and
+    each drawing uses it (``<use>``).
 
     Raises :class:`UnknownIcon` (with the icon's name) for an icon that has no shape in :data:`ICONS`."""
-    return ICON_ELEMENT.sub(_svg, html)
+    names = [_name(match) for match in ICON_ELEMENT.finditer(html)]
+    body = BODY.search(html)
+    shared = frozenset(name for name in names if names.count(name) > 1) if body else frozenset()
+    drawn = ICON_ELEMENT.sub(lambda match: _svg(match, shared), html)
+    if not shared:
+        return drawn
+    shapes = "".join(f'<path id="{SHAPE_ID}{name}" d="{ICONS[name][1]}"/>' for name in sorted(shared))
+    at = BODY.search(drawn).end()
+    return f'{drawn[:at]}\n<svg aria-hidden="true" style="display:none"><defs>{shapes}</defs></svg>{drawn[at:]}'
 
 
 class IconTemplates(BuiltinTemplateLoader):
-    """Sphinx's own template loader, whose pages come out with the theme's icons drawn in them: the book
+    """Sphinx's own template loader, whose pages come out with the theme's icons drawn in them and the
+    templates' indentation cut (:mod:`carbook.sphinxext.whitespace`): the book
     names it as Sphinx's ``template_bridge`` (``_config.yml``), the setting for the object every page is
     rendered through."""
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         output = super().render(template, context)
+        if template.endswith(".html"):
+            output = whitespace.collapse(output)
         try:
             return draw(output)
         except UnknownIcon as error:

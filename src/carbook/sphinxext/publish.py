@@ -185,7 +185,7 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
             data = therapy.model_dump(mode="json", exclude_none=True)
             if changes:  # the therapy's change log: each update of its source, each fact it touched
                 data["changes"] = [change.model_dump(mode="json") for change in changes]
-            return _json(data)
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"  # compact: one per therapy
 
         inputs = (therapy.id, pieces.of(therapy), *(change.model_dump_json() for change in changes))
         written.add(name := f"therapies/{therapy.id}.json")

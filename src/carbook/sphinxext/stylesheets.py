@@ -260,7 +260,7 @@ class FirstStyles:
             home = posixpath.relpath(bundle.parent.as_posix(), self.outdir.as_posix())
             self.rules[key] = RELATIVE_URL.sub(lambda m: "url({0}{1}{0})".format(
                 m[1], posixpath.relpath(posixpath.normpath(posixpath.join(home, m[2])), folder)),
-                sheet.keep(markup.words, markup.properties, markup))
+                self.unused_css.minified(sheet.keep(markup.words, markup.properties, markup)))
         group = (f'<style data-carbook-first>{self.rules[key]}</style>\n'
                  f'<link data-carbook-bundle="{names}" rel="stylesheet" type="text/css" href="{href}" media="print" '
                  """onload="this.media='all'; this.onload=null" />\n"""
