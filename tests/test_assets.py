@@ -66,11 +66,10 @@ def page(body: str, pagename: str = "book/page", **config: object):
 
 def test_a_page_of_prose_gets_none_of_the_extensions_files_but_keeps_the_books_own():
     files, inline, _ = page("<p>Prose only.</p>")
-    assert sorted(files) == ["basic.css", "carbook.css", "citations.css", "citations.js", "pydata-sphinx-theme.lean.css",
-                             "sphinx-book-theme.lean.css", "theme-extra.js"]
-    assert inline[0] == "const DOCUMENTATION_OPTIONS = {};"  # inline, before the scripts that read it
-    assert not any("togglebuttonSelector" in text for text in inline)
-    assert any('has("highlight")' in text and "../_static/sphinx_highlight.js" in text for text in inline)
+    assert sorted(files) == ["basic.css", "carbook-page.js", "carbook.css", "citations.css", "citations.js",
+                             "pydata-sphinx-theme.lean.css", "sphinx-book-theme.lean.css", "theme-extra.js"]
+    assert inline == ["const DOCUMENTATION_OPTIONS = {};"]  # inline, before the scripts that read it
+    assert "carbook-page.js" in files
 
 
 def test_each_extension_file_comes_with_the_markup_it_works_on():
@@ -211,12 +210,20 @@ def test_a_page_carries_the_bundle_rules_its_markup_uses_and_loads_the_whole_bun
     assert stylesheets.BUNDLE_LINK.findall(html) == [("_static/a.css", "../_static/styles/bundle-1.css")]  # still found
 
 
-def test_the_theme_scripts_load_only_once_the_page_is_read_and_painted():
-    files, inline, _ = page("<p>x</p>")
-    assert not {"sphinx-book-theme.js", "pydata-sphinx-theme.js"} & set(files)
-    [loader] = [body for body in inline if "requestAnimationFrame" in body]
-    assert loader.startswith('document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(() => setTimeout(')
-    assert '"../_static/scripts/sphinx-book-theme.js", "../_static/scripts/pydata-sphinx-theme.js"' in loader
+def test_the_theme_scripts_and_search_highlighting_are_left_to_the_page_script():
+    files, _, _ = page("<p>x</p>")
+    assert not {"sphinx-book-theme.js", "pydata-sphinx-theme.js", "doctools.js", "sphinx_highlight.js"} & set(files)
+    app = SimpleNamespace(config=SimpleNamespace(carbook_page_assets={}), carbook_documentation_options="")
+    for pagename in ("book/page", "search"):
+        context = {"body": "<p>x</p>", "css_files": [], "pathto": lambda name, resource=False: f"../{name}",
+                   "script_files": [_JavaScript("documentation_options.js"), _JavaScript("scripts/sphinx-book-theme.js"),
+                                    _JavaScript("doctools.js"), _JavaScript("sphinx_highlight.js")]}
+        assets._prune(app, pagename, "page.html", context, None)
+        [script] = [s for s in context["script_files"] if str(s.filename).endswith("carbook-page.js")]
+        assert script.attributes["defer"] == "defer"
+        assert script.attributes["data-after-paint"] == "scripts/sphinx-book-theme.js scripts/pydata-sphinx-theme.js"
+        # the search page loads Sphinx's search tools itself
+        assert script.attributes.get("data-highlight") == (None if pagename == "search" else "doctools.js sphinx_highlight.js")
 
 
 def _site(tmp_path: Path) -> tuple[SimpleNamespace, Path, Path]:

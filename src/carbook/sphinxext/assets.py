@@ -7,17 +7,18 @@ when each page is written:
 
 * keeps an extension's file only on pages whose body has the markup it works on
   (:data:`NEEDED_BY`; the ``carbook_page_assets`` setting does the same for the book's own files);
-* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`), loads the
-  theme's own once the page is painted (:data:`AFTER_PAINT`), and (with the page template) puts the
-  scripts before the stylesheets, so that parsing never waits for the styles;
+* defers the extension scripts that wait for the document anyway (:data:`DEFERRED`), has the
+  theme's own loaded once the page is painted (:data:`AFTER_PAINT`), and (with the page template) puts
+  the scripts before the stylesheets, so that parsing never waits for the styles;
 * links the page's stylesheets as one file (a bundle, written after the build), and puts in the
   page the rules of it that the page's markup uses (:class:`FirstStyles`): a phone paints as soon
   as the HTML is in, and the whole bundle follows without holding the paint back;
-* puts inline Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads), the book's SVG
-  icon, and a few lines that open the theme's download menu (in place of Bootstrap's 80 kB script);
-* loads Sphinx's highlighting of search words only when the reader came from a search (the page
-  template, ``book/_templates/layout.html``, leaves the search tools and index to the search page,
-  fontawesome.js and Bootstrap's script out altogether);
+* puts inline Sphinx's ``DOCUMENTATION_OPTIONS`` (which the theme's script reads);
+* gives every page one small deferred script of its own, shared by all pages and kept by the browser
+  (``static/carbook-page.js``): it opens the theme's download menu (in place of Bootstrap's 80 kB
+  script), loads the theme's scripts once the page is painted, and Sphinx's highlighting of search words
+  only when the reader came from a search (the page template, ``book/_templates/layout.html``, leaves
+  the search tools and index to the search page, fontawesome.js and Bootstrap's script out altogether);
 * marks figures ``loading="lazy"``, with their width and height as attributes: a figure below the
   first screen loads when scrolled to, and none moves the text when it arrives.
 
@@ -35,7 +36,6 @@ that page only) is left where it was added.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from pathlib import Path
@@ -77,36 +77,13 @@ DEFERRED = {"clipboard.min.js", "copybutton.js", "togglebutton.js", "design-tabs
 # up whenever it arrives.
 AFTER_PAINT = {"sphinx-book-theme.js"}
 THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"  # the page template leaves it to this
-AFTER_PAINT_LOADER = """document.addEventListener("DOMContentLoaded", () => requestAnimationFrame(() => setTimeout(() => {{
-  for (const src of {sources}) {{
-    const script = document.createElement("script");
-    script.src = src; document.body.append(script);
-  }}
-}})));"""
 HIGHLIGHT_SCRIPTS = ("doctools.js", "sphinx_highlight.js")  # Sphinx's, for words a search found
 FIGURE_IMAGE = re.compile(r'<img (?=[^>]*class="[^"]*\bcarbook-figure\b)[^>]*>')
 PIXEL_SIZE = re.compile(r'\sstyle="width: (\d+)px; height: (\d+)px;"')
-# Load the highlighting scripts, in order, only for a reader who arrived from a search result (Sphinx's
-# search page leaves the words in localStorage; older links carry them as ?highlight=).
-HIGHLIGHT_LOADER = """if (localStorage.getItem("sphinx_highlight_terms") || new URLSearchParams(location.search).has("highlight")) {{
-  for (const src of {sources}) {{
-    const script = document.createElement("script");
-    script.src = src; script.async = false; document.head.append(script);
-  }}
-}}"""
-# The theme's one drop-down menu (download / print), opened and closed as Bootstrap's script would: its
-# 80 kB are not sent for this. Tooltips fall back to the buttons' own titles.
-MENUS = """document.addEventListener("click", (event) => {
-  const toggle = event.target.closest('[data-bs-toggle="dropdown"]');
-  for (const open of document.querySelectorAll('[data-bs-toggle="dropdown"][aria-expanded="true"]')) {
-    if (open !== toggle) { open.setAttribute("aria-expanded", "false"); open.nextElementSibling.classList.remove("show"); }
-  }
-  if (toggle) toggle.setAttribute("aria-expanded", String(toggle.nextElementSibling.classList.toggle("show")));
-});
-document.addEventListener("keydown", (event) => {
-  const open = document.querySelector('[data-bs-toggle="dropdown"][aria-expanded="true"]');
-  if (event.key === "Escape" && open) { open.click(); open.focus(); }
-});"""
+# What every page runs (the download menu; the theme's scripts after the paint; search highlighting), in
+# one file that pages share and browsers keep: it loads the scripts each page names in its data-* attributes.
+PAGE_SCRIPT = "carbook-page.js"
+STATIC = Path(__file__).parent / "static"  # this extension's own files, copied into _static/
 # The theme's own stylesheets, first on every page (the page template names no stylesheet itself).
 THEME_STYLES = ("_static/basic.css", "_static/styles/pydata-sphinx-theme.lean.css")
 
@@ -138,14 +115,6 @@ def _lean(css: Any) -> Any:
     prefix = "_static/" if name.startswith("_static/") else ""
     lean = lean_name(name.removeprefix(prefix))
     return type(css)(prefix + lean, priority=css.priority, **css.attributes) if lean else css
-
-
-def _favicon(app: Sphinx) -> str:
-    """Give the book's SVG icon as a data address: one request fewer on every page."""
-    if not hasattr(app, "carbook_favicon"):
-        svg = (Path(app.srcdir) / app.config.html_favicon).read_bytes()
-        app.carbook_favicon = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    return app.carbook_favicon
 
 
 def _documentation_options(app: Sphinx) -> str:
@@ -181,24 +150,19 @@ def _prune(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any
             script = type(script)(script.filename, **{**script.attributes, "defer": "defer"}, priority=script.priority)
         if keep(script):
             scripts.append(script)
+    # the theme's scripts and Sphinx's highlighting, named from _static/, where the page script is
+    loads = {"data-after-paint": " ".join(src.removeprefix("_static/") for src in after_paint)}
     if pagename != "search":
-        pathto = context["pathto"]
-        sources = [pathto(f"_static/{name}", resource=True) for name in HIGHLIGHT_SCRIPTS]
-        loader = HIGHLIGHT_LOADER.format(sources="[" + ", ".join(f'"{s}"' for s in sources) + "]")
-        scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
-    pathto = context["pathto"]
-    sources = [pathto(src if src.startswith("_static/") else f"_static/{src}", resource=True) for src in after_paint]
-    loader = AFTER_PAINT_LOADER.format(sources="[" + ", ".join(f'"{src}"' for src in sources) + "]")
-    scripts.append(type(scripts[0])("", body=loader, priority=900) if scripts else loader)
+        loads["data-highlight"] = " ".join(HIGHLIGHT_SCRIPTS)
+    script_type = type(context["script_files"][0]) if context.get("script_files") else None
+    if script_type is not None:
+        scripts.append(script_type(f"_static/{PAGE_SCRIPT}", defer="defer", priority=900, **loads))
     context["script_files"] = scripts
     # in the order Sphinx would write them (by priority, then as added), since one file now holds them
     styles = sorted((_lean(css) for css in context.get("css_files", []) if keep(css)), key=lambda css: css.priority)
     if styles:
         styles = [type(styles[0])(name, priority=0) for name in THEME_STYLES] + styles
     context["css_files"] = _bundle(styles)
-    scripts.append(type(scripts[0])("", body=MENUS, priority=900) if scripts else MENUS)
-    if app.config.html_favicon and str(app.config.html_favicon).endswith(".svg"):
-        context["favicon_url"] = _favicon(app)
     if "sphinx-thebe.js" in unused:
         body = THEBE_SETTINGS.sub("", body)
     context["body"] = FIGURE_IMAGE.sub(_lazy_figure, body)
@@ -235,12 +199,17 @@ def _static_changed(app: Sphinx, env: Any) -> list[str]:
     return sorted(env.found_docs) if before not in (None, fingerprint) else []
 
 
+def _add_static(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     # carbook_page_assets: {file name: regular expression}; the book's own script or style is sent
     # only with pages whose body matches (e.g. {"citations.js": "carbook-cite"}).
     app.add_config_value("carbook_page_assets", {}, "html", dict)
     app.connect("html-page-context", _prune, priority=990)  # after the theme and extensions add theirs
     app.connect("builder-inited", _no_page_yet)
+    app.connect("builder-inited", _add_static)
     app.connect("html-page-context", _count_page)
     app.connect("env-get-updated", _static_changed)
     app.connect("build-finished", lighten_stylesheets, priority=900)  # after the theme rewrites pygments.css
