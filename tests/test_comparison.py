@@ -88,13 +88,18 @@ def test_what_the_infused_cells_become_is_stated_for_monocytes_and_silent_for_t_
     assert compare.cell(HEROS, compare.ROW_KEYS["becomes"]).silent
 
 
-def test_a_columns_file_holds_the_same_cells_as_the_table():
+def test_a_columns_file_holds_the_same_cells_as_the_table_with_its_markers_written_short():
     column = compare.column_json(LIBRARY, CT)
     table = BeautifulSoup(compare.table_html(LIBRARY, [HEROS, CT]), "html.parser")
     for row in compare.ROWS:
         td = table.find("tr", attrs={"data-row": row.key}).find_all("td")[1]
-        assert BeautifulSoup(column["cells"][row.key]["html"], "html.parser").get_text() == td.get_text()
+        cell = BeautifulSoup(column["cells"][row.key]["html"], "html.parser")
+        assert cell.get_text() == td.get_text()
+        assert [f"therapies/ct-0525.html{a['href']}" for a in cell.select("a.cb-to")] == [a["href"] for a in td.select("a.cb-to")]
+        assert not any(a.get("aria-label") for a in cell.select("a.cb-to"))
         assert column["cells"][row.key]["silent"] == ("cb-silent" in (td.get("class") or []))
+    label = compare.index_json(LIBRARY)["marker"].format(name="CT-0525")  # the label the page's script gives them
+    assert {a["aria-label"] for a in table.select("td a.cb-to") if "ct-0525" in a["href"]} == {label}
 
 
 def many(count: int):
@@ -178,8 +183,13 @@ def test_the_choice_of_therapies_is_read_from_the_address_and_compared_in_one_ta
     tab = open_tab()
     tab.open("book/comparison.html")
     static = tab.page.eval_on_selector_all("#tbl-comparison tr.cb-differs", "rows => rows.map(r => r.dataset.row)")
+    markers_js = "links => links.map(a => a.getAttribute('href') + ' ' + a.getAttribute('aria-label')).sort()"
+    static_markers = tab.page.eval_on_selector_all("#tbl-comparison a.cb-to", markers_js)
     tab.open("book/comparison.html", "compare=ct-0525,heros-3")
     tab.page.wait_for_function("document.querySelector('.cb-compare-status').textContent.startsWith('Comparing')")
+    # a loaded column's markers, written short in its file, lead where the page's own do, with the same name
+    assert tab.page.eval_on_selector_all("#tbl-comparison a.cb-to", markers_js) == static_markers
+    assert static_markers and all(m.startswith("therapies/") and " Source passage, in the " in m for m in static_markers)
     order = tab.page.eval_on_selector_all("#tbl-comparison thead th[data-id]", "ths => ths.map(th => th.dataset.id)")
     assert order == ["ct-0525", "heros-3"]
     marked = tab.page.eval_on_selector_all("#tbl-comparison tr.cb-differs", "rows => rows.map(r => r.dataset.row)")

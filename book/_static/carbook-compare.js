@@ -85,9 +85,14 @@
       const differs = row.compared && cells.length > 1 && cells.every((c) => c.whole) && keys.size > 1;
       const th = element("th", { scope: "row", textContent: row.label });
       if (differs) th.append(element("span", { className: "cb-differs-tag", textContent: "differs" }));
-      const tr = element("tr", {}, th, ...cells.map((c) => {
+      const tr = element("tr", {}, th, ...data.map((column) => {
+        const c = column.cells[row.key];
         const td = element("td");
         td.innerHTML = c.html; // made and escaped by the book's build (carbook.pages.compare)
+        for (const marker of td.querySelectorAll("a.cb-to")) { // written short: the passage's place in the chapter
+          marker.setAttribute("href", `therapies/${column.id}.html${marker.getAttribute("href")}`);
+          marker.setAttribute("aria-label", index.marker.replace("{name}", column.name));
+        }
         if (c.silent) td.className = "cb-silent";
         return td;
       }));

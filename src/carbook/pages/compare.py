@@ -214,21 +214,28 @@ def default_set(library: Library) -> list[Therapy]:
 # --- as HTML: the table, and one therapy's column as the page's script loads it ------------------------
 
 
-def _markers_html(therapy: Therapy, library: Library, passages: tuple[str, ...], name: str) -> str:
+# A marker's accessible name; the page's script gives a loaded column's markers the same (index.json).
+MARKER_LABEL = "Source passage, in the {name} chapter"
+
+
+def _markers_html(therapy: Therapy, library: Library, passages: tuple[str, ...], name: str, short: bool = False) -> str:
     from carbook.pages.citations import passage_anchors
 
     source = library.source_of(therapy)
     anchors = list(dict.fromkeys(a for p in passages for a in passage_anchors(source, p)))
-    return "".join(f'<a class="cb-to" href="therapies/{therapy.id}.html#p-{a}" '
-                   f'aria-label="Source passage, in the {html.escape(name)} chapter">↗</a>' for a in anchors)
+    if short:  # the page's script adds the chapter's address and the label
+        return "".join(f'<a class="cb-to" href="#p-{a}">↗</a>' for a in anchors)
+    label = html.escape(MARKER_LABEL.format(name=name))
+    return "".join(f'<a class="cb-to" href="therapies/{therapy.id}.html#p-{a}" aria-label="{label}">↗</a>' for a in anchors)
 
 
-def cell_html(therapy: Therapy, library: Library, one: Cell, name: str) -> str:
+def cell_html(therapy: Therapy, library: Library, one: Cell, name: str, short: bool = False) -> str:
     """Give a cell's inner HTML: each part with what it rests on and its markers; a gap as "Not stated in the
-    source", with the passage nearby where there is one."""
+    source", with the passage nearby where there is one. With ``short``, a marker's link is only the
+    passage's place in its chapter (``#p-…``) and has no label, as a column file holds it."""
     out = []
     for part in one.parts:
-        marks = _markers_html(therapy, library, part.passages, name)
+        marks = _markers_html(therapy, library, part.passages, name, short)
         caption = f'<span class="cb-part-label">{html.escape(part.label)}:</span> ' if part.label else ""
         if part.gap is not None:
             nearby = f' <span class="cb-nearby">(nearby {marks})</span>' if marks else ""
@@ -267,22 +274,24 @@ def table_html(library: Library, therapies: list[Therapy]) -> str:
 
 def column_json(library: Library, therapy: Therapy, name: str | None = None) -> dict[str, Any]:
     """Give one therapy's column as the comparison page's script loads it: its name (``name``, its column
-    heading, where the caller has the book's already), link and modality, and for each row its cell's HTML,
-    whether the source is silent or states it whole, and its words to compare."""
+    heading, where the caller has the book's already), link and modality, and for each row its cell's HTML
+    (its markers short: the script completes them), whether the source is silent or states it whole, and
+    its words to compare."""
     name = name or column_names(library)[therapy.id]
     cells = {}
     for row in ROWS:
         one = cell(therapy, row)
-        cells[row.key] = {"html": cell_html(therapy, library, one, name), "silent": one.silent, "whole": one.whole,
+        cells[row.key] = {"html": cell_html(therapy, library, one, name, short=True), "silent": one.silent, "whole": one.whole,
                           "key": one.key}
     return {"id": therapy.id, "name": name, "modality": modality_label(therapy.modality.value), "cells": cells}
 
 
 def index_json(library: Library) -> dict[str, Any]:
-    """Give the list a reader chooses therapies from: each therapy's id, name and modality, and the rows
-    (their key, label and whether a difference in them is marked)."""
+    """Give the list a reader chooses therapies from: each therapy's id, name and modality, the rows (their
+    key, label and whether a difference in them is marked), and the label of a marker (``{name}``: the
+    therapy's)."""
     names = column_names(library)
-    return {"rows": [{"key": r.key, "label": r.label, "compared": r.compared} for r in ROWS],
+    return {"rows": [{"key": r.key, "label": r.label, "compared": r.compared} for r in ROWS], "marker": MARKER_LABEL,
             "therapies": [[t.id, names[t.id], modality_label(t.modality.value)] for t in library.therapies.values()],
             "default": [t.id for t in default_set(library)]}
 
