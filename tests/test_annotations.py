@@ -47,7 +47,7 @@ def test_each_passage_targets_the_published_address_in_the_state_of_the_books_co
         assert published["state"] == {"type": "TimeState", "sourceDate": f"{known.retrieved.isoformat()}T00:00:00Z",
                                       "cached": f"../sources/{document}"}
         for body in item["body"]:
-            page = body["source"].removeprefix("../../").split("#")[0]
+            page = body.removeprefix("../../").split("#")[0]
             assert (ROOT / page.replace(".html", ".md")).is_file(), body
 
 
@@ -86,7 +86,7 @@ def test_the_data_package_lists_the_annotations_of_each_source(built_book: Path)
         assert collection["total"] > 0
         for item in collection["first"]["items"]:
             for body in item["body"]:
-                target = (built_book / "data/annotations" / body["source"].split("#")[0]).resolve()
+                target = (built_book / "data/annotations" / body.split("#")[0]).resolve()
                 assert target.is_file(), body
             assert (built_book / "data/annotations" / item["target"]["state"]["cached"]).resolve().is_file()
 

@@ -4,10 +4,9 @@ A passage (a sentence of a source document the book shows) is anchored by a ``Te
 its exact words with as much of the text before and after them as makes it unique in the document,
 and a ``TextPositionSelector``, where it starts and ends in the document's text (characters of the
 file as published, decoded from UTF-8). It targets the document's published address where its
-provenance records one, in the state of the book's copy: its date and the copy itself in the data package
-(a ``TimeState`` with ``cached``), else the copy alone. The
-annotation's body is each place the book shows the passage (Web Annotation Data Model,
-https://www.w3.org/TR/annotation-model/).
+provenance records one, in the state of the book's copy: its date and the copy itself in the data
+package (a ``TimeState`` with ``cached``), else the copy alone. The annotation's body is the address of
+each place the book shows the passage (Web Annotation Data Model, https://www.w3.org/TR/annotation-model/).
 
 For a reader, :func:`text_fragment` gives the same passage as a URL text fragment (``#:~:text=``),
 which browsers scroll to and highlight on the published page.
@@ -96,8 +95,7 @@ def document_annotations(library: Library, name: str, copy: str) -> dict[str, An
             "id": f"#{anchor(source, (start, end))}",
             "type": "Annotation",
             "motivation": "highlighting",
-            "body": [{"type": "SpecificResource", "source": f"../../book/{page}", "purpose": "linking"}
-                     for page, _ in places],
+            "body": [f"../../book/{page}" for page, _ in places],  # each place the book shows it
             "target": target,
         })
     return {"@context": CONTEXT, "type": "AnnotationCollection", "label": f"The passages of {name} that the book shows",

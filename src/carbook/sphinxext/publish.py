@@ -198,7 +198,8 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
             "annotations", sources.inputs(library, document, pieces), folder / name, lambda document=document: json.dumps(
                 annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
                 separators=(",", ":")) + "\n")
-    put("datapackage.json", _json(descriptor(library)))
+    # compact, as the files it lists: it names three for each therapy
+    put("datapackage.json", json.dumps(descriptor(library), ensure_ascii=False, separators=(",", ":")) + "\n")
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
     for name, original in copies.items():
         path = folder / name
