@@ -98,3 +98,17 @@ def test_first_styles_lose_comments_and_spaces_but_keep_licences_strings_and_emp
            'div.body p,\n  div.body li {\n    content: "a  /* b */ ;";\n    margin: 0 auto;\n}\n.a :hover { width: calc(1px + 2px) }')
     assert unused_css.minified(css) == ('/*! MIT licence */ :root{ --gap: ;--x : 1px;}div.body p,div.body li{'
                                         'content: "a  /* b */ ;";margin: 0 auto;}.a :hover{width: calc(1px + 2px)}')
+
+
+def test_a_rule_asking_for_an_attribute_is_for_an_element_that_has_it_or_a_script_may_give_it():
+    html = ('<html data-theme="auto"><body><div class="menu"><dialog id="d"></dialog><input type="search"></div>'
+            '<script>document.documentElement.dataset.mode = "dark"</script></body></html>')
+    sheet = unused_css.Stylesheet("[data-bs-theme=dark]{color:red}html[data-theme=dark]{color:blue}html:not([data-theme]){color:green}"
+                                  "#d[open]{margin:0}[type=search]{padding:0}html[data-mode=dark] .menu{border:0}"
+                                  "[list]:not([type=date])::-webkit-calendar-picker-indicator{display:none}")
+    markup = first_paint.read(html, first_paint.script_adds('document.createElement("p").setAttribute("list", "x")'))
+    kept = sheet.keep(markup.words, set(), markup.within(sheet.classes, sheet.attributes))
+    # no element has data-bs-theme, the html element has data-theme, the dialog is not open; the page's script
+    # sets data-mode (dataset.mode), and the one it loads writes "list", so an element it adds may have it
+    assert kept == ("html[data-theme=dark]{color:blue}[type=search]{padding:0}html[data-mode=dark] .menu{border:0}"
+                    "[list]:not([type=date])::-webkit-calendar-picker-indicator{display:none}")

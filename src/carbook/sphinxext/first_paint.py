@@ -37,6 +37,9 @@ ID_ATTRIBUTE = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
 HIDDEN_ATTRIBUTE = re.compile(r"""\shidden(?:\s*=|\s|/|$)""")
 OPEN_ATTRIBUTE = re.compile(r"""\sopen(?:\s*=|\s|/|$)""")
+UNQUOTED_VALUE = re.compile(r"""=\s*(?:""|[^\s"'>]*)""")  # an attribute's value, after QUOTED emptied it
+ATTRIBUTE_NAMES = re.compile(r"""[^\s"'<>/=]+""")
+DATASET_WORD = re.compile(r"[A-Z]")  # dataset.bsTheme is the attribute data-bs-theme
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 # Closed until a reader opens them: Bootstrap's dropdown menu shows only with its class "show".
 CLOSED_CLASSES = frozenset({"dropdown-menu"})
@@ -47,9 +50,10 @@ class Element(NamedTuple):
     classes: frozenset[str]
     id: str | None
     parent: Element | None = None  # the element it is in, as the markup opens them (None: the root)
+    attributes: frozenset[str] | None = frozenset()  # the names of its attributes (None: any)
 
 
-ANYWHERE = Element(ANY, frozenset(), None)  # what an element a script adds is in: anything
+ANYWHERE = Element(ANY, frozenset(), None, None, None)  # what an element a script adds is in: anything
 
 
 class Scripted(NamedTuple):
@@ -70,10 +74,13 @@ def script_adds(text: str) -> Scripted:
 
 class Markup(NamedTuple):
     """The words of a page's markup (element names, classes, ids), the elements it shows at first paint
-    (each with the elements it is in) and the custom properties its own ``style`` attributes use."""
+    (each with the elements it is in) and the custom properties its own ``style`` attributes use; and the
+    attributes its scripts may give or take from any element (the words they have, as ``name`` or as
+    ``dataset.name``): a selector's asking for them, or for their absence, is not held against an element."""
     words: frozenset[str]
     shown: frozenset[Element]
     properties: frozenset[str]
+    scripted_attributes: frozenset[str] = frozenset()
 
     def shows(self, *compounds: Subject) -> bool:
         """Give whether an element the page shows can be styled by a selector of these compounds (the last
@@ -81,12 +88,13 @@ class Markup(NamedTuple):
         in their order outward. Every combinator is read as "in", which an element on screen meets whenever
         it meets the stricter ones (``>``, and ``+``/``~``, whose sibling is not asked for), and an end tag
         the markup leaves out only adds an element it is in. An element a script adds may be in anything."""
-        *outer, subject = compounds
+        *outer, subject = (c._replace(attributes=c.attributes - self.scripted_attributes,
+                                      absent=c.absent - self.scripted_attributes) for c in compounds)
         return any(_matches(subject, element) and _within(outer, element.parent) for element in self.shown)
 
-    def within(self, vocabulary: frozenset[str]) -> Markup:
-        """Give this markup with only the words of ``vocabulary`` (those some selector needs): pages alike
-        then read alike, and share the rules worked out once."""
+    def within(self, vocabulary: frozenset[str], attributes: frozenset[str] | None = None) -> Markup:
+        """Give this markup with only the words of ``vocabulary`` and the attributes of ``attributes`` (those
+        some selector needs; all by default): pages alike then read alike, and share the rules worked out once."""
         reduced: dict[int, Element] = {}
 
         def reduce(e: Element | None) -> Element | None:
@@ -94,15 +102,20 @@ class Markup(NamedTuple):
                 return None
             if id(e) not in reduced:
                 reduced[id(e)] = Element(e.name if e.name in vocabulary or e.name == ANY else "", e.classes & vocabulary,
-                                         e.id if e.id in vocabulary else None, reduce(e.parent))
+                                         e.id if e.id in vocabulary else None, reduce(e.parent),
+                                         e.attributes if e.attributes is None or attributes is None
+                                         else e.attributes & attributes)
             return reduced[id(e)]
 
-        return Markup(self.words & vocabulary, frozenset(map(reduce, self.shown)), self.properties)
+        return Markup(self.words & vocabulary, frozenset(map(reduce, self.shown)), self.properties,
+                      self.scripted_attributes if attributes is None else self.scripted_attributes & attributes)
 
 
 def _matches(compound: Subject, element: Element) -> bool:
     return ((compound.element is None or element.name in (compound.element, ANY)) and compound.classes <= element.classes
-            and (compound.id is None or compound.id == element.id))
+            and (compound.id is None or compound.id == element.id)
+            and (element.attributes is None or (compound.attributes <= element.attributes
+                                                and not compound.absent & element.attributes)))
 
 
 def _within(compounds: list[Subject], element: Element | None) -> bool:
@@ -126,9 +139,14 @@ def script_sources(html: str) -> list[str]:
 def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> Markup:
     """Give what the markup ``html`` (scripts and comments aside) names and shows at its first paint, with what
     the scripts it loads may add (``scripted``)."""
-    markup = SCRIPT.sub("", COMMENT.sub("", html))
+    html = COMMENT.sub("", html)
+    markup = SCRIPT.sub("", html)
     words: set[str] = {*scripted.words, *scripted.names} - {ANY}
-    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE) for name in scripted.names}
+    in_scripts = {*scripted.words, *(w for script in SCRIPT.findall(html) for w in WORD.findall(script))}
+    in_scripts |= {"data-" + DATASET_WORD.sub(lambda m: "-" + m[0].lower(), w) for w in in_scripts}
+    # an element a script adds may have any of its words as a class or an attribute
+    added = {*scripted.words, *("data-" + DATASET_WORD.sub(lambda m: "-" + m[0].lower(), w) for w in scripted.words)}
+    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, frozenset(added)) for name in scripted.names}
     open_: list[tuple[str, Element, int]] = []  # the elements open, outermost first: name, element, 1 if it hides
     hiding = 0  # how many of them hide what is in them
     for match in TAG.finditer(markup):
@@ -153,9 +171,10 @@ def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> 
             words.add("tbody")
             if not hiding:
                 shown.add(open_[-1][1])
-        element = Element(name, classes, ident, open_[-1][1] if open_ else None)
-        leaf = name in VOID or attributes.rstrip().endswith("/")
         bare = QUOTED.sub('""', attributes)  # the attributes' names, without their values
+        element = Element(name, classes, ident, open_[-1][1] if open_ else None,
+                          frozenset(n.lower() for n in ATTRIBUTE_NAMES.findall(UNQUOTED_VALUE.sub("", bare))))
+        leaf = name in VOID or attributes.rstrip().endswith("/")
         hides = int(bool(HIDDEN_ATTRIBUTE.search(bare) or name == "template"
                          or (name in ("dialog", "details") and not OPEN_ATTRIBUTE.search(bare))
                          or (CLOSED_CLASSES & classes and "show" not in classes)))
@@ -166,4 +185,4 @@ def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> 
         if not leaf:
             open_.append((name, element, hides))
             hiding += hides
-    return Markup(frozenset(words), frozenset(shown), frozenset(VAR.findall(markup)))
+    return Markup(frozenset(words), frozenset(shown), frozenset(VAR.findall(markup)), frozenset(in_scripts))

@@ -253,7 +253,7 @@ class FirstStyles:
         rest = html[:match.start()] + html[match.end():]
         added = [self._scripted(page.parent / src) for src in first_paint.script_sources(rest)]
         scripted = first_paint.Scripted(frozenset().union(*(a.names for a in added)), frozenset().union(*(a.words for a in added)))
-        markup = first_paint.read(rest, scripted).within(sheet.classes)
+        markup = first_paint.read(rest, scripted).within(sheet.classes, sheet.attributes)
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
         key = (bundle, markup, folder)
         if key not in self.rules:

@@ -69,6 +69,10 @@ class Stylesheet:
         # every word some selector needs (its classes, ids and element names)
         self.classes = frozenset(c for part in self.parts for c in (
             part[2].classes if part[0] == "block" else {c for s in part[1] for c in s.needed} if part[0] == "rule" else ()))
+        # every attribute some compound asks an element to have or not to have
+        self.attributes = frozenset(a for part in self.parts for a in (
+            part[2].attributes if part[0] == "block" else
+            {a for s in part[1] for c in s.compounds for a in c.attributes | c.absent} if part[0] == "rule" else ()))
 
     def keep(self, used: set[str] | frozenset[str], properties: set[str] | frozenset[str] | None = None,
              shown: Any = None) -> str:
@@ -191,10 +195,13 @@ def _without_unused_properties(parts: list[tuple], used: set[str]) -> list[tuple
 
 
 class Subject(NamedTuple):
-    """What the element a selector styles (its last compound) must be: its name, classes and id (None: any)."""
+    """What an element must be to match a compound selector: its name, classes and id (None: any), the
+    attributes it must have (``[name]``, whatever their value) and those it must not (``:not([name])``)."""
     element: str | None
     classes: frozenset[str]
     id: str | None
+    attributes: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
 
 
 class Selector(NamedTuple):
@@ -204,11 +211,18 @@ class Selector(NamedTuple):
     on_act: bool  # it matches only once a reader acts (:hover, :focus, :active)
 
 
+# An attribute selector, as its name; ":not([name])", as the name an element must not have (written [!name]).
+ATTRIBUTE_NAME = re.compile(r"\[\s*([-\w]+)\s*(?:[~|^$*]?=(?:\"[^\"]*\"|'[^']*'|[^\]])*)?\]")
+NOT_ATTRIBUTE = re.compile(r":not\(\s*\[\s*([-\w]+)\s*\]\s*\)")
+NAMED = re.compile(r"\[(!?)([-\w]+)\]")
+
+
 def _selector(selector: str) -> Selector:
     simple = _simple(selector)
+    named = _simple(NOT_ATTRIBUTE.sub(r"[!\1]", selector), names=True)
     # A compound before "+" or "~" is a sibling's, which a page's elements are not known by: it is left out,
     # and the compounds before it are for what the sibling is in, as for the element after it.
-    parts = re.split(r"\s*([>+~])\s*|\s+", simple.strip())
+    parts = re.split(r"\s*([>+~])\s*|\s+", named.strip())
     texts, combinators = parts[::2], [*parts[1::2], None]
     compounds = tuple(_compound(text) for text, after in zip(texts, combinators) if text and after not in ("+", "~"))
     return Selector(selector, frozenset(_words_needed(selector)), compounds or (_compound(""),),
@@ -216,14 +230,18 @@ def _selector(selector: str) -> Selector:
 
 
 def _compound(text: str) -> Subject:
-    """Give what an element must be to match the compound selector ``text`` (pseudo-classes aside)."""
-    text = PSEUDO.sub("", text)  # "" when a pseudo-class held it: any element
+    """Give what an element must be to match the compound selector ``text`` (other pseudo-classes aside),
+    its attribute selectors written as ``[name]`` and ``[!name]``."""
+    names = NAMED.findall(text)
+    text = PSEUDO.sub("", NAMED.sub("", text))  # "" when a pseudo-class held it: any element
     element, ids = LEADING_ELEMENT.match(text), ID.findall(text)
-    return Subject(element[0] if element else None, frozenset(CLASS.findall(text)), ids[0] if ids else None)
+    return Subject(element[0] if element else None, frozenset(CLASS.findall(text)), ids[0] if ids else None,
+                   frozenset(name for bang, name in names if not bang), frozenset(name for bang, name in names if bang))
 
 
-def _simple(selector: str) -> str:
-    """Give ``selector`` without what its functional pseudo-classes and attribute selectors hold."""
+def _simple(selector: str, names: bool = False) -> str:
+    """Give ``selector`` without what its functional pseudo-classes and attribute selectors hold (with
+    ``names``, an attribute selector is left as the name it asks for: ``[name]``)."""
     plain, start = [], 0
     for match in FUNCTIONAL.finditer(selector):
         if match.start() < start:
@@ -231,6 +249,8 @@ def _simple(selector: str) -> str:
         plain.append(selector[start:match.start()])
         start = _close(selector, match.end(), "(", ")")
     plain.append(selector[start:])
+    if names:
+        return ATTRIBUTE_NAME.sub(lambda m: f"[{m[1].lower()}]", "".join(plain))
     return ATTRIBUTE.sub("", "".join(plain))
 
 
