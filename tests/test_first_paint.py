@@ -112,3 +112,14 @@ def test_a_rule_asking_for_an_attribute_is_for_an_element_that_has_it_or_a_scrip
     # sets data-mode (dataset.mode), and the one it loads writes "list", so an element it adds may have it
     assert kept == ("html[data-theme=dark]{color:blue}[type=search]{padding:0}html[data-mode=dark] .menu{border:0}"
                     "[list]:not([type=date])::-webkit-calendar-picker-indicator{display:none}")
+
+
+def test_a_rule_for_an_attribute_s_absence_holds_unless_a_script_may_remove_it():
+    sheet = unused_css.Stylesheet("html:not([data-theme]){color:green}details:not([open])>p{margin:0}")
+    page = '<html data-theme="auto"><body><details><summary>s</summary></details>{}</body></html>'
+    for script, kept in (('<script>document.documentElement.dataset.theme = "dark"</script>', ""),
+                         ("<script>delete document.documentElement.dataset.theme</script>", "html:not([data-theme]){color:green}"),
+                         ('<script>el.removeAttribute("data-theme")</script>', "html:not([data-theme]){color:green}")):
+        markup = first_paint.read(page.format(script))
+        assert sheet.keep(markup.words, set(), markup.within(sheet.classes, sheet.attributes)) == kept, script
+    assert first_paint.script_adds("details.open = false").removed == {"open"}

@@ -120,8 +120,8 @@ def _lean(css: Any) -> Any:
 def _documentation_options(app: Sphinx) -> str:
     """Give the text of Sphinx's ``documentation_options.js`` for this build, rendered once."""
     if not hasattr(app, "carbook_documentation_options"):
-        app.carbook_documentation_options = app.builder.templates.render(
-            "basic/static/documentation_options.js.jinja", app.builder.globalcontext).strip()
+        text = app.builder.templates.render("basic/static/documentation_options.js.jinja", app.builder.globalcontext)
+        app.carbook_documentation_options = re.sub(r"\s*\n\s*", " ", text.strip())  # one line: an object of plain values
     return app.carbook_documentation_options
 
 

@@ -58,9 +58,27 @@ ANYWHERE = Element(ANY, frozenset(), None, None, None)  # what an element a scri
 
 class Scripted(NamedTuple):
     """What the scripts a page loads may add to it before its first paint: elements of these names (any
-    name: :data:`ANY`) with these words as classes."""
+    name: :data:`ANY`) with these words as classes; and the attributes they may take from an element."""
     names: frozenset[str]
     words: frozenset[str]
+    removed: frozenset[str] = frozenset()
+
+
+# How a script takes an attribute away: by name, as a dataset entry, or by setting a boolean one false.
+REMOVED = re.compile(r"""(?:removeAttribute|toggleAttribute)\(\s*["'`]([-\w]+)["'`]""")
+DATASET_DELETED = re.compile(r"\bdelete\s+[\w.$]*\.dataset\.(\w+)")
+BOOLEAN = {"hidden": "hidden", "open": "open", "disabled": "disabled", "checked": "checked", "selected": "selected",
+           "required": "required", "readOnly": "readonly", "multiple": "multiple", "inert": "inert"}
+
+
+def _dataset(word: str) -> str:
+    return "data-" + DATASET_WORD.sub(lambda m: "-" + m[0].lower(), word)
+
+
+def removed_by(text: str, words: frozenset[str] | set[str]) -> frozenset[str]:
+    """Give the attributes a script's ``text`` (of these ``words``) may remove from an element."""
+    return frozenset({*REMOVED.findall(text), *map(_dataset, DATASET_DELETED.findall(text)),
+                      *(name for prop, name in BOOLEAN.items() if prop in words)})
 
 
 def script_adds(text: str) -> Scripted:
@@ -69,18 +87,20 @@ def script_adds(text: str) -> Scripted:
     words = frozenset(WORD.findall(text))
     names = {ANY} if COPIED.search(text) else {name.lower() for name in (*CREATED.findall(text), *WRITTEN.findall(text))}
     names.update(name for call, name in MADE_BY_CALL.items() if call in words)
-    return Scripted(frozenset(names), words)
+    return Scripted(frozenset(names), words, removed_by(text, words))
 
 
 class Markup(NamedTuple):
     """The words of a page's markup (element names, classes, ids), the elements it shows at first paint
     (each with the elements it is in) and the custom properties its own ``style`` attributes use; and the
-    attributes its scripts may give or take from any element (the words they have, as ``name`` or as
-    ``dataset.name``): a selector's asking for them, or for their absence, is not held against an element."""
+    attributes its scripts may give any element (the words they have, as ``name`` or as ``dataset.name``)
+    or take from it (:func:`removed_by`): a selector's asking for the first, or for the absence of the
+    second, is not held against an element."""
     words: frozenset[str]
     shown: frozenset[Element]
     properties: frozenset[str]
     scripted_attributes: frozenset[str] = frozenset()
+    removable_attributes: frozenset[str] = frozenset()
 
     def shows(self, *compounds: Subject) -> bool:
         """Give whether an element the page shows can be styled by a selector of these compounds (the last
@@ -89,7 +109,7 @@ class Markup(NamedTuple):
         it meets the stricter ones (``>``, and ``+``/``~``, whose sibling is not asked for), and an end tag
         the markup leaves out only adds an element it is in. An element a script adds may be in anything."""
         *outer, subject = (c._replace(attributes=c.attributes - self.scripted_attributes,
-                                      absent=c.absent - self.scripted_attributes) for c in compounds)
+                                      absent=c.absent - self.removable_attributes) for c in compounds)
         return any(_matches(subject, element) and _within(outer, element.parent) for element in self.shown)
 
     def within(self, vocabulary: frozenset[str], attributes: frozenset[str] | None = None) -> Markup:
@@ -108,7 +128,8 @@ class Markup(NamedTuple):
             return reduced[id(e)]
 
         return Markup(self.words & vocabulary, frozenset(map(reduce, self.shown)), self.properties,
-                      self.scripted_attributes if attributes is None else self.scripted_attributes & attributes)
+                      *(names if attributes is None else names & attributes
+                        for names in (self.scripted_attributes, self.removable_attributes)))
 
 
 def _matches(compound: Subject, element: Element) -> bool:
@@ -142,10 +163,12 @@ def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> 
     html = COMMENT.sub("", html)
     markup = SCRIPT.sub("", html)
     words: set[str] = {*scripted.words, *scripted.names} - {ANY}
-    in_scripts = {*scripted.words, *(w for script in SCRIPT.findall(html) for w in WORD.findall(script))}
-    in_scripts |= {"data-" + DATASET_WORD.sub(lambda m: "-" + m[0].lower(), w) for w in in_scripts}
+    inline = "\n".join(SCRIPT.findall(html))
+    in_scripts = {*scripted.words, *WORD.findall(inline)}
+    removable = scripted.removed | removed_by(inline, in_scripts)
+    in_scripts |= set(map(_dataset, in_scripts))
     # an element a script adds may have any of its words as a class or an attribute
-    added = {*scripted.words, *("data-" + DATASET_WORD.sub(lambda m: "-" + m[0].lower(), w) for w in scripted.words)}
+    added = {*scripted.words, *map(_dataset, scripted.words)}
     shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, frozenset(added)) for name in scripted.names}
     open_: list[tuple[str, Element, int]] = []  # the elements open, outermost first: name, element, 1 if it hides
     hiding = 0  # how many of them hide what is in them
@@ -185,4 +208,4 @@ def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> 
         if not leaf:
             open_.append((name, element, hides))
             hiding += hides
-    return Markup(frozenset(words), frozenset(shown), frozenset(VAR.findall(markup)), frozenset(in_scripts))
+    return Markup(frozenset(words), frozenset(shown), frozenset(VAR.findall(markup)), frozenset(in_scripts), removable)
