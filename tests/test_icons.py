@@ -31,14 +31,18 @@ def test_span_and_fas_icons_are_drawn_and_other_elements_are_left_alone():
     assert drawn.endswith('<i class="emphasis">fa-bars</i><span class="fa-solid fa-list">text</span>')
 
 
-def test_an_icon_a_page_shows_twice_has_its_shape_once_and_both_drawings_use_it():
+def test_a_shape_a_page_draws_twice_is_written_once_and_both_drawings_use_it():
     search = '<i class="fa-solid fa-magnifying-glass"></i>'
-    drawn = icons.draw(f'<html><body class="x"><header>{search}</header><form>{search}</form>{THEME_SWITCH}</body></html>')
+    chevron = '<svg class="sd-octicon" viewBox="0 0 24 24"><path d="M8.7 18.8l5.7-6.8z"></path></svg>'
+    drawn = icons.draw(f'<html><body class="x"><header>{search}</header><form>{search}</form>{THEME_SWITCH}'
+                       f'<details>{chevron}</details><details>{chevron}</details></body></html>')
     path = icons.ICONS["magnifying-glass"][1]
-    assert drawn.count(path) == 1 and drawn.count('<use href="#cb-icon-magnifying-glass"/>') == 2
+    assert drawn.count(path) == 1 and drawn.count('<use href="#cb-shape-magnifying-glass"/>') == 2
+    assert drawn.count("M8.7 18.8l5.7-6.8z") == 1 and drawn.count('<use href="#cb-shape-1"/>') == 2
     assert drawn.startswith(f'<html><body class="x">\n<svg aria-hidden="true" style="display:none"><defs>'
-                            f'<path id="cb-icon-magnifying-glass" d="{path}"/></defs></svg><header>')
-    assert f'<path d="{icons.ICONS["moon"][1]}"/>' in drawn  # shown once: drawn where it is
+                            f'<path id="cb-shape-magnifying-glass" d="{path}"/><path id="cb-shape-1" d="M8.7 18.8l5.7-6.8z"/>'
+                            f'</defs></svg><header>')
+    assert f'<path d="{icons.ICONS["moon"][1]}"/>' in drawn  # drawn once: where it is
 
 
 def test_the_indentation_of_a_template_is_cut_but_not_what_a_page_shows_verbatim():

@@ -62,31 +62,40 @@ def _name(match: re.Match[str]) -> str:
     return names[0]
 
 
-def _svg(match: re.Match[str], shared: frozenset[str] = frozenset()) -> str:
+def _svg(match: re.Match[str]) -> str:
     classes, attributes, name = match[2], match[3], _name(match)
     view_box, path = ICONS[name]
-    shape = f'<use href="#{SHAPE_ID}{name}"/>' if name in shared else f'<path d="{path}"/>'
     return (f'<svg class="{classes}"{attributes} viewBox="{view_box}" fill="currentColor" aria-hidden="true" '
-            f'focusable="false">{shape}</svg>')
+            f'focusable="false"><path d="{path}"/></svg>')
 
 
-SHAPE_ID = "cb-icon-"  # the id of an icon's shape, drawn once in a page that shows the icon more than once
+SHAPE_ID = "cb-shape-"  # the id of a shape drawn once in a page that shows it more than once
 BODY = re.compile(r"<body\b[^>]*>")
+# A shape of an inline SVG that has nothing but its outline (the theme's icons, sphinx-design's chevrons).
+PLAIN_PATH = re.compile(r'<path d="([^"]+)"\s*(?:/>|></path>)')
+ICON_OF_PATH = {path: name for name, (_, path) in ICONS.items()}
 
 
 def draw(html: str) -> str:
-    """Give ``html`` with every Font Awesome icon element replaced by its inline SVG drawing. An icon the page
-    shows more than once has its shape once, in a hidden ``<svg>`` at the start of the page's body, and
-    each drawing uses it (``<use>``).
+    """Give ``html`` with every Font Awesome icon element replaced by its inline SVG drawing, and with each
+    shape it draws more than once (an icon, a chevron) written once, in a hidden ``<svg>`` at the start of
+    its body, and used where it is drawn (``<use>``).
 
     Raises :class:`UnknownIcon` (with the icon's name) for an icon that has no shape in :data:`ICONS`."""
-    names = [_name(match) for match in ICON_ELEMENT.finditer(html)]
+    return share(ICON_ELEMENT.sub(_svg, html))
+
+
+def share(html: str) -> str:
+    """Give ``html`` with each plain SVG path it draws more than once drawn once and used where it was."""
     body = BODY.search(html)
-    shared = frozenset(name for name in names if names.count(name) > 1) if body else frozenset()
-    drawn = ICON_ELEMENT.sub(lambda match: _svg(match, shared), html)
-    if not shared:
-        return drawn
-    shapes = "".join(f'<path id="{SHAPE_ID}{name}" d="{ICONS[name][1]}"/>' for name in sorted(shared))
+    counts: dict[str, int] = {}
+    for path in PLAIN_PATH.findall(html):
+        counts[path] = counts.get(path, 0) + 1
+    shared = {path: SHAPE_ID + ICON_OF_PATH.get(path, str(index)) for index, path in enumerate(p for p, n in counts.items() if n > 1)}
+    if body is None or not shared:
+        return html
+    drawn = PLAIN_PATH.sub(lambda m: f'<use href="#{shared[m[1]]}"/>' if m[1] in shared else m[0], html)
+    shapes = "".join(f'<path id="{ident}" d="{path}"/>' for path, ident in shared.items())
     at = BODY.search(drawn).end()
     return f'{drawn[:at]}\n<svg aria-hidden="true" style="display:none"><defs>{shapes}</defs></svg>{drawn[at:]}'
 
