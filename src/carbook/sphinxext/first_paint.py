@@ -6,10 +6,12 @@ stylesheet arrives just after, with the rest. What is inside a closed ``<dialog>
 its ``<summary>``), a dropdown menu not yet opened, a ``<template>`` or an element marked ``hidden`` is
 not shown (the element itself is: the rules that hide it are among its own); its words still count for
 the selectors that name it as an ancestor. Each element is known with the elements it is in, so a rule
-for ``.a .b`` is kept only where a ``.b`` on screen is in an ``.a``. The scripts a page runs as it loads
-(``<script src>``) may add elements before that paint (sphinx-copybutton's buttons, say): an element of
-a name they write (``createElement("button")``, ``"<button ..."``: any word they quote), with any of
-their words as classes, anywhere in the page (:func:`script_adds`).
+for ``.a .b`` is kept only where a ``.b`` on screen is in an ``.a``, and one asking for an attribute
+(``[open]``) or for its absence (``:not([data-theme])``) only where an element has it or lacks it, or
+the page's scripts may give or take it. The scripts a page runs as it loads (``<script src>``) may add
+elements before that paint (sphinx-copybutton's buttons, say): an element of a name they write
+(``createElement("button")``, ``"<button ..."``: any word they quote), with any of their words as
+classes or attributes, anywhere in the page (:func:`script_adds`).
 """
 
 from __future__ import annotations

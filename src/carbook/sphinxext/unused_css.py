@@ -8,8 +8,9 @@ components the site lacks are dropped. What is inside ``:not()``, ``:is()``, ``:
 and the ``:nth-*()`` pseudo-classes, and attribute selectors, is never required (``:not(.x)`` matches
 more when ``.x`` is absent). For one page's first styles, custom properties (``--name: value``) that
 no kept rule uses can be dropped as well, and so can the rules of a reader's act (``:hover``,
-``:focus``, ``:active``) and the selectors of elements the page does not show: a selector's subject,
-the element it styles, must be one of them (:mod:`carbook.sphinxext.first_paint`).
+``:focus``, ``:active``) and the selectors of elements the page does not show as they say: a selector's
+subject, the element it styles, must be one of them, in elements its other compounds name, with the
+attributes it asks for (:mod:`carbook.sphinxext.first_paint`); the rules are then minified.
 """
 
 from __future__ import annotations
