@@ -34,6 +34,10 @@ def test_words_in_scripts_and_prose_are_not_markup_but_a_loaded_script_may_add_e
     assert scripted.shows(*in_article)  # anywhere in the page
     assert not scripted.shows(unused_css.Subject("pre", frozenset(), None))  # no script writes a <pre>
     assert first_paint.script_adds("node.cloneNode(true)").names == {first_paint.ANY}
+    # a quoted word is an element only when it is an element's name: a search index quotes every word of a book
+    index = first_paint.script_adds('Search.setIndex({"terms": {"antigen": [1], "monocytes": [2], "table": [3]}})')
+    assert index.names == {"table"} and {"antigen", "monocytes"} <= index.words
+    assert first_paint.script_adds('customElements.define("cb-tip", class extends HTMLElement {})').names == {"cb-tip"}
 
 
 def test_a_rule_for_elements_in_others_is_for_a_page_that_shows_them_so():

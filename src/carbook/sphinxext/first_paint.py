@@ -10,8 +10,8 @@ for ``.a .b`` is kept only where a ``.b`` on screen is in an ``.a``, and one ask
 (``[open]``) or for its absence (``:not([data-theme])``) only where an element has it or lacks it, or
 the page's scripts may give or take it. The scripts a page runs as it loads (``<script src>``) may add
 elements before that paint (sphinx-copybutton's buttons, say): an element of a name they write
-(``createElement("button")``, ``"<button ..."``: any word they quote), with any of their words as
-classes or attributes, anywhere in the page (:func:`script_adds`).
+(``createElement("button")``, ``"<button ..."``: any element's name they quote), with any of their
+words as classes or attributes, anywhere in the page (:func:`script_adds`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,20 @@ from typing import NamedTuple
 from carbook.sphinxext.unused_css import VAR, WORD, Subject
 
 TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-# How a script names the elements it adds: as a string of its own (createElement("p"), or a helper's
-# element("p", ...)), or as markup in a string ("<p class=...").
+# How a script names the elements it adds: as a string of its own that is an element's name
+# (createElement("p"), or a helper's element("p", ...)), as markup in a string ("<p class=..."), or as a
+# custom element it defines.
 CREATED = re.compile(r"""["'`]([a-zA-Z][a-zA-Z0-9-]*)["'`]""")
 WRITTEN = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s/>])")
+DEFINED = re.compile(r"""customElements\.define\(\s*["'`]([a-z][a-z0-9]*-[a-z0-9-]*)["'`]""")
+ELEMENT_NAMES = frozenset(
+    "a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col "
+    "colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form h1 h2 "
+    "h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark menu meta "
+    "meter nav noscript object ol optgroup option output p picture pre progress q rp rt ruby s samp script search "
+    "section select slot small source span strong style sub summary sup table tbody td template textarea tfoot th "
+    "thead time title tr track u ul var video wbr svg g path circle rect line polyline polygon ellipse text tspan use "
+    "defs symbol clippath mask lineargradient radialgradient stop image foreignobject marker pattern desc".split())
 # Elements the DOM's own calls add without naming them.
 MADE_BY_CALL = {"createTBody": "tbody", "createTHead": "thead", "createTFoot": "tfoot", "createCaption": "caption",
                 "insertRow": "tr", "insertCell": "td", "Option": "option", "Image": "img"}
@@ -84,10 +94,11 @@ def removed_by(text: str, words: frozenset[str] | set[str]) -> frozenset[str]:
 
 
 def script_adds(text: str) -> Scripted:
-    """Give the elements a script's ``text`` may add: of each name it quotes or writes as markup, with any of
-    its words as classes; of any name if it copies elements."""
+    """Give the elements a script's ``text`` may add: of each element's name it quotes, writes as markup or
+    defines, with any of its words as classes; of any name if it copies elements."""
     words = frozenset(WORD.findall(text))
-    names = {ANY} if COPIED.search(text) else {name.lower() for name in (*CREATED.findall(text), *WRITTEN.findall(text))}
+    quoted = {name.lower() for name in CREATED.findall(text)} & ELEMENT_NAMES
+    names = {ANY} if COPIED.search(text) else {*quoted, *(n.lower() for n in WRITTEN.findall(text)), *DEFINED.findall(text)}
     names.update(name for call, name in MADE_BY_CALL.items() if call in words)
     return Scripted(frozenset(names), words, removed_by(text, words))
 
@@ -170,8 +181,8 @@ def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> 
     removable = scripted.removed | removed_by(inline, in_scripts)
     in_scripts |= set(map(_dataset, in_scripts))
     # an element a script adds may have any of its words as a class or an attribute
-    added = {*scripted.words, *map(_dataset, scripted.words)}
-    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, frozenset(added)) for name in scripted.names}
+    added = frozenset({*scripted.words, *map(_dataset, scripted.words)})
+    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, added) for name in scripted.names}
     open_: list[tuple[str, Element, int]] = []  # the elements open, outermost first: name, element, 1 if it hides
     hiding = 0  # how many of them hide what is in them
     for match in TAG.finditer(markup):
