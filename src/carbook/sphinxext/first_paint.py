@@ -76,6 +76,14 @@ class Scripted(NamedTuple):
     removed: frozenset[str] = frozenset()
 
 
+NOTHING = Scripted(frozenset(), frozenset())
+
+
+def together(scripts: list[Scripted]) -> Scripted:
+    """Give what several scripts may add to a page, together."""
+    return Scripted(*(frozenset().union(*field) for field in zip(*scripts))) if scripts else NOTHING
+
+
 # How a script takes an attribute away: by name, as a dataset entry, or by setting a boolean one false.
 REMOVED = re.compile(r"""(?:removeAttribute|toggleAttribute)\(\s*["'`]([-\w]+)["'`]""")
 DATASET_DELETED = re.compile(r"\bdelete\s+[\w.$]*\.dataset\.(\w+)")
@@ -170,7 +178,7 @@ def script_sources(html: str) -> list[str]:
     return SCRIPT_SOURCE.findall(html)
 
 
-def read(html: str, scripted: Scripted = Scripted(frozenset(), frozenset())) -> Markup:
+def read(html: str, scripted: Scripted = NOTHING) -> Markup:
     """Give what the markup ``html`` (scripts and comments aside) names and shows at its first paint, with what
     the scripts it loads may add (``scripted``)."""
     html = COMMENT.sub("", html)

@@ -91,7 +91,8 @@ def share(html: str) -> str:
     counts: dict[str, int] = {}
     for path in PLAIN_PATH.findall(html):
         counts[path] = counts.get(path, 0) + 1
-    shared = {path: SHAPE_ID + ICON_OF_PATH.get(path, str(index)) for index, path in enumerate(p for p, n in counts.items() if n > 1)}
+    repeated = [path for path, count in counts.items() if count > 1]
+    shared = {path: SHAPE_ID + ICON_OF_PATH.get(path, str(index)) for index, path in enumerate(repeated)}
     if body is None or not shared:
         return html
     drawn = PLAIN_PATH.sub(lambda m: f'<use href="#{shared[m[1]]}"/>' if m[1] in shared else m[0], html)
@@ -102,9 +103,8 @@ def share(html: str) -> str:
 
 class IconTemplates(BuiltinTemplateLoader):
     """Sphinx's own template loader, whose pages come out with the theme's icons drawn in them and the
-    templates' indentation cut (:mod:`carbook.sphinxext.whitespace`): the book
-    names it as Sphinx's ``template_bridge`` (``_config.yml``), the setting for the object every page is
-    rendered through."""
+    templates' indentation cut (:mod:`carbook.sphinxext.whitespace`): the book names it as Sphinx's
+    ``template_bridge`` (``_config.yml``), the setting for the object every page is rendered through."""
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         output = super().render(template, context)

@@ -251,9 +251,7 @@ class FirstStyles:
             sheet = self.known.get(digest) or self.unused_css.Stylesheet(text)
             self.sheets[bundle] = self.parsed[digest] = sheet
         rest = html[:match.start()] + html[match.end():]
-        added = [self._scripted(page.parent / src) for src in first_paint.script_sources(rest)]
-        scripted = first_paint.Scripted(*(frozenset().union(*parts) for parts in zip(*added))) if added else first_paint.Scripted(
-            frozenset(), frozenset())
+        scripted = first_paint.together([self._scripted(page.parent / src) for src in first_paint.script_sources(rest)])
         markup = first_paint.read(rest, scripted).within(sheet.classes, sheet.attributes)
         folder = posixpath.relpath(page.parent.as_posix(), self.outdir.as_posix())
         key = (bundle, markup, folder)
