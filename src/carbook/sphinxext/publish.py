@@ -185,7 +185,7 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
             data = therapy.model_dump(mode="json", exclude_none=True)
             if changes:  # the therapy's change log: each update of its source, each fact it touched
                 data["changes"] = [change.model_dump(mode="json") for change in changes]
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"  # compact: one per therapy
+            return _compact(data)  # one per therapy
 
         inputs = (therapy.id, pieces.of(therapy), *(change.model_dump_json() for change in changes))
         written.add(name := f"therapies/{therapy.id}.json")
@@ -195,11 +195,9 @@ def write_package(library: Library, folder: Path, pieces: Pieces | None = None) 
     for document in documents:
         written.add(name := f"annotations/{annotations.file_name(document)}")
         pieces.file(  # compact: one per source document
-            "annotations", sources.inputs(library, document, pieces), folder / name, lambda document=document: json.dumps(
-                annotations.document_annotations(library, document, f"../sources/{document}"), ensure_ascii=False,
-                separators=(",", ":")) + "\n")
-    # compact, as the files it lists: it names three for each therapy
-    put("datapackage.json", json.dumps(descriptor(library), ensure_ascii=False, separators=(",", ":")) + "\n")
+            "annotations", sources.inputs(library, document, pieces), folder / name, lambda document=document: _compact(
+                annotations.document_annotations(library, document, f"../sources/{document}")))
+    put("datapackage.json", _compact(descriptor(library)))  # compact, as the files it lists: three for each therapy
     copies = {f"sources/{document}": library.sources[document].path for document in documents}
     for name, original in copies.items():
         path = folder / name
@@ -243,3 +241,8 @@ def write_comparison(library: Library, folder: Path, pieces: Pieces | None = Non
 
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _compact(data: Any) -> str:
+    """Give ``data`` as JSON with no space: for the files the package has one of per therapy or source."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
