@@ -70,10 +70,12 @@ ANYWHERE = Element(ANY, frozenset(), None, None, None)  # what an element a scri
 
 class Scripted(NamedTuple):
     """What the scripts a page loads may add to it before its first paint: elements of these names (any
-    name: :data:`ANY`) with these words as classes; and the attributes they may take from an element."""
+    name: :data:`ANY`) with these words as classes; the attributes they may give an element (their words,
+    also as ``dataset.word``) and those they may take from it."""
     names: frozenset[str]
     words: frozenset[str]
     removed: frozenset[str] = frozenset()
+    attributes: frozenset[str] = frozenset()
 
 
 NOTHING = Scripted(frozenset(), frozenset())
@@ -108,7 +110,7 @@ def script_adds(text: str) -> Scripted:
     quoted = {name.lower() for name in CREATED.findall(text)} & ELEMENT_NAMES
     names = {ANY} if COPIED.search(text) else {*quoted, *(n.lower() for n in WRITTEN.findall(text)), *DEFINED.findall(text)}
     names.update(name for call, name in MADE_BY_CALL.items() if call in words)
-    return Scripted(frozenset(names), words, removed_by(text, words))
+    return Scripted(frozenset(names), words, removed_by(text, words), words | set(map(_dataset, words)))
 
 
 class Markup(NamedTuple):
@@ -185,12 +187,11 @@ def read(html: str, scripted: Scripted = NOTHING) -> Markup:
     markup = SCRIPT.sub("", html)
     words: set[str] = {*scripted.words, *scripted.names} - {ANY}
     inline = "\n".join(SCRIPT.findall(html))
-    in_scripts = {*scripted.words, *WORD.findall(inline)}
-    removable = scripted.removed | removed_by(inline, in_scripts)
-    in_scripts |= set(map(_dataset, in_scripts))
+    inline_words = set(WORD.findall(inline))
+    removable = scripted.removed | removed_by(inline, inline_words)
+    in_scripts = scripted.attributes | inline_words | set(map(_dataset, inline_words))
     # an element a script adds may have any of its words as a class or an attribute
-    added = frozenset({*scripted.words, *map(_dataset, scripted.words)})
-    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, added) for name in scripted.names}
+    shown: set[Element] = {Element(name, scripted.words, None, ANYWHERE, scripted.attributes) for name in scripted.names}
     open_: list[tuple[str, Element, int]] = []  # the elements open, outermost first: name, element, 1 if it hides
     hiding = 0  # how many of them hide what is in them
     for match in TAG.finditer(markup):
